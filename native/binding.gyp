@@ -1,0 +1,28 @@
+{
+  "targets": [
+    {
+      "target_name": "nst_native",
+      "sources": [
+        "src/addon.cc",
+        "src/conv.cc",
+        "src/eltwise.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fopenmp", "-march=x86-64-v2", "-mtune=native"],
+      "ldflags": ["-fopenmp"],
+      "libraries": ["-ldnnl"],
+      "conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-I/opt/homebrew/include"],
+            "OTHER_LDFLAGS": ["-L/opt/homebrew/lib"]
+          }
+        }]
+      ]
+    }
+  ]
+}

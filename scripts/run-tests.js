@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// The project's test command (npm test): type-check, run jest, then print one plain summary line last,
+// `tests: N passed, N failed, N skipped`, which is what CI reads. Extra arguments go to jest.
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+
+const tsc = spawnSync(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' });
+const typeErrors = tsc.status !== 0;
+if (typeErrors) console.error('type check failed (see above)');
+
+const report = path.join(os.tmpdir(), `nst-jest-${process.pid}.json`);
+const jest = spawnSync(bin('jest'), ['--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
+
+let passed = 0, failed = 0, skipped = 0, suitesFailed = 0;
+try {
+  const r = JSON.parse(fs.readFileSync(report, 'utf8'));
+  passed = r.numPassedTests;
+  failed = r.numFailedTests;
+  skipped = r.numPendingTests + (r.numTodoTests || 0);
+  // A suite that fails to load (syntax error, throw at import) has no failed tests but must fail the run.
+  suitesFailed = r.testResults.filter((t) => t.status === 'failed' && t.assertionResults.every((a) => a.status !== 'failed')).length;
+  fs.unlinkSync(report);
+} catch {
+  failed += 1;
+}
+failed += suitesFailed + (typeErrors ? 1 : 0);
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || jest.status !== 0 ? 1 : 0);

@@ -1,0 +1,4 @@
+export { tf } from './tf';
+export * from './select';
+export { loadNativeAddon } from './native/loader';
+export { registerNativeKernels, unregisterNativeKernels, nativeKernelNames } from './native';

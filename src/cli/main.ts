@@ -1,0 +1,27 @@
+import yargs from 'yargs';
+import { doctorCommand } from './commands/doctor';
+import { stubCommands } from './commands/stubs';
+
+export function buildCli(argv: string[]) {
+  return yargs(argv)
+    .scriptName('nst')
+    .usage('$0 <command> [options]\n\nFast neural style transfer: train a style network, stylize photos, export models.')
+    .command(doctorCommand)
+    .command(stubCommands)
+    .demandCommand(1, 'Name a command: nst <command> --help shows its options.')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`nst: error: ${msg}\nRun nst --help for usage.\n`);
+      process.exit(2);
+    });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildCli(argv).parseAsync();
+}

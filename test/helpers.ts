@@ -1,0 +1,43 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** ../shared beside the checkout: data, reference models and yardsticks (see its README). */
+export const SHARED = path.resolve(__dirname, '..', '..', 'shared');
+export const hasShared = fs.existsSync(path.join(SHARED, 'README.md'));
+
+/**
+ * `describe` for suites that need ../shared: when it is absent they are skipped, and say so on stderr,
+ * instead of passing silently.
+ */
+export const describeShared: jest.Describe = hasShared
+  ? describe
+  : ((name: string, fn: () => void) => {
+      process.stderr.write(`SKIPPED (../shared not found at ${SHARED}): ${name}\n`);
+      return describe.skip(name, fn);
+    }) as unknown as jest.Describe;
+
+export function sharedPath(...parts: string[]): string {
+  return path.join(SHARED, ...parts);
+}
+
+export function readF32(file: string): Float32Array {
+  const buf = fs.readFileSync(file);
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** ||a-b|| / ||b||, the relative error measure the PyTorch fixtures state their tolerances in. */
+export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+}
