@@ -8,4 +8,5 @@ module.exports = {
   testTimeout: 300000,
   maxWorkers: 2,
   setupFiles: ['<rootDir>/test/setup.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup-backend.ts'],
 };

@@ -27,7 +27,9 @@ function main() {
     return;
   }
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
-  const args = [nodeGyp, 'rebuild', '--jobs', 'max'];
+  // Incremental when already configured (editing one kernel file recompiles only that file).
+  const configured = fs.existsSync(path.join(root, 'native', 'build', 'Makefile'));
+  const args = [nodeGyp, configured ? 'build' : 'rebuild', '--jobs', 'max'];
   // Use the headers installed beside this node (distro packages ship them) so that no download is needed.
   const localNodeDir = path.resolve(path.dirname(process.execPath), '..');
   if (!process.env.npm_config_nodedir && fs.existsSync(path.join(localNodeDir, 'include', 'node', 'node_api.h'))) {

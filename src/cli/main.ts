@@ -1,13 +1,23 @@
 import yargs from 'yargs';
 import { doctorCommand } from './commands/doctor';
-import { stubCommands } from './commands/stubs';
+import { exportCommand } from './commands/export';
+import { importCommand } from './commands/import';
+import { optimizeCommand } from './commands/optimize';
+import { stylizeCommand } from './commands/stylize';
+import { trainCommand } from './commands/train';
+import { weightsCommand } from './commands/weights';
 
 export function buildCli(argv: string[]) {
   return yargs(argv)
     .scriptName('nst')
     .usage('$0 <command> [options]\n\nFast neural style transfer: train a style network, stylize photos, export models.')
+    .command(trainCommand)
+    .command(stylizeCommand)
+    .command(optimizeCommand)
+    .command(importCommand)
+    .command(exportCommand)
+    .command(weightsCommand)
     .command(doctorCommand)
-    .command(stubCommands)
     .demandCommand(1, 'Name a command: nst <command> --help shows its options.')
     .strict()
     .recommendCommands()
