@@ -20,7 +20,6 @@ export function buildCli(argv: string[]) {
     .command(doctorCommand)
     .demandCommand(1, 'Name a command: nst <command> --help shows its options.')
     .strict()
-    .recommendCommands()
     .help()
     .alias('h', 'help')
     .version()

@@ -4,7 +4,7 @@ import { tf } from '../../backend/tf';
 import { BACKEND_NAMES, BackendProbe, probeBackend } from '../../backend/select';
 import { loadNativeAddon } from '../../backend/native/loader';
 import { lossWeightsSearchPaths } from '../../paths';
-import { handler } from '../run';
+import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 
 export interface DoctorReport {
   node: string;
@@ -44,11 +44,15 @@ export function formatDoctorReport(r: DoctorReport): string {
   return lines.join('\n');
 }
 
-export const doctorCommand: CommandModule<object, { json?: boolean }> = {
+export const doctorCommand: CommandModule<object, { json?: boolean } & BackendArgs> = {
   command: 'doctor',
   describe: 'show versions, which compute backends load here (and why not), and where weights are looked up',
-  builder: (y) => y.option('json', { type: 'boolean', describe: 'print the report as JSON' }),
+  builder: (y) =>
+    withBackendOption(y)
+      .option('json', { type: 'boolean', describe: 'print the report as JSON' })
+      .epilogue('With --backend (or NST_BACKEND), doctor also activates that backend and fails if it cannot load.'),
   handler: handler(async (args) => {
+    if (args.backend || process.env.NST_BACKEND) await startBackend(args);
     const report = collectDoctorReport();
     process.stdout.write((args.json ? JSON.stringify(report, null, 2) : formatDoctorReport(report)) + '\n');
   }),
