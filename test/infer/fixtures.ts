@@ -48,7 +48,7 @@ export function makeLocalConvModel(seed = 7): { predict(x: tf.Tensor4D): tf.Tens
     receptiveRadius: 2,
     predict: (x) =>
       tf.tidy(() => {
-        const h = tf.relu(tf.conv2d(tf.div(x, 255), w1, 1, 'same'));
+        const h = tf.relu(tf.conv2d(tf.div(x, 255) as tf.Tensor4D, w1, 1, 'same'));
         return tf.add(tf.mul(tf.conv2d(h, w2, 1, 'same'), 255), tf.mul(x, 0.5)) as tf.Tensor4D;
       }),
     dispose: () => {
