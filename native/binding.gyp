@@ -5,6 +5,9 @@
       "sources": [
         "src/addon.cc",
         "src/conv.cc",
+        "src/conv_support.cc",
+        "src/conv_pool.cc",
+        "src/conv_matmul.cc",
         "src/eltwise.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -1,10 +1,210 @@
-#include "common.h"
+// 2-D convolution (forward with fused bias/activation, backward data, backward weights) on oneDNN.
+// tfjs holds activations as NHWC and filters as HWIO; the primitives are created with format `any` so oneDNN picks its
+// fastest (blocked) layouts, and every call reorders in and out. Reordering the weights on each call is deliberate:
+// during training they change every step, so a cached blocked copy would go stale.
+#include "conv_support.h"
 
 namespace nst {
 
+using namespace convsupport;
+
+namespace {
+
+// The geometry JS passes as 17 integers (dilations tfjs-style: 1 = dense). The output size and the padding are already
+// consistent with oneDNN's rule (ih + pt + pb - ((kh-1)*dh + 1)) / sh + 1 == oh: the TS side checks it.
+struct ConvGeom {
+  int64_t n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+
+  static ConvGeom From(const Napi::Value& v) {
+    auto d = FixedDims(v, "conv geometry", 17);
+    return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16]};
+  }
+  size_t src_size() const { return size_t(n * ih * iw * ic); }
+  size_t dst_size() const { return size_t(n * oh * ow * oc); }
+  size_t wei_size() const { return size_t(kh * kw * ic * oc); }
+
+  md src_user() const { return md({n, ic, ih, iw}, dt::f32, tag::nhwc); }
+  md dst_user() const { return md({n, oc, oh, ow}, dt::f32, tag::nhwc); }
+  md wei_user() const { return md({oc, ic, kh, kw}, dt::f32, tag::hwio); }
+  md src_any() const { return md({n, ic, ih, iw}, dt::f32, tag::any); }
+  md dst_any() const { return md({n, oc, oh, ow}, dt::f32, tag::any); }
+  md wei_any() const { return md({oc, ic, kh, kw}, dt::f32, tag::any); }
+  dims_t strides() const { return {sh, sw}; }
+  dims_t dilations() const { return {dh - 1, dw - 1}; }  // oneDNN counts the gaps, tfjs the step
+  dims_t pad_l() const { return {pt, pl}; }
+  dims_t pad_r() const { return {pb, pr}; }
+  std::string key() const {
+    return Key(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr);
+  }
+
+  // The forward descriptor; backward primitives need the forward one as a hint.
+  dnnl::convolution_forward::primitive_desc forward_pd(bool with_bias, const dnnl::primitive_attr& attr) const {
+    auto desc = with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                                            dnnl::algorithm::convolution_direct, src_any(), wei_any(),
+                                                            md({oc}, dt::f32, tag::x), dst_any(), strides(),
+                                                            dilations(), pad_l(), pad_r())
+                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                                            dnnl::algorithm::convolution_direct, src_any(), wei_any(),
+                                                            dst_any(), strides(), dilations(), pad_l(), pad_r());
+    return dnnl::convolution_forward::primitive_desc(desc, attr, cpu_engine());
+  }
+};
+
+// Activations that fold into the convolution as a oneDNN post-op; the codes are shared with conv-kernels.ts.
+enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kLeakyRelu = 3 };
+
+dnnl::primitive_attr ActivationAttr(int activation, float alpha) {
+  dnnl::primitive_attr attr = UserScratchpadAttr();
+  dnnl::post_ops ops;
+  switch (activation) {
+    case kLinear: break;
+    case kRelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f); break;
+    case kRelu6: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f); break;
+    case kLeakyRelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, alpha, 0.f); break;
+    default: throw std::invalid_argument("unknown activation code " + std::to_string(activation));
+  }
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+struct ConvForward {
+  dnnl::convolution_forward prim;
+  md scratch;
+  Staged src, wei, dst;
+};
+
+struct ConvBackwardData {
+  dnnl::convolution_backward_data prim;
+  md scratch;
+  Staged diff_dst, wei, diff_src;
+};
+
+struct ConvBackwardWeights {
+  dnnl::convolution_backward_weights prim;
+  md scratch;
+  Staged src, diff_dst, diff_wei;
+};
+
+Cache<ConvForward> g_forward;
+Cache<ConvBackwardData> g_backward_data;
+Cache<ConvBackwardWeights> g_backward_weights;
+
+// convForward(x, filter, bias | null, out, geometry[17], activationCode, leakyAlpha): out = act(conv(x, filter) + bias)
+Napi::Value ConvForwardJs(const Napi::CallbackInfo& info) {
+  return guarded(info, "convForward", [&]() -> Napi::Value {
+    const ConvGeom g = ConvGeom::From(info[4]);
+    const bool with_bias = !info[2].IsNull() && !info[2].IsUndefined();
+    const int activation = info[5].As<Napi::Number>().Int32Value();
+    const float alpha = info[6].IsNumber() ? info[6].As<Napi::Number>().FloatValue() : 0.f;
+    float* x = F32Exact(info[0], "x", g.src_size());
+    float* w = F32Exact(info[1], "filter", g.wei_size());
+    float* bias = with_bias ? F32Exact(info[2], "bias", size_t(g.oc)) : nullptr;
+    float* y = F32Exact(info[3], "out", g.dst_size());
+
+    ConvForward& e = g_forward.Get(Key(g.key(), with_bias, activation, alpha), [&] {
+      auto pd = g.forward_pd(with_bias, ActivationAttr(activation, alpha));
+      return ConvForward{dnnl::convolution_forward(pd), pd.scratchpad_desc(),
+                         Staged(g.src_user(), pd.src_desc(), kSlotSrc, true),
+                         Staged(g.wei_user(), pd.weights_desc(), kSlotWeights, true),
+                         Staged(g.dst_user(), pd.dst_desc(), kSlotDst, false)};
+    });
+    auto src = e.src.Prepare(x);
+    auto wei = e.wei.Prepare(w);
+    auto dst = e.dst.Prepare(y);
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
+                                               {DNNL_ARG_WEIGHTS, wei},
+                                               {DNNL_ARG_DST, dst},
+                                               {DNNL_ARG_SCRATCHPAD, Scratchpad(e.scratch)}};
+    if (with_bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(md({g.oc}, dt::f32, tag::x), cpu_engine(), bias));
+    e.prim.execute(cpu_stream(), args);
+    e.dst.Finish(y, dst);
+    cpu_stream().wait();
+    return info.Env().Undefined();
+  });
+}
+
+// convBackwardData(dy, filter, dxOut, geometry[17]): the gradient w.r.t. the conv input (also conv2dTranspose).
+Napi::Value ConvBackwardDataJs(const Napi::CallbackInfo& info) {
+  return guarded(info, "convBackwardData", [&]() -> Napi::Value {
+    const ConvGeom g = ConvGeom::From(info[3]);
+    float* dy = F32Exact(info[0], "dy", g.dst_size());
+    float* w = F32Exact(info[1], "filter", g.wei_size());
+    float* dx = F32Exact(info[2], "out", g.src_size());
+
+    ConvBackwardData& e = g_backward_data.Get(g.key(), [&] {
+      auto hint = g.forward_pd(false, UserScratchpadAttr());
+      auto desc = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, g.src_any(), g.wei_any(),
+                                                        g.dst_any(), g.strides(), g.dilations(), g.pad_l(), g.pad_r());
+      auto pd = dnnl::convolution_backward_data::primitive_desc(desc, UserScratchpadAttr(), cpu_engine(), hint);
+      return ConvBackwardData{dnnl::convolution_backward_data(pd), pd.scratchpad_desc(),
+                              Staged(g.dst_user(), pd.diff_dst_desc(), kSlotDst, true),
+                              Staged(g.wei_user(), pd.weights_desc(), kSlotWeights, true),
+                              Staged(g.src_user(), pd.diff_src_desc(), kSlotSrc, false)};
+    });
+    auto diff_dst = e.diff_dst.Prepare(dy);
+    auto wei = e.wei.Prepare(w);
+    auto diff_src = e.diff_src.Prepare(dx);
+    e.prim.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, diff_dst},
+                                  {DNNL_ARG_WEIGHTS, wei},
+                                  {DNNL_ARG_DIFF_SRC, diff_src},
+                                  {DNNL_ARG_SCRATCHPAD, Scratchpad(e.scratch)}});
+    e.diff_src.Finish(dx, diff_src);
+    cpu_stream().wait();
+    return info.Env().Undefined();
+  });
+}
+
+// convBackwardWeights(x, dy, dwOut, geometry[17]): the gradient w.r.t. the filter, written as HWIO.
+Napi::Value ConvBackwardWeightsJs(const Napi::CallbackInfo& info) {
+  return guarded(info, "convBackwardWeights", [&]() -> Napi::Value {
+    const ConvGeom g = ConvGeom::From(info[3]);
+    float* x = F32Exact(info[0], "x", g.src_size());
+    float* dy = F32Exact(info[1], "dy", g.dst_size());
+    float* dw = F32Exact(info[2], "out", g.wei_size());
+
+    ConvBackwardWeights& e = g_backward_weights.Get(g.key(), [&] {
+      auto hint = g.forward_pd(false, UserScratchpadAttr());
+      auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.src_any(),
+                                                           g.wei_any(), g.dst_any(), g.strides(), g.dilations(),
+                                                           g.pad_l(), g.pad_r());
+      auto pd = dnnl::convolution_backward_weights::primitive_desc(desc, UserScratchpadAttr(), cpu_engine(), hint);
+      return ConvBackwardWeights{dnnl::convolution_backward_weights(pd), pd.scratchpad_desc(),
+                                 Staged(g.src_user(), pd.src_desc(), kSlotSrc, true),
+                                 Staged(g.dst_user(), pd.diff_dst_desc(), kSlotDst, true),
+                                 Staged(g.wei_user(), pd.diff_weights_desc(), kSlotWeights, false)};
+    });
+    auto src = e.src.Prepare(x);
+    auto diff_dst = e.diff_dst.Prepare(dy);
+    auto diff_wei = e.diff_wei.Prepare(dw);
+    e.prim.execute(cpu_stream(), {{DNNL_ARG_SRC, src},
+                                  {DNNL_ARG_DIFF_DST, diff_dst},
+                                  {DNNL_ARG_DIFF_WEIGHTS, diff_wei},
+                                  {DNNL_ARG_SCRATCHPAD, Scratchpad(e.scratch)}});
+    e.diff_wei.Finish(dw, diff_wei);
+    cpu_stream().wait();
+    return info.Env().Undefined();
+  });
+}
+
+// convCacheInfo(): how many primitives are cached and how much scratch the arena holds (diagnostics, tests).
+Napi::Value ConvCacheInfoJs(const Napi::CallbackInfo& info) {
+  auto o = Napi::Object::New(info.Env());
+  o.Set("forward", double(g_forward.size()));
+  o.Set("backwardData", double(g_backward_data.size()));
+  o.Set("backwardWeights", double(g_backward_weights.size()));
+  o.Set("arenaBytes", double(ArenaBytes()));
+  return o;
+}
+
+}  // namespace
+
 void InitConv(Napi::Env env, Napi::Object exports) {
-  (void)env;
-  (void)exports;
+  exports.Set("convForward", Napi::Function::New(env, ConvForwardJs));
+  exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardDataJs));
+  exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeightsJs));
+  exports.Set("convCacheInfo", Napi::Function::New(env, ConvCacheInfoJs));
+  InitPool(env, exports);
+  InitMatmul(env, exports);
 }
 
 }  // namespace nst

@@ -1,0 +1,146 @@
+/**
+ * Pure translation of tfjs' conv / pool / matmul shape info into the flat integer geometries the oneDNN addon takes.
+ * Each planner returns `undefined` for a case the native kernel cannot reproduce exactly; the caller then runs tfjs'
+ * own JS kernel, so an unsupported configuration is slow, never wrong.
+ */
+
+/** The subset of tfjs' `backend_util.Conv2DInfo` the planners read. */
+export interface ConvShapeInfo {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  dataFormat: 'channelsFirst' | 'channelsLast';
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  effectiveFilterHeight: number;
+  effectiveFilterWidth: number;
+  padInfo: { top: number; left: number; bottom: number; right: number };
+}
+
+/**
+ * `[n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight]` (dilations tfjs-style,
+ * 1 = dense), the layout `convForward` / `convBackwardData` / `convBackwardWeights` in native/src/conv.cc read.
+ */
+export type ConvGeometry = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+/** `[n, ih, iw, c, oh, ow, kh, kw, sh, sw, padTop, padLeft, padBottom, padRight]` for `maxPool` / `maxPoolGrad`. */
+export type PoolGeometry = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+/** `[batchA, batchB, m, k, n]` for `batchMatMul`, plus the output shape tfjs expects. */
+export interface MatMulPlan {
+  geometry: [number, number, number, number, number];
+  outShape: number[];
+}
+
+/**
+ * oneDNN derives the output size as floor((in + lead + trail - effectiveFilter) / stride) + 1 and rejects a
+ * descriptor where that differs from the given output. tfjs derives it its own way (ceil rounding, 'same' splits), so
+ * the trailing pad is re-fitted: only zeros beyond the input's end change, which no output that tfjs computes reads
+ * (conv: out-of-range taps contribute 0; max pool: padding never wins). Returns the pad, or undefined when none fits.
+ */
+export function fitTrailingPad(
+  inSize: number,
+  outSize: number,
+  effectiveFilter: number,
+  stride: number,
+  lead: number,
+  trail: number,
+): number | undefined {
+  const fits = (t: number): boolean => {
+    const span = inSize + lead + t - effectiveFilter;
+    return t >= 0 && span >= 0 && Math.floor(span / stride) + 1 === outSize;
+  };
+  if (fits(trail)) return trail;
+  const needed = (outSize - 1) * stride + effectiveFilter - inSize - lead;
+  return fits(needed) ? needed : undefined;
+}
+
+const positiveInts = (values: number[]): boolean => values.every((v) => Number.isInteger(v) && v > 0);
+
+/** Geometry for a 2-D convolution in NHWC / HWIO, or undefined when the native kernel cannot run it exactly. */
+export function convGeometry(info: ConvShapeInfo): ConvGeometry | undefined {
+  if (info.dataFormat !== 'channelsLast') return undefined;
+  const { padInfo: p } = info;
+  if (p.top < 0 || p.left < 0) return undefined;
+  const sizes = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels];
+  const window = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth];
+  if (!positiveInts(sizes) || !positiveInts(window)) return undefined;
+  const bottom = fitTrailingPad(info.inHeight, info.outHeight, info.effectiveFilterHeight, info.strideHeight, p.top, p.bottom);
+  const right = fitTrailingPad(info.inWidth, info.outWidth, info.effectiveFilterWidth, info.strideWidth, p.left, p.right);
+  if (bottom === undefined || right === undefined) return undefined;
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
+    info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    p.top, p.left, bottom, right,
+  ];
+}
+
+/**
+ * Geometry for max pooling in NHWC. Undefined for dilated windows and for windows lying wholly in the padding
+ * (tfjs yields -Infinity there, oneDNN a finite value).
+ */
+export function poolGeometry(info: ConvShapeInfo): PoolGeometry | undefined {
+  if (info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
+  const { padInfo: p } = info;
+  const sizes = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth];
+  if (!positiveInts(sizes) || !positiveInts([info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth])) {
+    return undefined;
+  }
+  if (p.top < 0 || p.left < 0 || p.top >= info.filterHeight || p.left >= info.filterWidth) return undefined;
+  const lastRowStart = (info.outHeight - 1) * info.strideHeight - p.top;
+  const lastColStart = (info.outWidth - 1) * info.strideWidth - p.left;
+  if (lastRowStart >= info.inHeight || lastColStart >= info.inWidth) return undefined;
+  const bottom = fitTrailingPad(info.inHeight, info.outHeight, info.filterHeight, info.strideHeight, p.top, p.bottom);
+  const right = fitTrailingPad(info.inWidth, info.outWidth, info.filterWidth, info.strideWidth, p.left, p.right);
+  if (bottom === undefined || right === undefined) return undefined;
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, p.top, p.left, bottom, right,
+  ];
+}
+
+/** numpy-style broadcast of two shapes, or undefined when they do not broadcast. */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | undefined {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return undefined;
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+const product = (s: readonly number[]): number => s.reduce((x, y) => x * y, 1);
+
+/**
+ * Plan for tfjs' BatchMatMul: the outer (batch) dims collapse to one; each side's batch must equal the output's or be
+ * 1 (oneDNN broadcasts a batch of 1). Anything else (e.g. [2,1] against [1,3]) is left to the JS kernel.
+ */
+export function matMulPlan(aShape: readonly number[], bShape: readonly number[], transposeA: boolean, transposeB: boolean): MatMulPlan | undefined {
+  if (aShape.length < 2 || bShape.length < 2) return undefined;
+  const [a0, a1] = aShape.slice(-2);
+  const [b0, b1] = bShape.slice(-2);
+  const [m, kA] = transposeA ? [a1, a0] : [a0, a1];
+  const [kB, n] = transposeB ? [b1, b0] : [b0, b1];
+  if (kA !== kB || !positiveInts([m, kA, n])) return undefined;
+  const outerA = aShape.slice(0, -2);
+  const outerB = bShape.slice(0, -2);
+  const outer = broadcastShapes(outerA, outerB);
+  if (!outer) return undefined;
+  const batch = product(outer);
+  const batchA = product(outerA);
+  const batchB = product(outerB);
+  if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1) || batch === 0) return undefined;
+  return { geometry: [batchA, batchB, m, kA, n], outShape: [...outer, m, n] };
+}
