@@ -1,0 +1,61 @@
+/**
+ * What a checkpoint must hold, beyond the network's weights, to resume training exactly: the step, where the data
+ * stream stands, the learning rate (it may have been halved after a NaN), the loss scales fixed at the start, and
+ * Adam's moments. Serialized into plain files (JSON + raw little-endian float32) that travel as checkpoint extra files.
+ */
+import { z } from 'zod';
+import { tf } from '../backend/tf';
+import { InputError } from '../errors';
+
+export const TRAIN_STATE_FILE = 'train-state.json';
+export const OPTIMIZER_MANIFEST_FILE = 'optimizer.json';
+export const OPTIMIZER_DATA_FILE = 'optimizer.bin';
+
+export const TrainStateSchema = z.object({
+  version: z.literal(1),
+  /** Optimizer steps completed. */
+  step: z.number().int().nonnegative(),
+  /** The next sample the data stream reads. */
+  cursor: z.object({ epoch: z.number().int().nonnegative(), index: z.number().int().nonnegative() }),
+  learningRate: z.number().positive(),
+  /** True once a non-finite loss halved the learning rate (a second one stops the run). */
+  lrHalved: z.boolean(),
+  /** Content-term divisor fixed at the start of the run (normalized loss scale). */
+  contentScale: z.number().positive(),
+  /** Order of the trainable variables the optimizer state is stored in. */
+  variableOrder: z.array(z.string()),
+});
+export type TrainState = z.infer<typeof TrainStateSchema>;
+
+interface TensorEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+}
+
+/** Named tensors → a JSON manifest and one float32 buffer. */
+export function packTensors(named: Array<{ name: string; tensor: tf.Tensor }>): { manifest: string; data: Buffer } {
+  const entries: TensorEntry[] = [];
+  let total = 0;
+  for (const { name, tensor } of named) {
+    entries.push({ name, shape: tensor.shape, offset: total });
+    total += tensor.size;
+  }
+  const all = new Float32Array(total);
+  named.forEach(({ tensor }, i) => all.set(tensor.dataSync() as Float32Array, entries[i].offset));
+  return { manifest: JSON.stringify({ tensors: entries }), data: Buffer.from(all.buffer, all.byteOffset, all.byteLength) };
+}
+
+/** The inverse of packTensors; the caller owns (disposes) the tensors. */
+export function unpackTensors(manifest: string, data: Buffer, source: string): Array<{ name: string; tensor: tf.Tensor }> {
+  const parsed = z
+    .object({ tensors: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), offset: z.number().int() })) })
+    .safeParse(JSON.parse(manifest));
+  if (!parsed.success) throw new InputError(`${source}: optimizer state manifest is malformed; resume from another checkpoint`);
+  const floats = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  return parsed.data.tensors.map(({ name, shape, offset }) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (offset + size > floats.length) throw new InputError(`${source}: optimizer state is truncated; resume from another checkpoint`);
+    return { name, tensor: tf.tensor(floats.subarray(offset, offset + size), shape, 'float32') };
+  });
+}
