@@ -1,0 +1,99 @@
+/**
+ * A frozen VGG feature extractor over weights held as plain tensors (not Variables, so no optimizer ever sees them).
+ * The forward pass is plain tf ops, hence differentiable w.r.t. the input images, and stops at the deepest tap asked for.
+ */
+import { tf } from '../../backend/tf';
+import { InputError, UsageError } from '../../errors';
+import { preprocess } from './preprocess';
+import { checkTaps } from './taps';
+import type { LossNetwork, RawConv, RawVggWeights } from './types';
+import { VggArch, VggConvSpec, vggLayout } from './vgg-layout';
+
+interface ConvTensors {
+  spec: VggConvSpec;
+  kernel: tf.Tensor4D; // HWIO
+  bias: tf.Tensor1D;
+}
+
+/**
+ * The usable prefix of the layout: convs present in the file, in order, stopping at the first absent one
+ * (a truncated file cannot serve anything past its first gap).
+ */
+export function presentPrefix(arch: VggArch, convs: Map<string, RawConv>): VggConvSpec[] {
+  const out: VggConvSpec[] = [];
+  for (const spec of vggLayout(arch)) {
+    if (!convs.has(spec.name)) break;
+    out.push(spec);
+  }
+  return out;
+}
+
+function toKernelTensor(raw: RawConv, spec: VggConvSpec, source: string): tf.Tensor4D {
+  const hwio = [3, 3, spec.inChannels, spec.outChannels];
+  const oihw = [spec.outChannels, spec.inChannels, 3, 3];
+  const expected = raw.layout === 'HWIO' ? hwio : oihw;
+  if (raw.kernelShape.join(',') !== expected.join(',')) {
+    throw new InputError(
+      `${source}: ${spec.name} kernel has shape [${raw.kernelShape}], expected [${expected}] (${raw.layout}) — not ImageNet VGG weights?`,
+    );
+  }
+  if (raw.bias.length !== spec.outChannels) {
+    throw new InputError(`${source}: ${spec.name} bias has ${raw.bias.length} values, expected ${spec.outChannels}`);
+  }
+  return tf.tidy(() => {
+    const k = tf.tensor4d(raw.kernel, raw.kernelShape as [number, number, number, number]);
+    return raw.layout === 'HWIO' ? k : (tf.transpose(k, [2, 3, 1, 0]) as tf.Tensor4D);
+  });
+}
+
+export class VggFeatureExtractor implements LossNetwork {
+  readonly availableTaps: string[];
+  private readonly layers: ConvTensors[];
+  private disposed = false;
+
+  constructor(
+    readonly arch: VggArch,
+    private readonly weights: Pick<RawVggWeights, 'preprocessing' | 'convs'>,
+    readonly description: string,
+    source: string,
+  ) {
+    const prefix = presentPrefix(arch, weights.convs);
+    if (prefix.length === 0) throw new InputError(`${source}: no VGG convolution weights found (expected block1_conv1 first)`);
+    this.layers = prefix.map((spec) => {
+      const raw = weights.convs.get(spec.name)!;
+      return { spec, kernel: toKernelTensor(raw, spec, source), bias: tf.tensor1d(raw.bias) };
+    });
+    this.availableTaps = prefix.map((s) => s.tap);
+  }
+
+  extract(images: tf.Tensor4D, taps: string[]): Record<string, tf.Tensor4D> {
+    if (this.disposed) throw new UsageError('loss network used after dispose()');
+    checkTaps(taps, this.availableTaps, this.description);
+    if (images.rank !== 4 || images.shape[3] !== 3) {
+      throw new UsageError(`loss network input must be NHWC with 3 channels, got shape [${images.shape}]`);
+    }
+    const wanted = new Set(taps);
+    const deepest = Math.max(...taps.map((t) => this.availableTaps.indexOf(t)));
+    return tf.tidy(() => {
+      const out: Record<string, tf.Tensor4D> = {};
+      let x = preprocess(images, this.weights.preprocessing);
+      for (let i = 0; i <= deepest; i++) {
+        const { spec, kernel, bias } = this.layers[i];
+        // A max-pool closes every block; VGG pools before the first conv of the next block.
+        if (i > 0 && spec.index === 1) x = tf.maxPool(x, 2, 2, 'valid');
+        x = tf.relu(tf.add(tf.conv2d(x, kernel, 1, 'same'), bias)) as tf.Tensor4D;
+        if (wanted.has(spec.tap)) out[spec.tap] = x;
+      }
+      return out;
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const l of this.layers) {
+      l.kernel.dispose();
+      l.bias.dispose();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { InputError } from '../../src/errors';
+import { loadLossNetwork, weightCandidates } from '../../src/nets/loss-network';
+import { describeShared, sharedPath } from '../helpers';
+
+function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved: Record<string, string | undefined> = {};
+  for (const k of Object.keys(env)) {
+    saved[k] = process.env[k];
+    if (env[k] === undefined) delete process.env[k];
+    else process.env[k] = env[k];
+  }
+  return fn().finally(() => {
+    for (const k of Object.keys(saved)) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+}
+
+describe('loss weight lookup', () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
+  afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+  it('a --loss-weights path that does not exist is an error naming it', async () => {
+    await expect(loadLossNetwork({ weights: path.join(home, 'nope.h5'), taps: ['relu1_1'] })).rejects.toThrow(
+      /nope\.h5 \(from --loss-weights\) does not exist/,
+    );
+  });
+
+  it('with nothing found and no fallback, the error says what to do', async () => {
+    const entries = [{ source: 'cache (NST_HOME)', path: path.join(home, 'weights') }];
+    expect(weightCandidates(undefined, 'auto', entries)).toEqual([]);
+  });
+
+  it('the cache folder lists known files, the requested architecture first, ignoring .part files', () => {
+    const dir = path.join(home, 'weights');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of ['vgg19-dcbb9e9d.pth', 'vgg16-397923af.pth', 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5', 'x.pth.part', 'other.h5']) {
+      fs.writeFileSync(path.join(dir, f), '');
+    }
+    const entries = [{ source: 'cache (NST_HOME)', path: dir }];
+    const names = (net: 'auto' | 'vgg19') => weightCandidates(undefined, net, entries).map((c) => path.basename(c.file));
+    expect(names('auto')).toEqual(['vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5', 'vgg16-397923af.pth', 'vgg19-dcbb9e9d.pth']);
+    expect(names('vgg19')[0]).toBe('vgg19-dcbb9e9d.pth');
+  });
+});
+
+describeShared('loss weight lookup with ../shared', () => {
+  it('finds the partial VGG19 beside the checkout when nothing else is configured', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
+    const lines: string[] = [];
+    const net = await withEnv({ NST_HOME: home, NST_LOSS_WEIGHTS: undefined }, () =>
+      loadLossNetwork({ taps: ['relu1_2', 'relu3_3'], log: (l) => lines.push(l) }),
+    );
+    try {
+      expect(net.arch).toBe('vgg19');
+      expect(lines.join('\n')).toContain('[shared demo (../shared)]');
+    } finally {
+      net.dispose();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('skips the partial VGG19 when it cannot serve the taps, then fails clearly without a fallback', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
+    const lines: string[] = [];
+    const attempt = withEnv({ NST_HOME: home, NST_LOSS_WEIGHTS: undefined }, () =>
+      loadLossNetwork({ taps: ['relu4_2'], log: (l) => lines.push(l) }),
+    );
+    await expect(attempt).rejects.toThrow(InputError);
+    await expect(attempt).rejects.toThrow(/no ImageNet VGG weights found .*nst weights fetch vgg16.*--loss-weights/);
+    expect(lines.join('\n')).toMatch(/skipped: loss-network tap relu4_2 not available/);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('an explicit path that cannot serve the taps is an error, not a silent fallback', async () => {
+    await expect(
+      loadLossNetwork({ weights: sharedPath('models', 'vgg19-imagenet-block1-3', 'model'), taps: ['relu4_1'], allowFallback: true }),
+    ).rejects.toThrow(/tap relu4_1 not available/);
+  });
+});
