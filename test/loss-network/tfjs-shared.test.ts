@@ -42,7 +42,7 @@ describeShared('truncated VGG19 (tfjs layers, ../shared)', () => {
     const net = await loadVggFromFile(dir);
     const img = tf.randomUniform([1, 32, 32, 3], 0, 255, 'float32', 3) as tf.Tensor4D;
     const before = tf.memory().numTensors;
-    const g = tf.grad((x: tf.Tensor4D) => tf.sum(net.extract(x, ['relu2_1']).relu2_1))(img);
+    const g = tf.grad((x) => tf.sum(net.extract(x as tf.Tensor4D, ['relu2_1']).relu2_1))(img);
     expect(g.shape).toEqual([1, 32, 32, 3]);
     expect(tf.tidy(() => tf.abs(g).sum()).dataSync()[0]).toBeGreaterThan(0);
     const sum = tf.memory().numTensors - before;
