@@ -59,7 +59,8 @@ export function fitTrailingPad(
     return t >= 0 && span >= 0 && Math.floor(span / stride) + 1 === outSize;
   };
   if (fits(trail)) return trail;
-  const needed = (outSize - 1) * stride + effectiveFilter - inSize - lead;
+  // The smallest pad that reaches the last output's window; with a stride, a few larger pads would fit as well.
+  const needed = Math.max(0, (outSize - 1) * stride + effectiveFilter - inSize - lead);
   return fits(needed) ? needed : undefined;
 }
 

@@ -1,0 +1,69 @@
+// The pure planners behind the native conv kernels: they must accept exactly what oneDNN can reproduce and refuse
+// the rest (the kernels then use tfjs' JS code). No addon needed.
+import { tf } from '../../src/backend/tf';
+import { broadcastShapes, convGeometry, fitTrailingPad, matMulPlan, poolGeometry } from '../../src/backend/native/conv-geometry';
+
+describe('fitTrailingPad', () => {
+  it('keeps a trailing pad that already satisfies oneDNN output-size rule', () => {
+    // 'same' 3x3 stride 1 on 5: pads 1/1, out 5.
+    expect(fitTrailingPad(5, 5, 3, 1, 1, 1)).toBe(1);
+  });
+  it('grows the trailing pad when tfjs rounds the output size up (ceil)', () => {
+    // in 6, k 3, stride 2, no pad: floor gives 2 outputs, ceil asks for 3 -> one zero column at the end.
+    expect(fitTrailingPad(6, 3, 3, 2, 0, 0)).toBe(1);
+  });
+  it('shrinks a trailing pad no output reads', () => {
+    // in 4, k 1, stride 2, pads 0/1: tfjs says 2 outputs, floor((4+1-1)/2)+1 = 3 -> drop the unused pad.
+    expect(fitTrailingPad(4, 2, 1, 2, 0, 1)).toBe(0);
+  });
+  it('refuses an output that no non-negative pad produces', () => {
+    expect(fitTrailingPad(9, 2, 3, 1, 0, 0)).toBeUndefined();
+  });
+});
+
+describe('convGeometry', () => {
+  const info = (pad: 'same' | 'valid' | number, strides: number, dilations: number, rounding?: 'ceil' | 'floor') =>
+    tf.backend_util.computeConv2DInfo([2, 7, 6, 3], [3, 2, 3, 4], strides, dilations, pad, rounding, false, 'channelsLast');
+
+  it('flattens a strided same conv into the addon layout', () => {
+    expect(convGeometry(info('same', 2, 1))).toEqual([2, 7, 6, 3, 4, 3, 4, 3, 2, 2, 2, 1, 1, 1, 0, 1, 0]);
+  });
+  it('keeps dilations tfjs-style', () => {
+    const g = convGeometry(info('valid', 1, 2));
+    expect(g?.slice(11, 13)).toEqual([2, 2]);
+    expect(g?.slice(4, 6)).toEqual([3, 4]);
+  });
+  it('refuses NCHW', () => {
+    const nchw = tf.backend_util.computeConv2DInfo([2, 3, 7, 6], [3, 2, 3, 4], 1, 1, 'same', undefined, false, 'channelsFirst');
+    expect(convGeometry(nchw)).toBeUndefined();
+  });
+});
+
+describe('poolGeometry', () => {
+  it('plans a same 3x3 stride 2 pool', () => {
+    const info = tf.backend_util.computePool2DInfo([1, 5, 5, 2], 3, 2, 1, 'same');
+    expect(poolGeometry(info)).toEqual([1, 5, 5, 2, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1]);
+  });
+  it('refuses windows that lie wholly in the padding', () => {
+    const info = tf.backend_util.computePool2DInfo([1, 4, 4, 1], 2, 1, 1, [[0, 0], [2, 0], [0, 0], [0, 0]]);
+    expect(poolGeometry(info)).toBeUndefined();
+  });
+});
+
+describe('matMulPlan', () => {
+  it('collapses batch dims and honours transposes', () => {
+    expect(matMulPlan([2, 3, 7, 5], [2, 3, 4, 7], true, true)).toEqual({ geometry: [6, 6, 5, 7, 4], outShape: [2, 3, 5, 4] });
+  });
+  it('broadcasts a batch of one, including a rank-2 operand', () => {
+    expect(matMulPlan([3, 4, 5], [5, 6], false, false)).toEqual({ geometry: [3, 1, 4, 5, 6], outShape: [3, 4, 6] });
+    expect(matMulPlan([1, 4, 5], [3, 5, 6], false, false)?.outShape).toEqual([3, 4, 6]);
+  });
+  it('refuses broadcasts that need more than a batch of one, and mismatched inner dims', () => {
+    expect(matMulPlan([2, 1, 4, 5], [1, 3, 5, 6], false, false)).toBeUndefined();
+    expect(matMulPlan([4, 5], [6, 7], false, false)).toBeUndefined();
+  });
+  it('broadcastShapes follows numpy rules', () => {
+    expect(broadcastShapes([2, 1], [3])).toEqual([2, 3]);
+    expect(broadcastShapes([2], [3])).toBeUndefined();
+  });
+});
