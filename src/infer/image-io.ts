@@ -17,6 +17,8 @@
  *   pixelsToTensor(image | image[])        -> tf.Tensor4D             [N,H,W,3] (images of one size)
  *   tensorToPixels(tensor)                 -> RgbImage                from [1,H,W,3] or [H,W,3]; values kept unclamped
  *   tensorToPixelsBatch(tensor)            -> RgbImage[]              from [N,H,W,3]
+ *   resizeImage(image, width, height)      -> Promise<EncodableImage> Lanczos, alpha resized with it
+ *   fitWithin(width, height, maxSize)      -> {width, height}         the maxSize rule, never enlarging
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -266,4 +268,25 @@ export function tensorToPixelsBatch(t: tf.Tensor4D): RgbImage[] {
   const all = t.dataSync() as Float32Array;
   const plane = width * height * 3;
   return Array.from({ length: n }, (_, i) => ({ width, height, rgb: all.slice(i * plane, (i + 1) * plane) }));
+}
+
+/**
+ * Resamples RGB (and alpha, if any) to width×height with sharp's Lanczos filter (antialiased, unlike a tensor
+ * resizeBilinear). Values are rounded to 8 bits on the way, which is how the image came in.
+ */
+export async function resizeImage(image: EncodableImage, width: number, height: number): Promise<EncodableImage> {
+  if (width === image.width && height === image.height) return image;
+  const { data, channels } = interleave(image);
+  const { data: out, info } = await sharp(data, { raw: { width: image.width, height: image.height, channels } })
+    .resize({ width, height, fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return splitChannels(out, info.width, info.height, info.channels);
+}
+
+/** The size after downscaling so the longest side is at most maxSize (never enlarging), as decodeImage's maxSize does. */
+export function fitWithin(width: number, height: number, maxSize: number): { width: number; height: number } {
+  const scale = Math.min(1, maxSize / Math.max(width, height));
+  if (scale === 1) return { width, height };
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }

@@ -1,0 +1,191 @@
+/**
+ * The inference library: apply a style network to one image. The CLI (`nst stylize`) only wraps this.
+ *
+ *   stylize(model, image, options) -> Promise<StylizeResult>
+ *
+ * Steps: decode (file/Buffer) or take pixels → downscale to maxSize → pad bottom/right by reflection to a multiple of 4
+ * → run the network in one pass, or in overlapping tiles with feathered blending when its activations would not fit
+ * the memory budget (or a tile size is forced) → crop back → optional luminance-only colour preservation → blend with
+ * the input by `strength`. Alpha is carried through untouched.
+ *
+ * Peak memory: the image itself is held as a few float RGB copies (input, padded input, accumulated output, the
+ * cropped/colour-preserved/blended result: at most 5 × 12 = 60 bytes per pixel), plus ONE tile's activations, which
+ * chooseTiling() keeps under `memoryBudgetBytes` (default 1 GiB) using activationBytesPerPixel(). Tiles run one after
+ * another, so the peak does not grow with the image beyond those 60 bytes per pixel. See docs/stylize.md.
+ */
+import { z } from 'zod';
+import { tf } from '../backend/tf';
+import { UsageError } from '../errors';
+import { blendStrength, preserveColor as transferLuminance } from './color';
+import { decodeImage, DecodedImage, EncodableImage, fitWithin, pixelsToTensor, resizeImage, RgbImage } from './image-io';
+import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, maxTileSide, NetworkWidths } from './memory';
+import { cropRgb, NETWORK_STRIDE, padToMultiple } from './pad';
+import { planTiles, Tile } from './tiling';
+
+/** A forward pass: NHWC float RGB 0–255 of any size (multiple of 4) in, the same shape out (unclamped). */
+export type StyleForward = (x: tf.Tensor4D) => tf.Tensor;
+
+/** Anything that stylizes: a function, a tf.LayersModel (its predict), or any object with such a predict. */
+export type StyleModel = StyleForward | { predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[] };
+
+export const DEFAULT_OVERLAP = 64;
+/** Smallest tile side accepted: the network's 1/4-resolution stage needs a few pixels to work with. */
+export const MIN_TILE = 16;
+
+export const StylizeOptionsSchema = z.object({
+  /** Downscale (never enlarge) so the longest side is at most this, before stylizing. */
+  maxSize: z.number().int().positive().optional(),
+  /** Force tiles of this side (px, rounded down to a multiple of 4, at least 2·overlap+4); 0 = never tile. */
+  tile: z.number().int().nonnegative().optional(),
+  /** Pixels shared by neighbouring tiles (default 64); the middle half of the band is a linear cross-fade. */
+  overlap: z.number().int().nonnegative().optional(),
+  /** Activation memory allowed for one forward pass; larger images are tiled automatically (default 1 GiB). */
+  memoryBudgetBytes: z.number().positive().optional(),
+  /** Channel widths of the network, for the memory estimate (default 32/64/128). */
+  network: z.object({ widths: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]) }).optional(),
+  /** 0 = the input unchanged, 1 = fully stylized (default). */
+  strength: z.number().min(0).max(1).optional(),
+  /** Keep the input's colours: luminance from the stylized image, chroma (YCbCr Cb/Cr) from the input. */
+  preserveColor: z.boolean().optional(),
+  /** Called after each tile (or the single pass) with (done, total). */
+  onTile: z.custom<(done: number, total: number) => void>((v) => typeof v === 'function').optional(),
+});
+export type StylizeOptions = z.input<typeof StylizeOptionsSchema>;
+
+export interface StylizeResult extends EncodableImage {
+  /** Number of forward passes (1 when untiled). */
+  tiles: number;
+  /** Tile side used, or undefined for a single pass. */
+  tileSize?: number;
+  /** Wall time of the forward passes and blending, ms (decode/encode excluded). */
+  ms: number;
+}
+
+/** Accepts a file path, an encoded Buffer, or already-decoded pixels (with optional alpha). */
+export type StylizeInput = string | Buffer | EncodableImage | DecodedImage;
+
+export function toForward(model: StyleModel): StyleForward {
+  if (typeof model === 'function') return model;
+  return (x) => {
+    const y = model.predict(x);
+    return Array.isArray(y) ? y[0] : y;
+  };
+}
+
+function parseOptions(options: StylizeOptions) {
+  const r = StylizeOptionsSchema.safeParse(options);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new UsageError(`stylize option ${issue.path.join('.') || '(options)'}: ${issue.message}`);
+  }
+  return r.data;
+}
+
+/** Tile side and overlap for an image of the padded size, or undefined for one pass. */
+export function chooseTiling(
+  width: number,
+  height: number,
+  o: { tile?: number; overlap?: number; memoryBudgetBytes?: number; network?: NetworkWidths },
+): { tile: number; overlap: number } | undefined {
+  if (o.tile === 0) return undefined;
+  let tile: number;
+  if (o.tile !== undefined) {
+    if (o.tile < MIN_TILE) throw new UsageError(`tile ${o.tile} is too small: use at least ${MIN_TILE} px (or 0 to disable tiling)`);
+    tile = Math.floor(o.tile / NETWORK_STRIDE) * NETWORK_STRIDE;
+  } else {
+    const perPixel = activationBytesPerPixel(o.network ?? DEFAULT_WIDTHS);
+    const budget = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
+    if (width * height * perPixel <= budget) return undefined;
+    tile = maxTileSide(budget, perPixel, NETWORK_STRIDE);
+  }
+  if (tile >= width && tile >= height) return undefined;
+  // Overlap: a multiple of 4, and small enough that a tile is more than twice the band.
+  const requested = o.overlap ?? DEFAULT_OVERLAP;
+  const alignDown = (n: number) => Math.floor(n / NETWORK_STRIDE) * NETWORK_STRIDE;
+  const overlap = Math.min(alignDown(requested), alignDown((tile - NETWORK_STRIDE) / 2));
+  return { tile, overlap };
+}
+
+/** One forward pass on a small image; returns the output pixels (same size). Disposes every tensor it makes. */
+export function runForward(forward: StyleForward, img: RgbImage): Float32Array {
+  const out = tf.tidy(() => {
+    const y = forward(pixelsToTensor(img));
+    const [, h, w, c] = y.shape;
+    if (y.rank !== 4 || h !== img.height || w !== img.width || c !== 3) {
+      throw new UsageError(
+        `the style model returned shape [${y.shape.join(',')}] for input [1,${img.height},${img.width},3]; it must return the input's shape`,
+      );
+    }
+    return y;
+  });
+  try {
+    return out.dataSync() as Float32Array;
+  } finally {
+    out.dispose();
+  }
+}
+
+/** Runs `forward` over `tiles` of `img` and accumulates the weighted outputs (weights sum to 1 per pixel). */
+export function runTiled(forward: StyleForward, img: RgbImage, tiles: Tile[], onTile?: (done: number, total: number) => void): Float32Array {
+  const acc = new Float32Array(img.rgb.length);
+  tiles.forEach((t, i) => {
+    const out = runForward(forward, cropRgb(img, t.left, t.top, t.width, t.height));
+    for (let y = 0; y < t.height; y++) {
+      const wy = t.weightY[y];
+      if (wy === 0) continue;
+      const row = ((t.top + y) * img.width + t.left) * 3;
+      for (let x = 0; x < t.width; x++) {
+        const w = wy * t.weightX[x];
+        if (w === 0) continue;
+        const s = (y * t.width + x) * 3;
+        const d = row + x * 3;
+        acc[d] += w * out[s];
+        acc[d + 1] += w * out[s + 1];
+        acc[d + 2] += w * out[s + 2];
+      }
+    }
+    onTile?.(i + 1, tiles.length);
+  });
+  return acc;
+}
+
+async function toPixels(image: StylizeInput, maxSize: number | undefined): Promise<EncodableImage> {
+  if (typeof image === 'string' || Buffer.isBuffer(image)) return decodeImage(image, { maxSize });
+  if (maxSize === undefined) return image;
+  const { width, height } = fitWithin(image.width, image.height, maxSize);
+  return resizeImage(image, width, height);
+}
+
+/**
+ * Stylizes one image. `model` is a StyleModel (e.g. the `model` of loadStyleModel, a tf.LayersModel, or a tf function).
+ * The result has the input's size (after maxSize) and its alpha plane; values are unclamped floats (encode clamps).
+ */
+export async function stylize(model: StyleModel, image: StylizeInput, options: StylizeOptions = {}): Promise<StylizeResult> {
+  const o = parseOptions(options);
+  const input = await toPixels(image, o.maxSize);
+  const strength = o.strength ?? 1;
+  const start = Date.now();
+  if (strength === 0) {
+    o.onTile?.(1, 1);
+    return { width: input.width, height: input.height, rgb: input.rgb.slice(), alpha: input.alpha, tiles: 0, ms: 0 };
+  }
+  const forward = toForward(model);
+  const padded = padToMultiple(input, NETWORK_STRIDE);
+  const tiling = chooseTiling(padded.width, padded.height, o);
+  const tiles = tiling
+    ? planTiles(padded.width, padded.height, tiling.tile, tiling.overlap, NETWORK_STRIDE)
+    : planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0);
+  const out = runTiled(forward, padded, tiles, o.onTile);
+  let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: out }, 0, 0, input.width, input.height).rgb;
+  if (o.preserveColor) rgb = transferLuminance(rgb, input.rgb);
+  if (strength < 1) rgb = blendStrength(rgb, input.rgb, strength);
+  return {
+    width: input.width,
+    height: input.height,
+    rgb,
+    alpha: input.alpha,
+    tiles: tiles.length,
+    tileSize: tiling?.tile,
+    ms: Date.now() - start,
+  };
+}
