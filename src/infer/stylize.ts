@@ -88,6 +88,7 @@ export function chooseTiling(
   o: { tile?: number; overlap?: number; memoryBudgetBytes?: number; network?: NetworkWidths },
 ): { tile: number; overlap: number } | undefined {
   if (o.tile === 0) return undefined;
+  const requested = o.overlap ?? DEFAULT_OVERLAP;
   let tile: number;
   if (o.tile !== undefined) {
     if (o.tile < MIN_TILE) throw new UsageError(`tile ${o.tile} is too small: use at least ${MIN_TILE} px (or 0 to disable tiling)`);
@@ -96,11 +97,11 @@ export function chooseTiling(
     const perPixel = activationBytesPerPixel(o.network ?? DEFAULT_WIDTHS);
     const budget = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
     if (width * height * perPixel <= budget) return undefined;
-    tile = maxTileSide(budget, perPixel, NETWORK_STRIDE);
+    // Never let automatic tiles shrink below 4 overlaps: they would be mostly overlap (and the budget is a soft bound).
+    tile = maxTileSide(budget, perPixel, NETWORK_STRIDE, Math.max(MIN_TILE, 4 * requested));
   }
   if (tile >= width && tile >= height) return undefined;
   // Overlap: a multiple of 4, and small enough that a tile is more than twice the band.
-  const requested = o.overlap ?? DEFAULT_OVERLAP;
   const alignDown = (n: number) => Math.floor(n / NETWORK_STRIDE) * NETWORK_STRIDE;
   const overlap = Math.min(alignDown(requested), alignDown((tile - NETWORK_STRIDE) / 2));
   return { tile, overlap };
