@@ -38,14 +38,14 @@ struct ConvGeom {
   }
 
   // The forward descriptor; backward primitives need the forward one as a hint.
-  dnnl::convolution_forward::primitive_desc forward_pd(bool with_bias, const dnnl::primitive_attr& attr) const {
-    auto desc = with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
-                                                            dnnl::algorithm::convolution_direct, src_any(), wei_any(),
-                                                            md({oc}, dt::f32, tag::x), dst_any(), strides(),
+  dnnl::convolution_forward::primitive_desc forward_pd(bool with_bias, const dnnl::primitive_attr& attr,
+                                                      dnnl::algorithm alg = dnnl::algorithm::convolution_direct) const {
+    auto desc = with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, src_any(),
+                                                            wei_any(), md({oc}, dt::f32, tag::x), dst_any(), strides(),
                                                             dilations(), pad_l(), pad_r())
-                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
-                                                            dnnl::algorithm::convolution_direct, src_any(), wei_any(),
-                                                            dst_any(), strides(), dilations(), pad_l(), pad_r());
+                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, src_any(),
+                                                            wei_any(), dst_any(), strides(), dilations(), pad_l(),
+                                                            pad_r());
     return dnnl::convolution_forward::primitive_desc(desc, attr, cpu_engine());
   }
 };
@@ -65,6 +65,16 @@ dnnl::primitive_attr ActivationAttr(int activation, float alpha) {
   }
   attr.set_post_ops(ops);
   return attr;
+}
+
+// Forward algorithm codes shared with conv-kernels.ts: 0 direct, 1 Winograd (3x3 stride 1 only), 2 oneDNN's choice.
+dnnl::algorithm ForwardAlgorithm(int code) {
+  switch (code) {
+    case 0: return dnnl::algorithm::convolution_direct;
+    case 1: return dnnl::algorithm::convolution_winograd;
+    case 2: return dnnl::algorithm::convolution_auto;
+    default: throw std::invalid_argument("unknown conv algorithm code " + std::to_string(code));
+  }
 }
 
 struct ConvForward {
@@ -101,8 +111,9 @@ Napi::Value ConvForwardJs(const Napi::CallbackInfo& info) {
     float* bias = with_bias ? F32Exact(info[2], "bias", size_t(g.oc)) : nullptr;
     float* y = F32Exact(info[3], "out", g.dst_size());
 
-    ConvForward& e = g_forward.Get(Key(g.key(), with_bias, activation, alpha), [&] {
-      auto pd = g.forward_pd(with_bias, ActivationAttr(activation, alpha));
+    const int algo = info.Length() > 7 && info[7].IsNumber() ? info[7].As<Napi::Number>().Int32Value() : 0;
+    ConvForward& e = g_forward.Get(Key(g.key(), with_bias, activation, alpha, algo), [&] {
+      auto pd = g.forward_pd(with_bias, ActivationAttr(activation, alpha), ForwardAlgorithm(algo));
       return ConvForward{dnnl::convolution_forward(pd), pd.scratchpad_desc(),
                          Staged(g.src_user(), pd.src_desc(), kSlotSrc, true),
                          Staged(g.wei_user(), pd.weights_desc(), kSlotWeights, true),

@@ -10,7 +10,7 @@
 import { tf } from '../../src/backend/tf';
 import { loadNativeAddon, NativeAddon } from '../../src/backend/native/loader';
 import { unregisterNativeKernels } from '../../src/backend/native';
-import { convKernelCalls, convKernels, resetConvKernelCalls, ConvKernelCalls } from '../../src/backend/native/conv-kernels';
+import { convKernelCalls, installConvKernels, resetConvKernelCalls, ConvKernelCalls } from '../../src/backend/native/conv-kernels';
 import { relError } from '../helpers';
 
 const TOLERANCE = 1e-4;
@@ -39,25 +39,17 @@ const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor
 const randomTensor = (r: () => number, shape: number[]): tf.Tensor =>
   tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), shape);
 
-let configs: tf.KernelConfig[] = [];
+let addon: NativeAddon;
 
 /** Runs `fn` with the native conv kernels installed, then puts the previous kernels back. */
 function withNative<T>(fn: () => T): { value: T; calls: ConvKernelCalls } {
-  const previous = configs.map((c) => tf.getKernel(c.kernelName, 'cpu'));
-  for (const c of configs) {
-    if (tf.getKernel(c.kernelName, 'cpu')) tf.unregisterKernel(c.kernelName, 'cpu');
-    tf.registerKernel(c);
-  }
+  const restore = installConvKernels(addon);
   resetConvKernelCalls();
   try {
     const value = fn();
     return { value, calls: convKernelCalls() };
   } finally {
-    for (const [i, c] of configs.entries()) {
-      tf.unregisterKernel(c.kernelName, 'cpu');
-      const old = previous[i];
-      if (old) tf.registerKernel(old);
-    }
+    restore();
   }
 }
 
@@ -143,7 +135,7 @@ describeNative('native conv kernels match tfjs JS kernels', () => {
   beforeAll(() => {
     // setup-backend may have installed every native kernel (backend 'native'): start from pure JS.
     unregisterNativeKernels();
-    configs = convKernels(status.addon as NativeAddon);
+    addon = status.addon as NativeAddon;
   });
 
   describe('Conv2D forward', () => {
@@ -344,7 +336,6 @@ describeNative('native conv kernels match tfjs JS kernels', () => {
   });
 
   it('caches one primitive per configuration (repeat calls do not build new ones)', () => {
-    const addon = status.addon as NativeAddon;
     const x = tf.ones([2, 6, 6, 3]) as tf.Tensor4D;
     const f = tf.ones([3, 3, 3, 5]) as tf.Tensor4D;
     withNative(() => tf.conv2d(x, f, 1, 'same').dispose());

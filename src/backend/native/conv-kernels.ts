@@ -230,3 +230,23 @@ export function convKernels(addon: NativeAddon): tf.KernelConfig[] {
     }),
   ];
 }
+
+/**
+ * Installs only the conv-family kernels on tfjs' 'cpu' backend (not the whole native set) and returns a function that
+ * puts the previous kernels back. For benchmarks and tests that compare against the JS kernels in one process.
+ */
+export function installConvKernels(addon: NativeAddon): () => void {
+  const configs = convKernels(addon);
+  const previous = configs.map((c) => tf.getKernel(c.kernelName, 'cpu'));
+  for (const c of configs) {
+    if (tf.getKernel(c.kernelName, 'cpu')) tf.unregisterKernel(c.kernelName, 'cpu');
+    tf.registerKernel(c);
+  }
+  return () => {
+    configs.forEach((c, i) => {
+      tf.unregisterKernel(c.kernelName, 'cpu');
+      const old = previous[i];
+      if (old) tf.registerKernel(old);
+    });
+  };
+}
