@@ -8,7 +8,11 @@
         "src/conv_support.cc",
         "src/conv_pool.cc",
         "src/conv_matmul.cc",
-        "src/eltwise.cc"
+        "src/eltwise.cc",
+        "src/eltwise_binary.cc",
+        "src/eltwise_reduce.cc",
+        "src/eltwise_gather.cc",
+        "src/norm.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -1,7 +1,50 @@
-import type { tf } from '../tf';
+/**
+ * The native kernels for everything but convolutions: broadcasting arithmetic, ReLU, Sum/Mean, mirror padding and
+ * nearest resizing (with their gradients) and the fused instance norm. Each family lives in its own module; this one
+ * collects them, skipping any family whose addon functions are missing (an addon built from older sources).
+ */
+import { tf } from '../tf';
 import type { NativeAddon } from './loader';
+import { EltwiseAddon, eltwiseAddon } from './eltwise-support';
+import { arithmeticKernels } from './eltwise-arith';
+import { reductionKernels } from './eltwise-reduce';
+import { gatherKernels } from './eltwise-gather';
+import { normKernels } from './norm-kernels';
 
-/** Native kernel configs for the eltwise family; filled in by the native-kernels work (issue 8). */
-export function eltwiseKernels(_addon: NativeAddon): tf.KernelConfig[] {
-  return [];
+export { eltwiseKernelCalls, resetEltwiseKernelCalls } from './eltwise-support';
+export type { EltwiseKernelCalls } from './eltwise-support';
+
+const FAMILIES: Array<[Array<keyof EltwiseAddon>, (addon: EltwiseAddon) => tf.KernelConfig[]]> = [
+  [['binaryF32', 'unaryF32'], arithmeticKernels],
+  [['reduceF32'], reductionKernels],
+  [['gather4F32', 'scatterAdd4F32'], gatherKernels],
+  [['instanceNormF32', 'instanceNormGradF32'], normKernels],
+];
+
+/** Native kernel configs for the eltwise family (registered by registerNativeKernels() in ./index.ts). */
+export function eltwiseKernels(addon: NativeAddon): tf.KernelConfig[] {
+  return FAMILIES.flatMap(([needs, family]) => {
+    const typed = eltwiseAddon(addon, needs);
+    return typed ? family(typed) : [];
+  });
+}
+
+/**
+ * Installs only the eltwise-family kernels on tfjs' 'cpu' backend (not the conv family) and returns a function that
+ * puts the previous kernels back. For benchmarks and tests that compare against the JS kernels in one process.
+ */
+export function installEltwiseKernels(addon: NativeAddon): () => void {
+  const configs = eltwiseKernels(addon);
+  const previous = configs.map((c) => tf.getKernel(c.kernelName, 'cpu'));
+  for (const c of configs) {
+    if (previous[configs.indexOf(c)]) tf.unregisterKernel(c.kernelName, 'cpu');
+    tf.registerKernel(c);
+  }
+  return () => {
+    configs.forEach((c, i) => {
+      tf.unregisterKernel(c.kernelName, 'cpu');
+      const old = previous[i];
+      if (old) tf.registerKernel(old);
+    });
+  };
 }

@@ -3,25 +3,46 @@
  *
  * Built from tf.moments and broadcasting arithmetic it costs five big elementwise passes forward and more backward,
  * which dominates a pure-JS step. So it is an op of ours: when the active backend has a kernel named
- * `NstInstanceNorm` (the native CPU path registers one, with its gradient) it runs that; otherwise the composite ops,
- * whose autodiff gradient is exact, so GPU backends keep working.
+ * `NstInstanceNorm` (the native CPU path registers one) it runs that; otherwise the composite ops, whose autodiff
+ * gradient is exact, so GPU backends keep working.
+ *
+ * The kernel contract (what src/backend/native/norm-kernels.ts implements):
+ *   NstInstanceNorm      inputs {x [N,H,W,C], gamma [C], beta [C]}, attrs {epsilon}
+ *                        outputs [y, mean [N,C], rstd [N,C]] (rstd = 1/sqrt(biased var + eps)); the statistics are
+ *                        outputs only so that the gradient can reuse them, and instanceNorm() hands back y alone.
+ *   NstInstanceNormGrad  inputs {dy, x, gamma, mean, rstd} -> [dx, dgamma, dbeta], one pass over dy and x.
+ * Its gradient is registered below (gradients are global in tfjs; it only ever runs where the kernel ran).
  */
 import { tf } from '../../backend/tf';
 
 export const INSTANCE_NORM_KERNEL = 'NstInstanceNorm';
+export const INSTANCE_NORM_GRAD_KERNEL = 'NstInstanceNormGrad';
 
 export interface InstanceNormAttrs {
   epsilon: number;
 }
 
+/** Whether this call can use the fused kernel: it exists for the active backend and the inputs are what it takes. */
+function fusedKernelApplies(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): boolean {
+  return (
+    tf.getKernel(INSTANCE_NORM_KERNEL, tf.getBackend()) !== undefined &&
+    x.rank === 4 &&
+    [x, gamma, beta].every((t) => t.dtype === 'float32')
+  );
+}
+
 export function instanceNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): tf.Tensor4D {
-  if (tf.getKernel(INSTANCE_NORM_KERNEL, tf.getBackend())) {
+  if (fusedKernelApplies(x, gamma, beta)) {
     const attrs: InstanceNormAttrs = { epsilon };
-    return tf.engine().runKernel(
+    const [y, mean, rstd] = tf.engine().runKernel(
       INSTANCE_NORM_KERNEL,
       { x, gamma, beta } as unknown as tf.NamedTensorMap,
       attrs as unknown as tf.NamedAttrMap,
-    ) as tf.Tensor4D;
+    ) as tf.Tensor[];
+    // The tape keeps its own references to the statistics it needs for the gradient.
+    mean.dispose();
+    rstd.dispose();
+    return y as tf.Tensor4D;
   }
   return instanceNormComposite(x, gamma, beta, epsilon);
 }
@@ -34,3 +55,21 @@ export function instanceNormComposite(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: 
     return tf.add(tf.mul(normalized, gamma), beta) as tf.Tensor4D;
   });
 }
+
+tf.registerGradient({
+  kernelName: INSTANCE_NORM_KERNEL,
+  inputsToSave: ['x', 'gamma'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dys, saved) => {
+    const dy = Array.isArray(dys) ? dys[0] : dys;
+    const [x, gamma, mean, rstd] = saved;
+    // One kernel yields all three gradients. It runs here, not inside the per-input closures: tfjs calls each closure
+    // in its own tidy, which would dispose the two gradients that closure does not return.
+    const [dx, dgamma, dbeta] = tf.engine().runKernel(
+      INSTANCE_NORM_GRAD_KERNEL,
+      { dy, x, gamma, mean, rstd } as unknown as tf.NamedTensorMap,
+      {},
+    ) as tf.Tensor[];
+    return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+  },
+});

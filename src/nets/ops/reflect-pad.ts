@@ -2,12 +2,16 @@
  * Reflection padding with a correct gradient.
  *
  * tfjs 4.22's MirrorPad gradient only slices the interior of dy and drops what the reflected border cells received,
- * so training through reflection padding silently gets wrong gradients (see test/reflect-pad.test.ts). Importing this
- * module replaces that gradient, for every backend, with one that folds the border back onto the cells it mirrors.
+ * so training through reflection padding silently gets wrong gradients (see test/ops/reflect-pad.test.ts). Importing
+ * this module replaces that gradient, for every backend, with one that folds the border back onto the cells it mirrors:
+ * a native kernel (MIRROR_PAD_GRAD_KERNEL) when the active backend has one, else the composite fold below.
  */
 import { tf } from '../../backend/tf';
 
 export type PadMode = 'reflect' | 'symmetric';
+
+/** Kernel contract: inputs {dy} (the padded tensor's gradient), attrs {paddings, mode} as MirrorPad's -> dx. */
+export const MIRROR_PAD_GRAD_KERNEL = 'NstMirrorPadGrad';
 
 /** Pads H and W of an NHWC tensor by reflection (the edge row is not repeated, as in PyTorch's ReflectionPad2d). */
 export function reflectPad2d(x: tf.Tensor4D, top: number, bottom = top, left = top, right = left): tf.Tensor4D {
@@ -46,11 +50,21 @@ export function mirrorPadGrad(dy: tf.Tensor, paddings: Array<[number, number]>, 
   return tf.tidy(() => paddings.reduce((g, [b, a], axis) => foldAxis(g, axis, b, a, mode), dy));
 }
 
+/** The fold in one native pass where the active backend has the kernel (rank-4 float32), else the composite one. */
+function mirrorPadGradDispatch(dy: tf.Tensor, paddings: Array<[number, number]>, mode: PadMode): tf.Tensor {
+  if (dy.rank === 4 && dy.dtype === 'float32' && tf.getKernel(MIRROR_PAD_GRAD_KERNEL, tf.getBackend())) {
+    const attrs = { paddings, mode };
+    return tf.engine().runKernel(MIRROR_PAD_GRAD_KERNEL, { dy } as unknown as tf.NamedTensorMap,
+      attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  }
+  return mirrorPadGrad(dy, paddings, mode);
+}
+
 tf.registerGradient({
   kernelName: 'MirrorPad',
   inputsToSave: ['x'],
   gradFunc: (dy, _saved, attrs) => {
     const { paddings, mode } = attrs as unknown as { paddings: Array<[number, number]>; mode: PadMode };
-    return { x: () => mirrorPadGrad(dy as tf.Tensor, paddings, mode) };
+    return { x: () => mirrorPadGradDispatch(dy as tf.Tensor, paddings, mode) };
   },
 });

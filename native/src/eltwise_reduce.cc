@@ -1,0 +1,129 @@
+// Sum and Mean of float32 tensors over a set of axes, accumulating in double as tfjs' JS kernel does.
+//
+// Axes of size 1 are dropped and neighbouring axes that are both kept or both reduced are merged, so any request becomes
+// [outer kept, reduced, inner kept]. That covers every reduction the nets make (all axes, the H,W of NHWC, all but C).
+// Requests that still interleave (e.g. reduce axes 0 and 2 of a rank-3 tensor) are declined: reduceF32 returns false and
+// the caller runs the JS kernel.
+#include "eltwise_ops.h"
+#include <omp.h>
+#include <algorithm>
+
+namespace nst {
+namespace {
+
+using eltwise::F32Exact;
+using eltwise::kParallelMin;
+using eltwise::Volume;
+
+// out[k] = sum_r x[k*r_n + r]: one contiguous run per output.
+void SumRuns(const float* x, int64_t k_n, int64_t r_n, double scale, float* out) {
+  if (k_n >= 4 * omp_get_max_threads() || k_n * r_n < kParallelMin) {
+#pragma omp parallel for schedule(static) if (k_n * r_n >= kParallelMin)
+    for (int64_t k = 0; k < k_n; k++) {
+      const float* row = x + k * r_n;
+      double s = 0;
+      for (int64_t r = 0; r < r_n; r++) s += row[r];
+      out[k] = float(s * scale);
+    }
+    return;
+  }
+  // Few long runs (a full reduction): split each run over the threads instead.
+  for (int64_t k = 0; k < k_n; k++) {
+    const float* row = x + k * r_n;
+    double s = 0;
+#pragma omp parallel for schedule(static) reduction(+ : s)
+    for (int64_t r = 0; r < r_n; r++) s += row[r];
+    out[k] = float(s * scale);
+  }
+}
+
+// out[k, i] = sum_r x[k, r, i] for an inner kept axis of length i_n (e.g. per-channel sums of NHWC).
+void SumStrided(const float* x, int64_t k_n, int64_t r_n, int64_t i_n, double scale, float* out) {
+  const bool parallel = k_n * r_n * i_n >= kParallelMin;
+  const int threads = parallel ? omp_get_max_threads() : 1;
+  if (k_n >= threads) {
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t k = 0; k < k_n; k++) {
+      std::vector<double> acc(i_n, 0.0);
+      for (int64_t r = 0; r < r_n; r++) {
+        const float* row = x + (k * r_n + r) * i_n;
+        for (int64_t i = 0; i < i_n; i++) acc[i] += row[i];
+      }
+      for (int64_t i = 0; i < i_n; i++) out[k * i_n + i] = float(acc[i] * scale);
+    }
+    return;
+  }
+  // Few outputs rows: each thread sums a slice of r into its own partial, combined in thread order (deterministic).
+  std::vector<double> partial(size_t(threads) * i_n);
+  for (int64_t k = 0; k < k_n; k++) {
+    std::fill(partial.begin(), partial.end(), 0.0);
+#pragma omp parallel num_threads(threads)
+    {
+      double* acc = partial.data() + size_t(omp_get_thread_num()) * i_n;
+#pragma omp for schedule(static)
+      for (int64_t r = 0; r < r_n; r++) {
+        const float* row = x + (k * r_n + r) * i_n;
+        for (int64_t i = 0; i < i_n; i++) acc[i] += row[i];
+      }
+    }
+    for (int64_t i = 0; i < i_n; i++) {
+      double s = 0;
+      for (int t = 0; t < threads; t++) s += partial[size_t(t) * i_n + i];
+      out[k * i_n + i] = float(s * scale);
+    }
+  }
+}
+
+// reduceF32(op, x, xShape, axes, out) -> boolean handled. op: "sum" | "mean". out holds the kept axes in order.
+Napi::Value ReduceF32(const Napi::CallbackInfo& info) {
+  return guarded(info, "reduceF32", [&]() -> Napi::Value {
+    const std::string op = info[0].As<Napi::String>().Utf8Value();
+    if (op != "sum" && op != "mean") throw std::invalid_argument("unknown reduction '" + op + "'");
+    auto shape = dims(info[2], "xShape");
+    auto axes = dims(info[3], "axes");
+    const float* x = F32Exact(info[1], "x", Volume(shape));
+    std::vector<bool> reduced(shape.size(), false);
+    for (int64_t a : axes) {
+      if (a < 0 || a >= int64_t(shape.size()) || reduced[size_t(a)]) throw std::invalid_argument("bad reduction axes");
+      reduced[size_t(a)] = true;
+    }
+    int64_t reduce_count = 1, kept_count = 1;
+    for (size_t i = 0; i < shape.size(); i++) (reduced[i] ? reduce_count : kept_count) *= shape[i];
+    float* out = F32Exact(info[4], "out", kept_count);
+    if (reduce_count == 0) {  // nothing to add up: tfjs' JS kernels give 0 for both sum and mean
+      std::fill(out, out + kept_count, 0.f);
+      return Napi::Boolean::New(info.Env(), true);
+    }
+    // Collapse to alternating groups of kept / reduced axes.
+    std::vector<std::pair<int64_t, bool>> groups;
+    for (size_t i = 0; i < shape.size(); i++) {
+      if (shape[i] == 1) continue;
+      if (!groups.empty() && groups.back().second == reduced[i]) {
+        groups.back().first *= shape[i];
+      } else {
+        groups.push_back({shape[i], reduced[i]});
+      }
+    }
+    int64_t outer = 1, r_n = 1, inner = 1;
+    size_t g = 0;
+    if (g < groups.size() && !groups[g].second) outer = groups[g++].first;
+    if (g < groups.size() && groups[g].second) r_n = groups[g++].first;
+    if (g < groups.size() && !groups[g].second) inner = groups[g++].first;
+    if (g != groups.size()) return Napi::Boolean::New(info.Env(), false);
+    const double scale = op == "mean" ? 1.0 / double(reduce_count) : 1.0;
+    if (inner == 1) {
+      SumRuns(x, outer, r_n, scale, out);
+    } else {
+      SumStrided(x, outer, r_n, inner, scale, out);
+    }
+    return Napi::Boolean::New(info.Env(), true);
+  });
+}
+
+}  // namespace
+
+void InitEltwiseReduce(Napi::Env env, Napi::Object exports) {
+  exports.Set("reduceF32", Napi::Function::New(env, ReduceF32));
+}
+
+}  // namespace nst

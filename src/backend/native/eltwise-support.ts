@@ -1,0 +1,95 @@
+/**
+ * Plumbing shared by the native non-convolution kernels: the addon functions they call (native/src/eltwise_ops.h),
+ * zero-copy access to the CPU backend's typed arrays, and the rule that anything the native code does not handle
+ * (another dtype, an unsupported layout) runs tfjs' own JS kernel instead — never a silently wrong answer.
+ */
+import { tf } from '../tf';
+import type { NativeAddon } from './loader';
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'sqdiff';
+export type UnaryOp = 'relu' | 'step';
+export type ReduceOp = 'sum' | 'mean';
+/** One Int32Array per NHWC axis: output coordinate i along axis k reads (or, for scatters, feeds) input coordinate map[i]. */
+export type AxisMaps = [Int32Array, Int32Array, Int32Array, Int32Array];
+
+/** The addon functions these kernels use; each writes into output arrays the caller allocates. */
+export interface EltwiseAddon {
+  binaryF32(op: BinaryOp, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
+  unaryF32(op: UnaryOp, x: Float32Array, out: Float32Array, param?: number): void;
+  /** False when the axes do not collapse to [kept, reduced, kept]; `out` is then untouched. */
+  reduceF32(op: ReduceOp, x: Float32Array, xShape: number[], axes: number[], out: Float32Array): boolean;
+  gather4F32(x: Float32Array, xShape: number[], maps: AxisMaps, out: Float32Array): void;
+  scatterAdd4F32(dy: Float32Array, dyShape: number[], maps: AxisMaps, dx: Float32Array, dxShape: number[]): void;
+  instanceNormF32(x: Float32Array, shape: number[], gamma: Float32Array, beta: Float32Array, eps: number,
+    y: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  instanceNormGradF32(dy: Float32Array, x: Float32Array, shape: number[], gamma: Float32Array, mean: Float32Array,
+    rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
+}
+
+/** The addon as the eltwise family, or undefined when it is an older build without these functions. */
+export function eltwiseAddon(addon: NativeAddon, needs: Array<keyof EltwiseAddon>): EltwiseAddon | undefined {
+  return needs.every((fn) => typeof addon[fn] === 'function') ? (addon as unknown as EltwiseAddon) : undefined;
+}
+
+/** The parts of tfjs' CPU backend a kernel touches (kept structural so only src/backend/tf.ts imports tfjs). */
+export interface CpuBackendLike {
+  data: { get(dataId: object): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+export interface KernelArgs {
+  // tfjs passes every input the op declares; a missing one is a bug in the op, not something to handle here.
+  inputs: Record<string, tf.TensorInfo>;
+  backend: CpuBackendLike;
+  attrs?: tf.NamedAttrMap;
+}
+
+/** The float32 data of a tensor, without a copy; undefined for any other dtype (the caller then falls back). */
+export function floatValues(backend: CpuBackendLike, t: tf.TensorInfo | undefined): Float32Array | undefined {
+  if (!t || t.dtype !== 'float32') return undefined;
+  const values = backend.data.get(t.dataId).values;
+  return values instanceof Float32Array ? values : undefined;
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** How often each kernel ran natively and how often it fell back to JS (tests use it to prove the native path ran). */
+export interface EltwiseKernelCalls {
+  native: Record<string, number>;
+  fallback: Record<string, number>;
+}
+
+const calls: EltwiseKernelCalls = { native: {}, fallback: {} };
+
+export function eltwiseKernelCalls(): EltwiseKernelCalls {
+  return { native: { ...calls.native }, fallback: { ...calls.fallback } };
+}
+
+export function resetEltwiseKernelCalls(): void {
+  calls.native = {};
+  calls.fallback = {};
+}
+
+/**
+ * A kernel config whose native body may decline (return undefined); it then runs tfjs' JS kernel of the same name,
+ * captured now, before the native one replaces it in the registry.
+ */
+export function withJsFallback(
+  kernelName: string,
+  native: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | undefined,
+): tf.KernelConfig {
+  const js = tf.getKernel(kernelName, 'cpu');
+  const kernelFunc = (args: KernelArgs) => {
+    const out = native(args);
+    if (out !== undefined) {
+      calls.native[kernelName] = (calls.native[kernelName] ?? 0) + 1;
+      return out;
+    }
+    calls.fallback[kernelName] = (calls.fallback[kernelName] ?? 0) + 1;
+    if (!js) throw new Error(`${kernelName}: the native kernel cannot handle these inputs and tfjs has no JS kernel`);
+    return js.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
+  };
+  return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}

@@ -1,0 +1,92 @@
+// Shared by the eltwise/norm native-kernel tests: run the same computation on tfjs' JS kernels and on ours, compare.
+//
+// Tolerance: relative L2 error ||native - js|| / ||js|| <= 1e-4 on every output. The native code accumulates
+// statistics in double where tfjs mixes float32 and double, so results differ in the last bits only (observed
+// <= 1e-6); an indexing or formula bug gives errors of order 1e-1.
+import { tf } from '../../src/backend/tf';
+import { loadNativeAddon, NativeAddon } from '../../src/backend/native/loader';
+import { unregisterNativeKernels } from '../../src/backend/native';
+import {
+  EltwiseKernelCalls,
+  eltwiseKernelCalls,
+  installEltwiseKernels,
+  resetEltwiseKernelCalls,
+} from '../../src/backend/native/eltwise-kernels';
+import { relError } from '../helpers';
+
+export const TOLERANCE = 1e-4;
+export const nativeStatus = loadNativeAddon();
+
+/** `describe` that skips, saying why on stderr, when the addon is not built. */
+export const describeNative: jest.Describe = nativeStatus.loaded
+  ? describe
+  : ((name: string, fn: () => void) => {
+      process.stderr.write(`SKIPPED (native addon not available: ${nativeStatus.reason}): ${name}\n`);
+      return describe.skip(name, fn);
+    }) as unknown as jest.Describe;
+
+/** The suite compares against pure JS: take out whatever native kernels the backend selection installed. */
+export function useJsBaseline(): void {
+  beforeAll(() => unregisterNativeKernels());
+}
+
+/** Deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+
+export function randomTensor(r: () => number, shape: number[], lo = -1, hi = 1): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => lo + (hi - lo) * r()), shape);
+}
+
+export interface Comparison {
+  js: Float32Array[];
+  native: Float32Array[];
+  calls: EltwiseKernelCalls;
+}
+
+/** Runs `fn` on the JS kernels, then with the eltwise family installed (and removed again); returns both outputs. */
+export function compareWithJs(fn: () => tf.Tensor | tf.Tensor[]): Comparison {
+  const read = (): Float32Array[] =>
+    tf.tidy(() => {
+      const out = fn();
+      return (Array.isArray(out) ? out : [out]).map((t) => Float32Array.from(t.dataSync() as ArrayLike<number>));
+    });
+  const js = read();
+  const restore = installEltwiseKernels(nativeStatus.addon as NativeAddon);
+  resetEltwiseKernelCalls();
+  try {
+    const native = read();
+    return { js, native, calls: eltwiseKernelCalls() };
+  } finally {
+    restore();
+  }
+}
+
+export function expectClose(r: Comparison, label: string): void {
+  expect(r.native.length).toBe(r.js.length);
+  r.js.forEach((js, i) => {
+    expect(r.native[i].length).toBe(js.length);
+    const err = relError(r.native[i], js);
+    if (!(err <= TOLERANCE)) throw new Error(`${label}: output ${i} relative error ${err} > ${TOLERANCE}`);
+  });
+}
+
+/** Asserts the listed kernels really ran natively (and did not quietly fall back to JS). */
+export function expectRanNatively(r: Comparison, kernels: string[], label: string): void {
+  for (const k of kernels) {
+    if (!(r.calls.native[k] > 0)) {
+      throw new Error(`${label}: ${k} did not run natively (calls ${JSON.stringify(r.calls)})`);
+    }
+  }
+}
