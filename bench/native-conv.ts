@@ -103,8 +103,65 @@ export async function nativeConvBench(options: NativeConvBenchOptions = {}): Pro
   return result;
 }
 
+/** One conv of pytorch/examples' TransformerNet at 256² input: the input as it reaches the conv (already padded). */
+interface NetConv {
+  name: string;
+  in: [number, number, number];
+  k: number;
+  out: number;
+  stride: number;
+  count: number;
+}
+
+const TRANSFORMER_NET_256: NetConv[] = [
+  { name: 'conv1 9x9 3->32', in: [264, 264, 3], k: 9, out: 32, stride: 1, count: 1 },
+  { name: 'conv2 3x3 s2 32->64', in: [258, 258, 32], k: 3, out: 64, stride: 2, count: 1 },
+  { name: 'conv3 3x3 s2 64->128', in: [130, 130, 64], k: 3, out: 128, stride: 2, count: 1 },
+  { name: 'res 3x3 128->128', in: [66, 66, 128], k: 3, out: 128, stride: 1, count: 10 },
+  { name: 'deconv1 3x3 128->64', in: [130, 130, 128], k: 3, out: 64, stride: 1, count: 1 },
+  { name: 'deconv2 3x3 64->32', in: [258, 258, 64], k: 3, out: 32, stride: 1, count: 1 },
+  { name: 'deconv3 9x9 32->3', in: [264, 264, 32], k: 9, out: 3, stride: 1, count: 1 },
+];
+
+export interface NetConvTiming {
+  name: string;
+  ms: number;
+  gflops: number;
+}
+
+/**
+ * Forward time of every conv in TransformerNet at 256² (valid convs on pre-padded inputs, as after reflection
+ * padding): the part of the ≤1.5× PyTorch inference budget that the conv kernels own.
+ */
+export async function transformerNetConvBench(minMs = 300): Promise<{ totalMs: number; layers: NetConvTiming[]; skipped?: string }> {
+  const status = loadNativeAddon();
+  if (!status.loaded || !status.addon) return { totalMs: 0, layers: [], skipped: status.reason };
+  await tf.setBackend('cpu');
+  const restore = installConvKernels(status.addon);
+  const layers: NetConvTiming[] = [];
+  let totalMs = 0;
+  try {
+    for (const c of TRANSFORMER_NET_256) {
+      const x = tf.randomUniform([1, ...c.in], -1, 1, 'float32', 1) as tf.Tensor4D;
+      const f = tf.randomUniform([c.k, c.k, c.in[2], c.out], -0.1, 0.1, 'float32', 2) as tf.Tensor4D;
+      const outSize = Math.floor((c.in[0] - c.k) / c.stride) + 1;
+      const gflop = (2 * outSize * outSize * c.out * c.in[2] * c.k * c.k) / 1e9;
+      const t = timeKernel(() => tf.conv2d(x, f, c.stride, 'valid'), gflop, minMs);
+      layers.push({ name: c.count > 1 ? `${c.name} (x${c.count})` : c.name, ms: round(t.ms * c.count), gflops: t.gflops });
+      totalMs += t.ms * c.count;
+      tf.dispose([x, f]);
+    }
+  } finally {
+    restore();
+  }
+  return { totalMs: round(totalMs), layers };
+}
+
 export default nativeConvBench;
 
 if (require.main === module) {
-  nativeConvBench().then((r) => console.log(JSON.stringify(r, null, 2)));
+  (async () => {
+    const net = process.argv.includes('--net');
+    console.log(JSON.stringify(net ? await transformerNetConvBench() : await nativeConvBench(), null, 2));
+  })();
 }

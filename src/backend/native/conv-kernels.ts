@@ -9,7 +9,7 @@
  */
 import { tf } from '../tf';
 import type { NativeAddon } from './loader';
-import { convGeometry, matMulPlan, poolGeometry, ConvShapeInfo } from './conv-geometry';
+import { convGeometry, matMulPlan, poolGeometry, prefersWinograd, ConvGeometry, ConvShapeInfo } from './conv-geometry';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -139,8 +139,18 @@ function nativeKernel(name: ConvKernelName, body: (args: KernelArgs, backend: Cp
   return { kernelName: name, backendName: 'cpu', kernelFunc };
 }
 
+export interface ConvKernelOptions {
+  /**
+   * Use Winograd for 3x3 stride-1 convs where oneDNN has it (default on; NST_CONV_WINOGRAD=0 turns it off, e.g. to
+   * compare against the direct algorithm).
+   */
+  winograd?: boolean;
+}
+
 /** The conv-family kernel configs, to register on tfjs' 'cpu' backend (see ./index.ts). */
-export function convKernels(addon: NativeAddon): tf.KernelConfig[] {
+export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {}): tf.KernelConfig[] {
+  const allowWinograd = options.winograd ?? process.env.NST_CONV_WINOGRAD !== '0';
+  const winograd = (g: ConvGeometry): boolean => allowWinograd && prefersWinograd(g);
   const conv2D = (args: KernelArgs, backend: CpuBackend, fused: boolean): tf.TensorInfo | undefined => {
     const { x, filter } = args.inputs;
     const attrs = args.attrs ?? {};
@@ -153,7 +163,7 @@ export function convKernels(addon: NativeAddon): tf.KernelConfig[] {
     if (!fuse) return undefined;
     const outShape = [geometry[0], geometry[4], geometry[5], geometry[6]];
     const out = new Float32Array(sizeOf(outShape));
-    addon.convForward(xs, ws, fuse.bias, out, geometry, fuse.activation, fuse.alpha);
+    addon.convForward(xs, ws, fuse.bias, out, geometry, fuse.activation, fuse.alpha, winograd(geometry));
     return backend.makeTensorInfo(outShape, 'float32', out);
   };
 
@@ -172,7 +182,7 @@ export function convKernels(addon: NativeAddon): tf.KernelConfig[] {
       const geometry = convGeometry(info);
       if (!geometry || !sameShape(dy.shape, [geometry[0], geometry[4], geometry[5], geometry[6]])) return undefined;
       const out = new Float32Array(sizeOf(inputShape));
-      addon.convBackwardData(dys, ws, out, geometry);
+      addon.convBackwardData(dys, ws, out, geometry, winograd(geometry));
       return backend.makeTensorInfo([...inputShape], 'float32', out);
     }),
 
@@ -186,7 +196,7 @@ export function convKernels(addon: NativeAddon): tf.KernelConfig[] {
       const geometry = convGeometry(convInfo(x.shape, filterShape, attrs, 1));
       if (!geometry || !sameShape(dy.shape, [geometry[0], geometry[4], geometry[5], geometry[6]])) return undefined;
       const out = new Float32Array(sizeOf(filterShape));
-      addon.convBackwardWeights(xs, dys, out, geometry);
+      addon.convBackwardWeights(xs, dys, out, geometry, winograd(geometry));
       return backend.makeTensorInfo([...filterShape], 'float32', out);
     }),
 
@@ -235,8 +245,8 @@ export function convKernels(addon: NativeAddon): tf.KernelConfig[] {
  * Installs only the conv-family kernels on tfjs' 'cpu' backend (not the whole native set) and returns a function that
  * puts the previous kernels back. For benchmarks and tests that compare against the JS kernels in one process.
  */
-export function installConvKernels(addon: NativeAddon): () => void {
-  const configs = convKernels(addon);
+export function installConvKernels(addon: NativeAddon, options: ConvKernelOptions = {}): () => void {
+  const configs = convKernels(addon, options);
   const previous = configs.map((c) => tf.getKernel(c.kernelName, 'cpu'));
   for (const c of configs) {
     if (tf.getKernel(c.kernelName, 'cpu')) tf.unregisterKernel(c.kernelName, 'cpu');
