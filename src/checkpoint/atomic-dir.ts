@@ -1,0 +1,117 @@
+/**
+ * Atomic directory replacement: build the new content in a temporary sibling, fsync it, then rename it into place.
+ * Replacing an existing directory renames the old one away first and deletes it only after the new one is in place.
+ * A crash at any point leaves either the old directory, the new one, or (between the two renames) no directory at
+ * the target plus the complete old one under `.NAME.old-*` — never a half-written target.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { randomBytes } from 'crypto';
+import { InputError } from '../errors';
+
+export const TEMP_MARK = '.tmp-';
+export const OLD_MARK = '.old-';
+
+function siblingName(target: string, mark: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}${mark}${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Writes a whole file and flushes it to disk. */
+export function writeFileDurable(file: string, data: Uint8Array | string): void {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** fsync a directory so the renames / creations in it are durable (a no-op where directories cannot be opened). */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Windows cannot fsync directories; the rename itself is still atomic there.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Leftover siblings of `target` from saves that crashed (`.NAME.tmp-PID-*` / `.NAME.old-PID-*`). */
+export function leftoverSiblings(target: string, mark: string): string[] {
+  const parent = path.dirname(target);
+  const prefix = `.${path.basename(target)}${mark}`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(prefix)).map((n) => path.join(parent, n));
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp dirs left by crashed saves of this target (whose process is gone). */
+function removeStaleTemps(target: string): void {
+  for (const dir of leftoverSiblings(target, TEMP_MARK)) {
+    const pid = Number(/\.tmp-(\d+)-/.exec(dir)?.[1]);
+    if (Number.isFinite(pid) && !pidAlive(pid)) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates `target` atomically from what `fill(tempDir)` writes (use writeFileDurable). If `target` exists,
+ * `canReplace(target)` must approve it (so a mistyped path never deletes an unrelated folder).
+ */
+export async function replaceDirAtomic(
+  target: string,
+  fill: (tempDir: string) => Promise<void> | void,
+  canReplace: (existing: string) => string | undefined,
+): Promise<void> {
+  const abs = path.resolve(target);
+  const parent = path.dirname(abs);
+  fs.mkdirSync(parent, { recursive: true });
+  if (fs.existsSync(abs)) {
+    const refusal = canReplace(abs);
+    if (refusal) throw new InputError(refusal);
+  }
+  removeStaleTemps(abs);
+  const temp = siblingName(abs, TEMP_MARK);
+  fs.mkdirSync(temp);
+  try {
+    await fill(temp);
+    fsyncDir(temp);
+  } catch (e) {
+    fs.rmSync(temp, { recursive: true, force: true });
+    throw e;
+  }
+  let old: string | undefined;
+  try {
+    if (fs.existsSync(abs)) {
+      old = siblingName(abs, OLD_MARK);
+      fs.renameSync(abs, old);
+    }
+    fs.renameSync(temp, abs);
+  } catch (e) {
+    // Put the old one back if it was moved away; drop the new one.
+    if (old && !fs.existsSync(abs)) fs.renameSync(old, abs);
+    fs.rmSync(temp, { recursive: true, force: true });
+    throw e;
+  }
+  fsyncDir(parent);
+  if (old) fs.rmSync(old, { recursive: true, force: true });
+}

@@ -1,0 +1,227 @@
+/**
+ * Johnson et al.'s transformation network ("Perceptual Losses for Real-Time Style Transfer", 2016) as a tfjs
+ * LayersModel, configurable to match both pytorch/examples fast_neural_style and Engstrom's fast-style-transfer.
+ *
+ * Input NHWC float RGB 0–255, any H and W ([null, null, null, 3]); output NHWC 0–255 scale, unclamped:
+ *   conv1 9×9 3→c1, IN, ReLU | conv2 3×3 s2 c1→c2, IN, ReLU | conv3 3×3 s2 c2→c3, IN, ReLU
+ *   res1..resN: conv, IN, ReLU, conv, IN, + input
+ *   deconv1 ×2 c3→c2, IN, ReLU | deconv2 ×2 c2→c1, IN, ReLU | deconv3 9×9 c1→3 [, IN (outputNorm)] [, tanh head]
+ * with c1, c2, c3 = 32, 64, 128 × width.
+ *
+ * Layer and weight names are stable (they key checkpoints and the PyTorch mapping; see docs/checkpoint-format.md):
+ * conv layers `conv1..3`, `resK_conv1/2`, `deconv1..3` carry `kernel` [+ `bias`]; norms `in1..5`, `resK_in1/2`,
+ * `in6` (outputNorm only) carry `gamma`, `beta`. A saved weight is `<layer>/<weight>`, e.g. `res2_in1/gamma`
+ * (LayerVariable.originalName; `.name` may get a `_1` suffix when several models live in one process).
+ */
+import { z } from 'zod';
+import { tf } from '../backend/tf';
+import { UsageError } from '../errors';
+import { InstanceNorm, ReflectionPad2D, TanhImageOutput } from './layers';
+
+export const TransformerConfig = z
+  .object({
+    /** 'nearest': nearest-neighbour ×2 then a 3×3 conv (no checkerboard); 'transposed': 3×3 stride-2 transposed conv. */
+    upsample: z.enum(['nearest', 'transposed']).default('nearest'),
+    /** 'reflect': reflection padding + valid conv (no dark borders); 'zero': TF 'SAME' zero padding (Engstrom). */
+    padding: z.enum(['reflect', 'zero']).default('reflect'),
+    /** Biases on the convolutions (pytorch/examples has them; Engstrom not). Before an IN they have no effect. */
+    convBias: z.boolean().default(true),
+    /** Instance-norm epsilon: PyTorch 1e-5, Engstrom 1e-3. */
+    normEpsilon: z.number().positive().max(1).default(1e-5),
+    /** 'linear': the last conv is the output; 'tanh': tanh(x)*150 + 127.5 (Engstrom), starting at mid-grey. */
+    output: z.enum(['linear', 'tanh']).default('tanh'),
+    /** Instance norm after the last conv too (Engstrom's nets have it; pytorch/examples not). */
+    outputNorm: z.boolean().default(false),
+    /** Channel multiplier: 32/64/128 × width (e.g. 0.5 for slim, fast nets). */
+    width: z.number().positive().max(8).default(1),
+    /** Number of residual blocks (5 in both reference nets). */
+    residualBlocks: z.number().int().min(0).max(16).default(5),
+  })
+  .strict();
+
+/** A validated, complete network config (every field present). */
+export type TransformerConfig = z.infer<typeof TransformerConfig>;
+/** What callers may pass: any subset; missing fields take the defaults. */
+export type TransformerConfigInput = z.input<typeof TransformerConfig>;
+
+/** pytorch/examples fast_neural_style TransformerNet. */
+export const PYTORCH_EXAMPLES_CONFIG: TransformerConfig = Object.freeze({
+  upsample: 'nearest',
+  padding: 'reflect',
+  convBias: true,
+  normEpsilon: 1e-5,
+  output: 'linear',
+  outputNorm: false,
+  width: 1,
+  residualBlocks: 5,
+});
+
+/** Engstrom's fast-style-transfer (and the deeplearn.js / ml5 ports of it). */
+export const ENGSTROM_CONFIG: TransformerConfig = Object.freeze({
+  upsample: 'transposed',
+  padding: 'zero',
+  convBias: false,
+  normEpsilon: 1e-3,
+  output: 'tanh',
+  outputNorm: true,
+  width: 1,
+  residualBlocks: 5,
+});
+
+/** Validates a config once, at the boundary; `where` names its origin (a file, an option) in the error. */
+export function parseTransformerConfig(input: unknown, where = 'network config'): TransformerConfig {
+  const r = TransformerConfig.safeParse(input ?? {});
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new UsageError(`${where}: invalid transformer config (${issues})`);
+  }
+  return r.data;
+}
+
+export interface TransformerChannels {
+  c1: number;
+  c2: number;
+  c3: number;
+}
+
+export function transformerChannels(config: TransformerConfig): TransformerChannels {
+  const scaled = (n: number) => Math.max(1, Math.round(n * config.width));
+  return { c1: scaled(32), c2: scaled(64), c3: scaled(128) };
+}
+
+/** How a conv's kernel is stored, which fixes its PyTorch counterpart's layout. */
+export type ConvKind = 'conv' | 'convTranspose';
+
+/** One convolution of the net, in order: what the builder makes and what the PyTorch mapping walks. */
+export interface ConvSpec {
+  /** tfjs layer name, e.g. 'res1_conv2'. */
+  layer: string;
+  /** PyTorch module path of the conv, e.g. 'res1.conv2.conv2d'. */
+  torchModule: string;
+  kind: ConvKind;
+  kernel: number;
+  inChannels: number;
+  outChannels: number;
+  /** The norm that follows (tfjs layer, PyTorch module), or undefined for the last conv without outputNorm. */
+  norm?: { layer: string; torchModule: string };
+}
+
+/** The convolutions and norms of the net for a config, in forward order. */
+export function transformerConvSpecs(config: TransformerConfig): ConvSpec[] {
+  const { c1, c2, c3 } = transformerChannels(config);
+  const up: ConvKind = config.upsample === 'transposed' ? 'convTranspose' : 'conv';
+  const specs: ConvSpec[] = [
+    { layer: 'conv1', torchModule: 'conv1.conv2d', kind: 'conv', kernel: 9, inChannels: 3, outChannels: c1, norm: { layer: 'in1', torchModule: 'in1' } },
+    { layer: 'conv2', torchModule: 'conv2.conv2d', kind: 'conv', kernel: 3, inChannels: c1, outChannels: c2, norm: { layer: 'in2', torchModule: 'in2' } },
+    { layer: 'conv3', torchModule: 'conv3.conv2d', kind: 'conv', kernel: 3, inChannels: c2, outChannels: c3, norm: { layer: 'in3', torchModule: 'in3' } },
+  ];
+  for (let k = 1; k <= config.residualBlocks; k++) {
+    for (const j of [1, 2]) {
+      specs.push({
+        layer: `res${k}_conv${j}`,
+        torchModule: `res${k}.conv${j}.conv2d`,
+        kind: 'conv',
+        kernel: 3,
+        inChannels: c3,
+        outChannels: c3,
+        norm: { layer: `res${k}_in${j}`, torchModule: `res${k}.in${j}` },
+      });
+    }
+  }
+  specs.push(
+    { layer: 'deconv1', torchModule: 'deconv1.conv2d', kind: up, kernel: 3, inChannels: c3, outChannels: c2, norm: { layer: 'in4', torchModule: 'in4' } },
+    { layer: 'deconv2', torchModule: 'deconv2.conv2d', kind: up, kernel: 3, inChannels: c2, outChannels: c1, norm: { layer: 'in5', torchModule: 'in5' } },
+    {
+      layer: 'deconv3',
+      torchModule: 'deconv3.conv2d',
+      kind: 'conv',
+      kernel: 9,
+      inChannels: c1,
+      outChannels: 3,
+      norm: config.outputNorm ? { layer: 'in6', torchModule: 'in6' } : undefined,
+    },
+  );
+  return specs;
+}
+
+type SymbolicTensor = tf.SymbolicTensor;
+
+/** Builds the network (fresh weights). The config is validated here; pass a parsed one or any partial input. */
+export function buildTransformer(configInput: TransformerConfigInput | TransformerConfig = {}): tf.LayersModel {
+  const config = parseTransformerConfig(configInput);
+  const specs = new Map(transformerConvSpecs(config).map((s) => [s.layer, s]));
+  const spec = (name: string) => specs.get(name)!;
+
+  const conv = (x: SymbolicTensor, s: ConvSpec, stride: number, kernelInitializer?: tf.serialization.Serializable) => {
+    const pad = (s.kernel - 1) / 2;
+    let y = x;
+    if (config.padding === 'reflect' && pad > 0) {
+      y = new ReflectionPad2D({ padding: pad, name: `${s.layer}_pad` }).apply(y) as SymbolicTensor;
+    }
+    return tf.layers
+      .conv2d({
+        name: s.layer,
+        filters: s.outChannels,
+        kernelSize: s.kernel,
+        strides: stride,
+        padding: config.padding === 'reflect' ? 'valid' : 'same',
+        useBias: config.convBias,
+        ...(kernelInitializer ? { kernelInitializer: kernelInitializer as never } : {}),
+      })
+      .apply(y) as SymbolicTensor;
+  };
+  const norm = (x: SymbolicTensor, s: ConvSpec) =>
+    new InstanceNorm({ name: s.norm!.layer, epsilon: config.normEpsilon }).apply(x) as SymbolicTensor;
+  const relu = (x: SymbolicTensor, name: string) => tf.layers.reLU({ name }).apply(x) as SymbolicTensor;
+  const convNormRelu = (x: SymbolicTensor, name: string, stride: number, reluName: string) =>
+    relu(norm(conv(x, spec(name), stride), spec(name)), reluName);
+
+  const upsample = (x: SymbolicTensor, s: ConvSpec) => {
+    if (config.upsample === 'nearest') {
+      const up = tf.layers.upSampling2d({ name: `${s.layer}_up`, size: [2, 2], interpolation: 'nearest' }).apply(x) as SymbolicTensor;
+      return conv(up, s, 1);
+    }
+    // TF 'SAME' transposed conv (as Engstrom): output exactly 2× the input; the padding setting does not apply.
+    return tf.layers
+      .conv2dTranspose({ name: s.layer, filters: s.outChannels, kernelSize: s.kernel, strides: 2, padding: 'same', useBias: config.convBias })
+      .apply(x) as SymbolicTensor;
+  };
+
+  const input = tf.input({ shape: [null, null, 3], name: 'image', dtype: 'float32' });
+  let y = convNormRelu(input, 'conv1', 1, 'relu1');
+  y = convNormRelu(y, 'conv2', 2, 'relu2');
+  y = convNormRelu(y, 'conv3', 2, 'relu3');
+  for (let k = 1; k <= config.residualBlocks; k++) {
+    const a = convNormRelu(y, `res${k}_conv1`, 1, `res${k}_relu`);
+    const b = norm(conv(a, spec(`res${k}_conv2`), 1), spec(`res${k}_conv2`));
+    y = tf.layers.add({ name: `res${k}_add` }).apply([y, b]) as SymbolicTensor;
+  }
+  y = relu(norm(upsample(y, spec('deconv1')), spec('deconv1')), 'relu4');
+  y = relu(norm(upsample(y, spec('deconv2')), spec('deconv2')), 'relu5');
+  // A small last kernel (1/10 of Glorot's std) so a fresh net starts as a near-flat image around the head's offset
+  // rather than saturating tanh or spraying noise.
+  const last = spec('deconv3');
+  y = conv(y, last, 1, tf.initializers.varianceScaling({ scale: 0.01, mode: 'fanAvg', distribution: 'uniform' }));
+  if (last.norm) y = norm(y, last);
+  if (config.output === 'tanh') {
+    y = new TanhImageOutput({ name: 'output_tanh', scale: 150, offset: 127.5 }).apply(y) as SymbolicTensor;
+  } else if (config.convBias && !last.norm) {
+    // Linear head: start the bias at mid-grey so short runs do not come out dark (pytorch/examples starts near 0).
+    const bias = tf.fill([3], 127.5);
+    (y.sourceLayer as tf.layers.Layer).weights[1].write(bias);
+    bias.dispose();
+  }
+  return tf.model({ inputs: input, outputs: y, name: 'transformer' });
+}
+
+/** Runs the net on one NHWC batch without keeping intermediates (inference). */
+export function stylizeTensor(model: tf.LayersModel, images: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => model.predict(images) as tf.Tensor4D);
+}
+
+/** Guards library callers against feeding a config from elsewhere unchecked. */
+export function assertSameConfig(a: TransformerConfig, b: TransformerConfig, where: string): void {
+  for (const k of Object.keys(a) as Array<keyof TransformerConfig>) {
+    if (a[k] !== b[k]) throw new UsageError(`${where}: network config mismatch on ${k} (${a[k]} vs ${b[k]})`);
+  }
+}
