@@ -122,7 +122,7 @@ Napi::Value InstanceNormGradF32(const Napi::CallbackInfo& info) {
     const double M = double(s.pixels);
     const size_t nc = static_cast<size_t>(C);
     std::vector<double> sums(2 * nc), dgamma_acc(nc, 0.0), dbeta_acc(nc, 0.0);
-    std::vector<float> k_dy(nc), k_xhat(nc), k_bias(nc);
+    std::vector<float> dy_scale(nc), x_scale(nc), dy_mean(nc);
     for (int64_t n = 0; n < s.n; n++) {
       const float* dyi = dy + n * s.image();
       const float* xi = x + n * s.image();
@@ -138,26 +138,27 @@ Napi::Value InstanceNormGradF32(const Napi::CallbackInfo& info) {
           acc[C + c] += double(g[c]) * (double(px[c]) - mu[c]) * rs[c];
         }
       });
-      // dx = a*dy + b*(x - mean) + k with a = gamma*rstd, b = -a*rstd*sum(dy*xhat)/M, k = -a*sum(dy)/M.
+      // dx = a*(dy - mean(dy)) + b*(x - mean) with a = gamma*rstd, b = -a*rstd*sum(dy*xhat)/M. Centring dy and x
+      // before scaling keeps exact zeros exact (a 1x1 image has dx = 0) and avoids cancelling large terms.
       for (int64_t c = 0; c < C; c++) {
         const double sum_dy = sums[size_t(c)], sum_dy_xhat = sums[size_t(C + c)];
         dbeta_acc[size_t(c)] += sum_dy;
         dgamma_acc[size_t(c)] += sum_dy_xhat;
         const double a = double(gamma[c]) * rs[c];
         const double b = -a * rs[c] * sum_dy_xhat / M;
-        k_dy[size_t(c)] = float(a);
-        k_xhat[size_t(c)] = float(b);
-        k_bias[size_t(c)] = float(-a * sum_dy / M);
+        dy_scale[size_t(c)] = float(a);
+        x_scale[size_t(c)] = float(b);
+        dy_mean[size_t(c)] = float(sum_dy / M);
       }
-      const float* ka = k_dy.data();
-      const float* kb = k_xhat.data();
-      const float* kc = k_bias.data();
+      const float* ka = dy_scale.data();
+      const float* kb = x_scale.data();
+      const float* mdy = dy_mean.data();
 #pragma omp parallel for schedule(static) if (s.image() >= kParallelMin)
       for (int64_t p = 0; p < s.pixels; p++) {
         const float* g = dyi + p * C;
         const float* px = xi + p * C;
         float* d = dxi + p * C;
-        for (int64_t c = 0; c < C; c++) d[c] = ka[c] * g[c] + kb[c] * (px[c] - mu[c]) + kc[c];
+        for (int64_t c = 0; c < C; c++) d[c] = ka[c] * (g[c] - mdy[c]) + kb[c] * (px[c] - mu[c]);
       }
     }
     for (int64_t c = 0; c < C; c++) {

@@ -55,22 +55,31 @@ export interface Comparison {
   calls: EltwiseKernelCalls;
 }
 
-/** Runs `fn` on the JS kernels, then with the eltwise family installed (and removed again); returns both outputs. */
-export function compareWithJs(fn: () => tf.Tensor | tf.Tensor[]): Comparison {
-  const read = (): Float32Array[] =>
-    tf.tidy(() => {
-      const out = fn();
-      return (Array.isArray(out) ? out : [out]).map((t) => Float32Array.from(t.dataSync() as ArrayLike<number>));
-    });
-  const js = read();
+/** Reads every output of `fn` into plain arrays, disposing the tensors. */
+export function readOutputs(fn: () => tf.Tensor | tf.Tensor[]): Float32Array[] {
+  return tf.tidy(() => {
+    const out = fn();
+    return (Array.isArray(out) ? out : [out]).map((t) => Float32Array.from(t.dataSync() as ArrayLike<number>));
+  });
+}
+
+/** Runs `fn` with the eltwise family installed (then restores the JS kernels); also says which kernels ran natively. */
+export function withEltwiseKernels<T>(fn: () => T): { value: T; calls: EltwiseKernelCalls } {
   const restore = installEltwiseKernels(nativeStatus.addon as NativeAddon);
   resetEltwiseKernelCalls();
   try {
-    const native = read();
-    return { js, native, calls: eltwiseKernelCalls() };
+    const value = fn();
+    return { value, calls: eltwiseKernelCalls() };
   } finally {
     restore();
   }
+}
+
+/** Runs `fn` on the JS kernels, then with the eltwise family installed; returns both outputs. */
+export function compareWithJs(fn: () => tf.Tensor | tf.Tensor[]): Comparison {
+  const js = readOutputs(fn);
+  const { value: native, calls } = withEltwiseKernels(() => readOutputs(fn));
+  return { js, native, calls };
 }
 
 export function expectClose(r: Comparison, label: string): void {

@@ -15,7 +15,6 @@ import {
   MirrorPadMode,
   mirrorPadAxisMap,
   resizeNearestAxisMap,
-  resizeNearestGradAxisMap,
 } from './eltwise-index-maps';
 
 interface MirrorPadAttrs {
@@ -82,17 +81,25 @@ function resizeNearest(addon: EltwiseAddon): tf.KernelConfig {
   });
 }
 
+/**
+ * The exact adjoint of resizeNearest: each dy cell is added onto the input cell the forward pass copied it from, using
+ * the forward's own index maps. This deliberately differs from tfjs 4.22's JS ResizeNearestNeighborGrad in two cases
+ * where that kernel is wrong (test/native/eltwise-gather.test.ts proves both with the adjoint identity):
+ *  - batch > 1: it offsets dy by the *input's* batch stride, so every image after the first reads the wrong rows;
+ *  - halfPixelCenters: it ignores the attribute and scatters with the non-half-pixel mapping.
+ * For batch 1 without halfPixelCenters (the nets' 2x upsampling) both give identical results.
+ */
 function resizeNearestGrad(addon: EltwiseAddon): tf.KernelConfig {
   return withJsFallback('ResizeNearestNeighborGrad', ({ inputs, backend, attrs }: KernelArgs) => {
     const { images, dy } = inputs;
     const dyv = floatValues(backend, dy);
     if (!dyv || images.dtype !== 'float32' || images.shape.length !== 4 || dy.shape.length !== 4) return undefined;
-    const { alignCorners } = attrs as unknown as ResizeAttrs;
+    const { alignCorners, halfPixelCenters } = attrs as unknown as ResizeAttrs;
     const [n, h, w, c] = images.shape;
     const maps: AxisMaps = [
       identityMap(n),
-      resizeNearestGradAxisMap(h, dy.shape[1], alignCorners),
-      resizeNearestGradAxisMap(w, dy.shape[2], alignCorners),
+      resizeNearestAxisMap(h, dy.shape[1], alignCorners, Boolean(halfPixelCenters)),
+      resizeNearestAxisMap(w, dy.shape[2], alignCorners, Boolean(halfPixelCenters)),
       identityMap(c),
     ];
     const dx = new Float32Array(sizeOf(images.shape));

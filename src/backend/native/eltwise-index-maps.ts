@@ -44,20 +44,3 @@ export function resizeNearestAxisMap(oldSize: number, newSize: number, alignCorn
   }
   return map;
 }
-
-/**
- * tfjs' ResizeNearestNeighborGrad: the input row each of the `dySize` gradient rows is added to. tfjs' JS kernel
- * computes this without halfPixelCenters (it only reads alignCorners), so neither do we: the native kernel must give
- * the results the JS one gives.
- */
-export function resizeNearestGradAxisMap(xSize: number, dySize: number, alignCorners: boolean): Int32Array {
-  const effectiveX = alignCorners && dySize > 1 ? xSize - 1 : xSize;
-  const effectiveY = alignCorners && dySize > 1 ? dySize - 1 : dySize;
-  const scale = effectiveX / effectiveY;
-  const map = new Int32Array(dySize);
-  for (let r = 0; r < dySize; r++) {
-    const frac = r * scale;
-    map[r] = Math.min(xSize - 1, alignCorners ? Math.round(frac) : Math.floor(frac));
-  }
-  return map;
-}
