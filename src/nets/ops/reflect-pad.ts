@@ -10,6 +10,9 @@ import { tf } from '../../backend/tf';
 
 export type PadMode = 'reflect' | 'symmetric';
 
+/** tfjs' own MirrorPad gradient as registered before this module replaces it (test/ops/reflect-pad.test.ts runs it). */
+export const tfjsMirrorPadGradient: tf.GradConfig | undefined = tf.getGradient('MirrorPad');
+
 /** Kernel contract: inputs {dy} (the padded tensor's gradient), attrs {paddings, mode} as MirrorPad's -> dx. */
 export const MIRROR_PAD_GRAD_KERNEL = 'NstMirrorPadGrad';
 
