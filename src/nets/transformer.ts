@@ -2,7 +2,8 @@
  * Johnson et al.'s transformation network ("Perceptual Losses for Real-Time Style Transfer", 2016) as a tfjs
  * LayersModel, configurable to match both pytorch/examples fast_neural_style and Engstrom's fast-style-transfer.
  *
- * Input NHWC float RGB 0–255, any H and W ([null, null, null, 3]); output NHWC 0–255 scale, unclamped:
+ * Input NHWC float RGB 0–255, any H and W ([null, null, null, 3]); output NHWC 0–255 scale, unclamped, of size
+ * 4·ceil(H/4) × 4·ceil(W/4) (two stride-2 convs, two ×2 upsamplings: pad inputs to a multiple of 4 to keep the size):
  *   conv1 9×9 3→c1, IN, ReLU | conv2 3×3 s2 c1→c2, IN, ReLU | conv3 3×3 s2 c2→c3, IN, ReLU
  *   res1..resN: conv, IN, ReLU, conv, IN, + input
  *   deconv1 ×2 c3→c2, IN, ReLU | deconv2 ×2 c2→c1, IN, ReLU | deconv3 9×9 c1→3 [, IN (outputNorm)] [, tanh head]
@@ -212,16 +213,4 @@ export function buildTransformer(configInput: TransformerConfigInput | Transform
     bias.dispose();
   }
   return tf.model({ inputs: input, outputs: y, name: 'transformer' });
-}
-
-/** Runs the net on one NHWC batch without keeping intermediates (inference). */
-export function stylizeTensor(model: tf.LayersModel, images: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => model.predict(images) as tf.Tensor4D);
-}
-
-/** Guards library callers against feeding a config from elsewhere unchecked. */
-export function assertSameConfig(a: TransformerConfig, b: TransformerConfig, where: string): void {
-  for (const k of Object.keys(a) as Array<keyof TransformerConfig>) {
-    if (a[k] !== b[k]) throw new UsageError(`${where}: network config mismatch on ${k} (${a[k]} vs ${b[k]})`);
-  }
 }
