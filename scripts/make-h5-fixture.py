@@ -7,6 +7,9 @@ Random weights with the real layer/dataset names and real shapes of VGG block1, 
   vgg19-keras2-block1.h5   a Keras 2 whole-model save: group model_weights, datasets block1_conv1/block1_conv1/kernel:0
   vgg16-block1-tfjs/       the same weights as the first file as a TensorFlow.js layers model (model.json + shards);
                            the manifest also lists block2_conv1, whose shard is absent (a truncated model)
+  vgg16-features-block1.pth  the same weights as a torchvision state_dict (features.0/2.weight OIHW, .bias; torch
+                           zip format) — written only when torch is importable (Debian: python3-torch)
+  vgg16-legacy-block1.pth  features.0 only, in torch's legacy (< 1.6) serialization, to test the refusal message
 plus an independent reference: relu1_1 and relu1_2 for a fixed 1x8x8x3 input, computed here with numpy in float64
 after Keras caffe preprocessing (RGB->BGR, minus [103.939, 116.779, 123.68]), stored as float32 NHWC.
 Deterministic (fixed seed); rerun to regenerate: /usr/bin/python3 scripts/make-h5-fixture.py
@@ -100,6 +103,26 @@ def write_reference():
     rgb.astype('<f4').tofile(os.path.join(OUT, 'input-8x8.f32'))
     r11.astype('<f4').tofile(os.path.join(OUT, 'relu1_1-8x8.f32'))
     r12.astype('<f4').tofile(os.path.join(OUT, 'relu1_2-8x8.f32'))
+    # torchvision preprocessing: RGB/255, minus mean, over std.
+    norm = (rgb / 255.0 - np.array([0.485, 0.456, 0.406])) / np.array([0.229, 0.224, 0.225])
+    t12 = conv_same_relu(conv_same_relu(norm, *w['block1_conv1']), *w['block1_conv2'])
+    t12.astype('<f4').tofile(os.path.join(OUT, 'relu1_2-8x8-torch.f32'))
+
+
+def write_torch():
+    try:
+        import torch
+    except ImportError:
+        print('torch not importable: skipping the .pth fixtures')
+        return
+    sd = {}
+    for idx, layer in [(0, 'block1_conv1'), (2, 'block1_conv2')]:
+        k, b = w[layer]
+        sd[f'features.{idx}.weight'] = torch.from_numpy(np.ascontiguousarray(k.transpose(3, 2, 0, 1)))  # HWIO -> OIHW
+        sd[f'features.{idx}.bias'] = torch.from_numpy(b)
+    torch.save(sd, os.path.join(OUT, 'vgg16-features-block1.pth'))
+    legacy = {'features.0.weight': sd['features.0.weight'], 'features.0.bias': sd['features.0.bias']}
+    torch.save(legacy, os.path.join(OUT, 'vgg16-legacy-block1.pth'), _use_new_zipfile_serialization=False)
 
 
 os.makedirs(OUT, exist_ok=True)
@@ -107,4 +130,5 @@ write_legacy_h5(os.path.join(OUT, 'vgg16-notop-block1.h5'))
 write_keras2_h5(os.path.join(OUT, 'vgg19-keras2-block1.h5'))
 write_tfjs(os.path.join(OUT, 'vgg16-block1-tfjs'))
 write_reference()
+write_torch()
 print('wrote', sorted(os.listdir(OUT)))

@@ -120,15 +120,15 @@ describe('weight download', () => {
     process.env.NST_WEIGHTS_BASE_URL = `${base}/files/`;
     try {
       // The server's random bytes cannot carry torchvision's hash prefix: the catalog check must refuse them.
-      await expect(fetchWeights('vgg19', { cacheDir })).rejects.toThrow(/checksum mismatch for .*\/files\/vgg19-dcbb9e9d\.pth: sha256 \w+ does not start with dcbb9e9d/);
+      await expect(fetchWeights('vgg19', { cacheDir, source: 'torchvision' })).rejects.toThrow(/checksum mismatch for .*\/files\/vgg19-dcbb9e9d\.pth: sha256 \w+ does not start with dcbb9e9d/);
       expect(fs.readdirSync(cacheDir)).toEqual([]);
-      const first = await fetchWeights('vgg19', { cacheDir, expected: { algorithm: 'sha256', hex: SHA256 } });
+      const first = await fetchWeights('vgg19', { cacheDir, source: 'torchvision', expected: { algorithm: 'sha256', hex: SHA256 } });
       expect(first).toMatchObject({ file: path.join(cacheDir, 'vgg19-dcbb9e9d.pth'), downloaded: true });
       expect(fs.readFileSync(first.file).equals(BODY)).toBe(true);
-      const again = await fetchWeights('vgg19', { cacheDir });
+      const again = await fetchWeights('vgg19', { cacheDir, source: 'torchvision' });
       expect(again.downloaded).toBe(false);
-      // The Keras source is named by its own file name.
-      await expect(fetchWeights('vgg16', { cacheDir, source: 'keras', baseUrl: `${base}/nowhere` })).rejects.toThrow(
+      // The default source is Keras, named by its own file name.
+      await expect(fetchWeights('vgg16', { cacheDir, baseUrl: `${base}/nowhere` })).rejects.toThrow(
         /nowhere\/vgg16_weights_tf_dim_ordering_tf_kernels_notop\.h5 failed: HTTP 404/,
       );
     } finally {

@@ -41,9 +41,9 @@ const fetchCommand: CommandModule<object, FetchArgs> = {
     y
       .positional('net', { choices: ['vgg16', 'vgg19'] as const, demandOption: true, describe: 'which network' })
       .option('source', {
-        choices: ['torchvision', 'keras'] as const,
-        default: 'torchvision' as const,
-        describe: 'torchvision .pth (SHA-256 prefix checked; needs the .pth reader) or Keras notop .h5 (MD5 checked, smaller)',
+        choices: ['keras', 'torchvision'] as const,
+        default: 'keras' as const,
+        describe: "Keras notop .h5 (~56/77 MB, publisher's MD5 checked) or torchvision .pth (~530 MB, SHA-256 prefix checked; legacy torch format, may need re-saving)",
       })
       .option('url', { type: 'string', describe: 'base URL to fetch the file name from instead of the publisher (mirror); also NST_WEIGHTS_BASE_URL' })
       .epilogue('Offline? Copy the file named in the error into the cache folder, or pass --loss-weights PATH when training.') as unknown as Argv<FetchArgs>,

@@ -9,6 +9,13 @@ import type { VggArch } from './vgg-layout';
 
 export type WeightsSource = KnownWeights['source'];
 
+/**
+ * Keras' notop .h5 by default: 10× smaller than torchvision's files (no classifier), and readable here. torchvision's
+ * published vgg16-397923af.pth / vgg19-dcbb9e9d.pth date from 2017 and, as far as we know, use torch's legacy (< 1.6)
+ * serialization, which src/io/torch-pth.ts refuses; re-saved (zip-format) copies load fine.
+ */
+export const DEFAULT_SOURCE: WeightsSource = 'keras';
+
 export interface FetchWeightsOptions {
   source?: WeightsSource;
   /** Replaces the publisher's folder URL (the file name is appended): mirrors, and tests. Default: NST_WEIGHTS_BASE_URL. */
@@ -27,7 +34,7 @@ export function weightsCacheDir(): string {
 
 /** Downloads (or finds already downloaded) the published weights for `arch`; returns the file path. */
 export async function fetchWeights(arch: VggArch, o: FetchWeightsOptions = {}): Promise<{ file: string; known: KnownWeights; downloaded: boolean }> {
-  const known = knownWeightsFor(arch, o.source ?? 'torchvision');
+  const known = knownWeightsFor(arch, o.source ?? DEFAULT_SOURCE);
   const dir = o.cacheDir ?? weightsCacheDir();
   const dest = path.join(dir, known.fileName);
   if (fs.existsSync(dest)) {

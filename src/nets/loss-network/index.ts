@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { NstError, InputError, UsageError } from '../../errors';
+import { weightsCacheDir } from './fetch-weights';
 import { loadVggFromFile } from './load-vgg';
 import { weightCandidates, WeightCandidate } from './locate';
 import { loadMobileNetFallback } from './mobilenet-fallback';
@@ -22,6 +23,9 @@ export { loadVggFromFile } from './load-vgg';
 export { loadMobileNetFallback, MOBILENET_TAP_MAP } from './mobilenet-fallback';
 export { weightCandidates } from './locate';
 export { KNOWN_WEIGHTS, knownWeightsFor } from './catalog';
+export { fetchWeights, listWeights, weightsCacheDir, DEFAULT_SOURCE } from './fetch-weights';
+export type { FetchWeightsOptions, WeightsListing, WeightsSource } from './fetch-weights';
+export { downloadFile, DownloadError } from './download';
 
 const ALL_TAPS = vggTaps('vgg19');
 
@@ -46,7 +50,7 @@ function parseOptions(opts: LoadLossNetworkOptions): z.output<typeof LoadOptions
 function notFoundMessage(searched: string[]): string {
   return (
     `no ImageNet VGG weights found (searched: ${searched.join('; ') || 'nothing'}). ` +
-    `Run \`nst weights fetch vgg16\`, or copy vgg16-397923af.pth / vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 into the cache folder, ` +
+    `Run \`nst weights fetch vgg16\`, or copy vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 (or a VGG .pth / tfjs model) into the cache folder ${weightsCacheDir()}, ` +
     `or pass --loss-weights PATH (or allow the lower-quality MobileNetV2 fallback)`
   );
 }

@@ -1,0 +1,43 @@
+import * as path from 'path';
+import { tf } from '../../src/backend/tf';
+import { InputError } from '../../src/errors';
+import { loadVggFromFile } from '../../src/nets/loss-network';
+import { archFromFeatureIndices, parseFeatureKey } from '../../src/nets/loss-network/formats/torch-pth';
+import { readF32, relError } from '../helpers';
+
+// scripts/make-h5-fixture.py writes the same block1 weights as a torchvision state_dict (OIHW) with torch.save.
+const FIX = path.join(__dirname, '..', 'fixtures', 'vgg');
+
+describe('torchvision .pth loss weights', () => {
+  it('maps torchvision feature indices and tells VGG16 from VGG19', () => {
+    expect(parseFeatureKey('features.16.weight')).toEqual({ index: 16, kind: 'weight' });
+    expect(parseFeatureKey('module.features.0.bias')).toEqual({ index: 0, kind: 'bias' });
+    expect(parseFeatureKey('classifier.0.weight')).toBeUndefined();
+    expect(archFromFeatureIndices(new Set([0, 2, 5, 7, 10, 12, 14, 16, 19]))).toBe('vgg19');
+    expect(archFromFeatureIndices(new Set([0, 2, 5, 7, 10, 12, 14, 17]))).toBe('vgg16');
+    expect(archFromFeatureIndices(new Set([0, 2]))).toBeUndefined();
+  });
+
+  it('loads block1 (OIHW → HWIO) and matches the numpy reference with torchvision preprocessing', async () => {
+    const net = await loadVggFromFile(path.join(FIX, 'vgg16-features-block1.pth'));
+    const x = tf.tensor4d(readF32(path.join(FIX, 'input-8x8.f32')), [1, 8, 8, 3]);
+    try {
+      expect(net.arch).toBe('vgg16');
+      expect(net.availableTaps).toEqual(['relu1_1', 'relu1_2']);
+      expect(net.description).toMatch(/^vgg16 \(torchvision pth, block1\) from /);
+      const out = net.extract(x, ['relu1_2']);
+      // float32 vs float64 numpy: relative error at float32 rounding level.
+      expect(relError(out.relu1_2.dataSync(), readF32(path.join(FIX, 'relu1_2-8x8-torch.f32')))).toBeLessThan(1e-6);
+      out.relu1_2.dispose();
+    } finally {
+      x.dispose();
+      net.dispose();
+    }
+  });
+
+  it('a legacy (torch < 1.6) file is refused with both fixes named', async () => {
+    const attempt = loadVggFromFile(path.join(FIX, 'vgg16-legacy-block1.pth'));
+    await expect(attempt).rejects.toThrow(InputError);
+    await expect(attempt).rejects.toThrow(/legacy PyTorch .*re-save.*nst weights fetch vgg16 --source keras/);
+  });
+});
