@@ -166,8 +166,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   } catch (e) {
     throw new InputError(`${abs}: cannot load the model (${(e as Error).message.split('\n')[0]})`);
   }
-  const expected = torchWeightMap(config).map((w) => w.tfName).sort();
-  const actual = model.weights.map((w) => w.originalName).sort();
+  // Names and shapes: a model whose weights differ from what `network` describes would mislead every reader of nst.json.
+  const expected = torchWeightMap(config).map((w) => `${w.tfName}[${w.tfShape}]`).sort();
+  const actual = model.weights.map((w) => `${w.originalName}[${w.shape}]`).sort();
   if (expected.join('|') !== actual.join('|')) {
     model.dispose();
     throw new InputError(`${abs}: model.json does not match the network config in ${NST_JSON} (different weights)`);

@@ -39,7 +39,7 @@ function weightsOf(model: tf.LayersModel): Map<string, Float32Array> {
 /** Sets every weight to a distinct deterministic pattern so a mixed-up load cannot pass by accident. */
 function fillWeights(model: tf.LayersModel, seed: number): void {
   model.weights.forEach((w, i) => {
-    const t = tf.tidy(() => tf.randomNormal(w.shape, 0, 0.1, 'float32', seed + i));
+    const t = tf.tidy(() => tf.randomNormal(w.shape as number[], 0, 0.1, 'float32', seed + i));
     w.write(t);
     t.dispose();
   });
