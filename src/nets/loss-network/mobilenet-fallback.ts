@@ -103,8 +103,10 @@ export class MobileNetFallback implements LossNetwork {
     checkTaps(taps, this.availableTaps, this.description);
     const sub = this.subModelFor(taps);
     return tf.tidy(() => {
-      // nsfwjs feeds this model RGB scaled to 0..1 (its own classify() divides by 255); we match that.
-      const x = tf.div(images, 255);
+      // Keras MobileNetV2 ImageNet preprocessing, RGB scaled to -1..1. nsfwjs itself feeds 0..1, but it froze
+      // everything up to block_10 while fine-tuning, so the layers behind relu1_1…relu4_3 (and their batch-norm
+      // statistics) are ImageNet's, trained on -1..1 inputs.
+      const x = tf.sub(tf.div(images, 127.5), 1);
       const raw = sub.apply(x, { training: false });
       const outs = Array.isArray(raw) ? raw : [raw];
       const result: Record<string, tf.Tensor4D> = {};
