@@ -38,8 +38,10 @@ function loss(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, w: tf.Tensor): tf
 
 /** The same loss for differencing, summed in double. */
 function lossValue(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, w: Float32Array): number {
-  const out = tf.tidy(() => network(x, gamma, beta).dataSync());
-  return out.reduce((s, v, i) => s + v * w[i], 0);
+  const out = tf.tidy(() => network(x, gamma, beta).dataSync() as Float32Array);
+  let sum = 0;
+  for (let i = 0; i < out.length; i++) sum += out[i] * w[i];
+  return sum;
 }
 
 function finiteDifferences(f: (t: tf.Tensor) => number, t: tf.Tensor, h = 5e-3): Float32Array {

@@ -18,7 +18,7 @@ interface JestReport {
 
 test('with NST_NATIVE=0 the same code runs on pure JS and passes', () => {
   const report = path.join(os.tmpdir(), `nst-eltwise-fallback-${process.pid}.json`);
-  const env = { ...process.env, NST_NATIVE: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NST_NATIVE: '0' };
   delete env.NST_BACKEND;
   const child = spawnSync(
     process.execPath,

@@ -76,7 +76,7 @@ describeNative('native MirrorPad vs tfjs JS kernel and the composite fold gradie
  * below checks against tfjs' kernel). Its gradient comes from tfjs' GatherV2 gradient (a segment sum), so it is an
  * independent reference for ResizeNearestNeighborGrad.
  */
-function resizeByGather(x: tf.Tensor, size: [number, number], alignCorners: boolean, halfPixelCenters: boolean): tf.Tensor {
+function resizeByGather(x: tf.Tensor4D, size: [number, number], alignCorners: boolean, halfPixelCenters: boolean): tf.Tensor {
   const rows = tf.tensor1d(resizeNearestAxisMap(x.shape[1], size[0], alignCorners, halfPixelCenters), 'int32');
   const cols = tf.tensor1d(resizeNearestAxisMap(x.shape[2], size[1], alignCorners, halfPixelCenters), 'int32');
   return tf.gather(tf.gather(x, rows, 1), cols, 2);
@@ -100,11 +100,11 @@ describeNative('native ResizeNearestNeighbor(+Grad) vs tfjs JS kernels', () => {
         const resize = (t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, size, alignCorners, halfPixelCenters);
         const gradOf = (f: (t: tf.Tensor) => tf.Tensor) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), w)));
         // Forward: tfjs' JS kernel, and the gather formulation, must both agree with the native kernel.
-        const fwd = compareWithJs(() => [resize(x), resizeByGather(x, size, alignCorners, halfPixelCenters)]);
+        const fwd = compareWithJs(() => [resize(x), resizeByGather(x as tf.Tensor4D, size, alignCorners, halfPixelCenters)]);
         expectClose({ ...fwd, js: [fwd.js[0], fwd.js[0]] }, `${label} forward`);
         expectRanNatively(fwd, ['ResizeNearestNeighbor'], label);
         // Gradient: against the gather reference always; against tfjs' JS kernel where that one is right.
-        const reference = readOutputs(() => gradOf((t) => resizeByGather(t, size, alignCorners, halfPixelCenters))(x));
+        const reference = readOutputs(() => gradOf((t) => resizeByGather(t as tf.Tensor4D, size, alignCorners, halfPixelCenters))(x));
         const { value: native, calls } = withEltwiseKernels(() => readOutputs(() => gradOf(resize)(x)));
         expectClose({ js: reference, native, calls }, `${label} gradient`);
         expect(calls.native.ResizeNearestNeighborGrad).toBe(1);
@@ -125,7 +125,7 @@ describeNative('native ResizeNearestNeighbor(+Grad) vs tfjs JS kernels', () => {
       const w = randomTensor(r, [shape[0], size[0], size[1], shape[3]]);
       const loss = (f: (t: tf.Tensor) => tf.Tensor) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), w)));
       const resize = (t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, size, false, hpc);
-      const reference = readOutputs(() => loss((t) => resizeByGather(t, size, false, hpc))(x));
+      const reference = readOutputs(() => loss((t) => resizeByGather(t as tf.Tensor4D, size, false, hpc))(x));
       const js = readOutputs(() => loss(resize)(x));
       const { value: native } = withEltwiseKernels(() => readOutputs(() => loss(resize)(x)));
       expect(relError(js[0], reference[0])).toBeGreaterThan(0.1);
