@@ -13,6 +13,11 @@
 export interface NetworkWidths {
   /** Channels at full, 1/2 and 1/4 resolution (Johnson et al.: 32, 64, 128). */
   widths: readonly [number, number, number];
+  /**
+   * 'nearest' (resize ×2 then conv) materialises the upsampled w2- and w3-channel maps at the higher resolution before
+   * the conv narrows them; 'transposed' does not. Default 'nearest' (the larger estimate).
+   */
+  upsample?: 'nearest' | 'transposed';
 }
 
 export const DEFAULT_WIDTHS: NetworkWidths = { widths: [32, 64, 128] };
@@ -25,8 +30,10 @@ const BYTES_PER_FLOAT = 4;
 /** Estimated peak activation bytes per input pixel for one forward pass. */
 export function activationBytesPerPixel(net: NetworkWidths = DEFAULT_WIDTHS, liveCopies = LIVE_COPIES): number {
   const [w1, w2, w3] = net.widths;
-  const full = liveCopies * w1 + Math.max(3, w2 / 4); // full-res layers, fed by RGB or by the 1/2-res stage
-  const half = (liveCopies * w2) / 4 + Math.max(w1, w3 / 4); // fed by full-res (stride 2 in) or 1/4-res (upsampling)
+  // Nearest upsampling: the ×2 map and its padded copy, at the new resolution, with the input's width.
+  const up = (net.upsample ?? 'nearest') === 'nearest' ? 2 : 0;
+  const full = liveCopies * w1 + Math.max(3, w2 / 4 + up * w2); // fed by RGB, or by the 1/2-res stage
+  const half = (liveCopies * w2) / 4 + Math.max(w1, w3 / 16 + (up * w3) / 4); // fed by full-res, or by 1/4-res
   const quarter = (liveCopies * w3) / 16 + w3 / 16; // residual blocks keep their input for the skip connection
   // + the tile's own RGB input and output tensors.
   return BYTES_PER_FLOAT * (Math.max(full, half, quarter) + 6);
