@@ -3,43 +3,42 @@
  *
  * The net has three resolutions: full (width w1, default 32: the 9×9 input conv, the last upsampling and the 9×9
  * output conv), 1/2 (w2 = 64) and 1/4 (w3 = 128: the residual blocks). Inside one layer call tfjs keeps several
- * intermediates of that layer alive until the call returns (padded input, conv output, instance-norm temporaries:
- * centred, scaled, shifted, then the ReLU), and the layer's input is alive too. So the peak is at the stage that
- * maximises  liveCopies·w_s/scale_s² + (input of that stage), in float32, and the full-resolution stage dominates:
- * with the defaults 4·(8·32 + 64/4) ≈ 1.1 KB per pixel. `liveCopies` = 8 was checked against tf.memory() peaks of the
- * real network (see docs/stylize.md); it is deliberately on the high side.
+ * intermediates of that layer alive until the call returns (padded input, conv output, instance-norm temporaries),
+ * and the layer's input is alive too. So the peak is at the stage that maximises liveCopies·w_s/scale_s² + (that
+ * stage's input), in float32, and the full-resolution stage dominates.
+ *
+ * Measured (tf.profile peakBytes, pure-JS cpu backend, slope between 64² and 96² inputs so the weights cancel):
+ * 652 bytes = 163 floats per pixel for both the pytorch/examples net (nearest upsampling) and Engstrom's
+ * (transposed), i.e. 5·w1 + 3 — liveCopies = 5. The estimate multiplies by SAFETY = 1.5 for what tf.memory() does
+ * not see: a native backend's scratch buffers and, on the pure-JS backend, freed typed arrays that the garbage
+ * collector has not reclaimed yet. Default widths: 4 · 1.5 · 163 ≈ 980 bytes per pixel.
  */
 
 export interface NetworkWidths {
-  /** Channels at full, 1/2 and 1/4 resolution (Johnson et al.: 32, 64, 128). */
-  widths: readonly [number, number, number];
-  /**
-   * 'nearest' (resize ×2 then conv) materialises the upsampled w2- and w3-channel maps at the higher resolution before
-   * the conv narrows them; 'transposed' does not. Default 'nearest' (the larger estimate).
-   */
-  upsample?: 'nearest' | 'transposed';
+  /** Channels at full, 1/2 and 1/4 resolution (Johnson et al.: 32, 64, 128; scaled by the config's width). */
+  widths: [number, number, number];
 }
 
 export const DEFAULT_WIDTHS: NetworkWidths = { widths: [32, 64, 128] };
 
-/** Tensors of one stage's width kept alive at once inside a layer call (see the module comment). */
-export const LIVE_COPIES = 8;
+/** Tensors of one stage's width alive at once inside a layer call (measured, see the module comment). */
+export const LIVE_COPIES = 5;
+
+/** Headroom over the measured tensor peak for memory tfjs does not track. */
+export const SAFETY = 1.5;
 
 const BYTES_PER_FLOAT = 4;
 
-/** Estimated peak activation bytes per input pixel for one forward pass. */
+/** Estimated peak activation bytes per input pixel for one forward pass (including SAFETY). */
 export function activationBytesPerPixel(net: NetworkWidths = DEFAULT_WIDTHS, liveCopies = LIVE_COPIES): number {
   const [w1, w2, w3] = net.widths;
-  // Nearest upsampling: the ×2 map and its padded copy, at the new resolution, with the input's width.
-  const up = (net.upsample ?? 'nearest') === 'nearest' ? 2 : 0;
-  const full = liveCopies * w1 + Math.max(3, w2 / 4 + up * w2); // fed by RGB, or by the 1/2-res stage
-  const half = (liveCopies * w2) / 4 + Math.max(w1, w3 / 16 + (up * w3) / 4); // fed by full-res, or by 1/4-res
+  const full = liveCopies * w1 + 3; // full-res layers, fed by RGB (or by the 1/2-res stage: w2/4 < 3 + …)
+  const half = (liveCopies * w2) / 4 + w1; // conv2 keeps its full-res input alive
   const quarter = (liveCopies * w3) / 16 + w3 / 16; // residual blocks keep their input for the skip connection
-  // + the tile's own RGB input and output tensors.
-  return BYTES_PER_FLOAT * (Math.max(full, half, quarter) + 6);
+  return Math.round(BYTES_PER_FLOAT * SAFETY * Math.max(full, half, quarter));
 }
 
-/** Default activation budget: 1 GiB, so images up to about 0.95 MP (980×980) run in one pass. */
+/** Default activation budget: 1 GiB, so images up to about 1.1 MP (1040×1040) run in one pass. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1024 ** 3;
 
 /**

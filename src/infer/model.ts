@@ -29,7 +29,7 @@ export interface LoadedStyleModel {
 
 export function networkWidths(config: TransformerConfig): NetworkWidths {
   const { c1, c2, c3 } = transformerChannels(config);
-  return { widths: [c1, c2, c3], upsample: config.upsample };
+  return { widths: [c1, c2, c3] };
 }
 
 export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {

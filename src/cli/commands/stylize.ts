@@ -1,3 +1,169 @@
-import { stubCommand } from './stub';
+/**
+ * nst stylize --model CKPT INPUT... [--out DIR | -o FILE] [--suffix S] [--max-size N] [--tile N] [--strength x]
+ *             [--preserve-color] [--format jpg|png|webp] [--backend B]
+ *
+ * Only argument handling and reporting live here: loading is src/infer/model.ts, planning and the per-file loop
+ * src/infer/batch.ts, the image maths src/infer/stylize.ts.
+ */
+import { MultiBar, Presets } from 'cli-progress';
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors';
+import { BatchSummary, expandInputs, formatSummary, OutputPlan, planOutputs, stylizeFiles } from '../../infer/batch';
+import { IMAGE_FORMATS, ImageFormat } from '../../infer/image-io';
+import type { NetworkWidths } from '../../infer/memory';
+import { loadStyleModel } from '../../infer/model';
+import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 
-export const stylizeCommand = stubCommand('stylize', 'apply a trained style model to images', 3);
+export interface StylizeArgs extends BackendArgs {
+  model: string;
+  inputs: string[];
+  out?: string;
+  output?: string;
+  suffix?: string;
+  maxSize?: number;
+  tile?: number;
+  overlap?: number;
+  strength: number;
+  preserveColor: boolean;
+  format?: string;
+  quality?: number;
+  progress: boolean;
+}
+
+function checkNumber(name: string, v: number | undefined, ok: (n: number) => boolean, what: string): void {
+  if (v !== undefined && (!Number.isFinite(v) || !ok(v))) throw new UsageError(`--${name} ${v}: must be ${what}`);
+}
+
+/** Validates the numeric options once, at the boundary, with messages that name the option. */
+function validate(args: StylizeArgs): void {
+  checkNumber('max-size', args.maxSize, (n) => Number.isInteger(n) && n >= 1, 'a positive whole number of pixels');
+  checkNumber('tile', args.tile, (n) => Number.isInteger(n) && (n === 0 || n >= 16), 'a whole number ≥ 16 (or 0: never tile)');
+  checkNumber('overlap', args.overlap, (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
+  checkNumber('strength', args.strength, (n) => n >= 0 && n <= 1, 'between 0 and 1');
+  checkNumber('quality', args.quality, (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number 1–100');
+  if (args.inputs.length === 0) throw new UsageError('name at least one input image, folder or glob');
+}
+
+/** Runs the command; returns the exit code (1 when some file failed). Exposed for tests. */
+export async function runStylize(args: StylizeArgs, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
+  validate(args);
+  // Plan everything before loading the model: an overwrite or a typo fails in milliseconds, not after a slow load.
+  const inputs = await expandInputs(args.inputs);
+  if (inputs.length === 0) throw new UsageError(`no images found in ${args.inputs.join(', ')}`);
+  const plans = planOutputs(inputs, {
+    outDir: args.out,
+    outFile: args.output,
+    suffix: args.suffix,
+    format: args.format as ImageFormat | undefined,
+  });
+  const backend = await startBackend(args);
+  const model = await loadStyleModel(args.model);
+  try {
+    const summary = await runWithProgress(model.forward, plans, args, model.network, log);
+    log(`${formatSummary(summary)} [${backend.name}]`);
+    return summary.failed > 0 ? 1 : 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+async function runWithProgress(
+  forward: Parameters<typeof stylizeFiles>[0],
+  plans: OutputPlan[],
+  args: StylizeArgs,
+  network: NetworkWidths,
+  log: (line: string) => void,
+): Promise<BatchSummary> {
+  // A bar only for several files on an interactive stderr; otherwise one line per file is the progress.
+  const useBar = args.progress && plans.length > 1 && Boolean(process.stderr.isTTY);
+  const bars = useBar
+    ? new MultiBar({ stream: process.stderr, format: 'stylize [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic)
+    : undefined;
+  const bar = bars?.create(plans.length, 0, { file: '' });
+  const say = (line: string) => (bars ? bars.log(line + '\n') : log(line));
+  try {
+    return await stylizeFiles(
+      forward,
+      plans,
+      {
+        maxSize: args.maxSize,
+        tile: args.tile,
+        overlap: args.overlap,
+        strength: args.strength,
+        preserveColor: args.preserveColor,
+        network,
+        quality: args.quality,
+      },
+      {
+        onFileDone: (r, i) => {
+          if (r.ok) {
+            const res = r.result!;
+            const tiles = res.tiles > 1 ? `, ${res.tiles} tiles` : '';
+            say(`${r.plan.input} -> ${r.plan.output} (${res.width}x${res.height}${tiles}, ${res.ms} ms)`);
+          } else {
+            say(`nst: skipped ${r.error}`);
+          }
+          bar?.update(i + 1, { file: r.plan.input });
+        },
+      },
+    );
+  } finally {
+    bars?.stop();
+  }
+}
+
+const FORMAT_CHOICES: readonly string[] = IMAGE_FORMATS;
+
+export const stylizeCommand: CommandModule<object, StylizeArgs> = {
+  command: 'stylize <inputs..>',
+  describe: 'apply a trained style model to images (files, folders or globs)',
+  builder: (y: Argv) =>
+    withBackendOption(
+      y
+        .positional('inputs', {
+          type: 'string',
+          array: true,
+          describe: 'image files, folders (their .jpg/.png/.webp/.tif/... files) or quoted globs like "photos/**/*.jpg"',
+        })
+        .option('model', {
+          alias: 'm',
+          type: 'string',
+          demandOption: true,
+          describe: 'checkpoint folder written by nst train or nst import (.onnx: not yet supported)',
+        })
+        .option('out', { type: 'string', describe: 'write outputs into this folder, keeping the input names (+ --suffix)' })
+        .option('output', { alias: 'o', type: 'string', describe: 'write the single output to this file (format from its extension)' })
+        .option('suffix', {
+          type: 'string',
+          describe: `appended to each output name (default: none with --out, "-stylized" when writing next to the inputs)`,
+        })
+        .option('format', { type: 'string', choices: FORMAT_CHOICES, describe: 'output format (default: the input\'s if jpg/png/webp, else png)' })
+        .option('max-size', { type: 'number', describe: 'downscale so the longest side is at most N px before stylizing (never enlarges)' })
+        .option('tile', {
+          type: 'number',
+          describe: 'process in overlapping tiles of N px (default: automatic, only when the image would not fit the memory budget; 0 = never tile)',
+        })
+        .option('overlap', { type: 'number', describe: 'pixels shared by neighbouring tiles, cross-faded (default 64)' })
+        .option('strength', { type: 'number', default: 1, describe: 'blend with the original: 0 = unchanged, 1 = fully stylized' })
+        .option('preserve-color', {
+          type: 'boolean',
+          default: false,
+          describe: "keep the input's colours: luminance from the stylized image, chroma (YCbCr) from the input",
+        })
+        .option('quality', { type: 'number', describe: 'jpg/webp quality 1–100 (default 92)' })
+        .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr for several files (--no-progress to hide)' })
+        .conflicts('out', 'output')
+        .example('$0 stylize -m checkpoints/udnie photo.jpg', 'writes photo-stylized.jpg next to photo.jpg')
+        .example('$0 stylize -m checkpoints/udnie photos/ --out styled/', 'every image in photos/ into styled/, same names')
+        .example('$0 stylize -m checkpoints/udnie "shots/**/*.png" --out styled --suffix -udnie --format webp', 'a glob (quoted), renamed, as webp')
+        .example('$0 stylize -m checkpoints/udnie big.jpg -o big-udnie.png --max-size 2048 --strength 0.7 --preserve-color', 'one file, smaller, subtler, original colours')
+        .example('$0 stylize -m checkpoints/udnie pano.jpg --out styled --tile 768', 'force 768-px tiles (less memory)')
+        .epilogue(
+          'Outputs keep their input names (plus --suffix); an output that would overwrite an input is refused before anything runs. ' +
+            'A missing, empty or undecodable input is reported on one line and skipped; the others are still processed and the exit code is 1. ' +
+            'Large images are processed in overlapping tiles automatically so memory stays bounded (see docs/stylize.md). ' +
+            'Alpha is kept (png/webp; jpg is flattened onto white); EXIF orientation is applied, so outputs come out upright.',
+        ),
+    ) as unknown as Argv<StylizeArgs>,
+  handler: handler(async (args: StylizeArgs) => runStylize(args)),
+};
