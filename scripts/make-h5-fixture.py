@@ -42,7 +42,7 @@ def write_legacy_h5(path):
         f.attrs['keras_version'] = b'1.1.0'
         for layer in ['input_1', 'block1_pool']:
             g = f.create_group(layer)
-            g.attrs['weight_names'] = np.array([], dtype='S1')
+            g.attrs['weight_names'] = []  # as Keras writes it: an empty float64 array
         for layer, (k, b) in w.items():
             g = f.create_group(layer)
             names = [f'{layer}_W_1:0', f'{layer}_b_1:0']
@@ -54,14 +54,15 @@ def write_legacy_h5(path):
 def write_keras2_h5(path):
     with h5py.File(path, 'w') as f:
         mw = f.create_group('model_weights')
-        mw.attrs['layer_names'] = [n.encode() for n in ['input_1', 'block1_conv1', 'block1_conv2']]
+        # Keras 2 writes attributes through np.asarray: fixed-length byte strings (the legacy file above has vlen ones).
+        mw.attrs['layer_names'] = np.asarray([n.encode() for n in ['input_1', 'block1_conv1', 'block1_conv2']])
         mw.attrs['backend'] = b'tensorflow'
         mw.attrs['keras_version'] = b'2.3.1'
-        mw.create_group('input_1').attrs['weight_names'] = np.array([], dtype='S1')
+        mw.create_group('input_1').attrs['weight_names'] = []
         for layer, (k, b) in w.items():
             g = mw.create_group(layer)
             names = [f'{layer}/kernel:0', f'{layer}/bias:0']
-            g.attrs['weight_names'] = [n.encode() for n in names]
+            g.attrs['weight_names'] = np.asarray([n.encode() for n in names])
             g.create_dataset(names[0], data=k)
             g.create_dataset(names[1], data=b)
 
