@@ -1,0 +1,135 @@
+// nst stylize end to end, in-process through the real CLI parser, on a tiny random-weight checkpoint
+// (width 0.125 → 4/8/16 channels, one residual block) so the pure-JS backend runs it in well under a second per image.
+import * as fs from 'fs';
+import * as path from 'path';
+import sharp from 'sharp';
+import { saveCheckpoint } from '../../src/checkpoint';
+import { buildCli } from '../../src/cli/main';
+import { expandInputs, planOutputs } from '../../src/infer/batch';
+import { buildTransformer } from '../../src/nets/transformer';
+import { makeTmpDir, patternImage, writePng } from './fixtures';
+
+const dir = makeTmpDir('nst-cli-stylize-');
+const ckpt = path.join(dir, 'tiny-ckpt');
+const photos = path.join(dir, 'photos');
+
+beforeAll(async () => {
+  const config = { width: 0.125, residualBlocks: 1 };
+  const model = buildTransformer(config);
+  await saveCheckpoint(ckpt, { model, config });
+  model.dispose();
+  fs.mkdirSync(photos);
+  await writePng(path.join(photos, 'a.png'), patternImage(32, 24, 1));
+  await sharp({ create: { width: 20, height: 28, channels: 3, background: { r: 10, g: 200, b: 90 } } })
+    .jpeg()
+    .toFile(path.join(photos, 'b.jpg'));
+  fs.writeFileSync(path.join(photos, 'broken.jpg'), 'definitely not a jpeg');
+  fs.writeFileSync(path.join(photos, 'empty.png'), '');
+  fs.writeFileSync(path.join(photos, 'notes.txt'), 'not an image, and not picked up from a folder');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the CLI in-process, capturing stderr/stdout and the exit code it sets. */
+async function nst(args: string[]): Promise<{ code: number; err: string; out: string }> {
+  let err = '', out = '';
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const saved = process.exitCode;
+  process.exitCode = 0;
+  try {
+    await buildCli(args).parseAsync();
+    return { code: Number(process.exitCode ?? 0), err, out };
+  } finally {
+    e.mockRestore();
+    o.mockRestore();
+    process.exitCode = saved;
+  }
+}
+
+describe('nst stylize', () => {
+  it('processes a folder with a corrupt and an empty file: the rest are written, each bad one named, exit 1', async () => {
+    const out = path.join(dir, 'styled');
+    const r = await nst(['stylize', '--model', ckpt, photos, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(fs.readdirSync(out).sort()).toEqual(['a.png', 'b.jpg']);
+    const lines = r.err.split('\n');
+    expect(lines.filter((l) => l.includes('broken.jpg'))).toHaveLength(1);
+    expect(lines.find((l) => l.includes('broken.jpg'))).toMatch(/cannot decode/);
+    expect(lines.find((l) => l.includes('empty.png'))).toMatch(/empty file/);
+    expect(r.err).toMatch(/stylized 2 images, 2 failed in [\d.]+ s: [\d.]+ images\/s, \d+ ms per megapixel/);
+    const meta = await sharp(path.join(out, 'a.png')).metadata();
+    expect([meta.width, meta.height, meta.format]).toEqual([32, 24, 'png']);
+  });
+
+  it('refuses an output path equal to an input, before doing anything', async () => {
+    const input = path.join(photos, 'a.png');
+    const before = fs.readFileSync(input);
+    const r = await nst(['stylize', '--model', ckpt, input, '-o', input]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/refusing to overwrite the input .*a\.png/);
+    expect(fs.readFileSync(input).equals(before)).toBe(true);
+    // Same for --out pointing at the inputs' own folder with no suffix.
+    const r2 = await nst(['stylize', '--model', ckpt, input, '--out', photos, '--suffix', '']);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(/refusing to overwrite/);
+  });
+
+  it('writes one file with -o, format from its extension, alpha kept, options applied', async () => {
+    const rgba = Buffer.alloc(24 * 16 * 4, 200);
+    for (let p = 0; p < 24 * 16; p++) rgba[p * 4 + 3] = p % 256;
+    const input = path.join(dir, 'alpha.png');
+    await sharp(rgba, { raw: { width: 24, height: 16, channels: 4 } }).png().toFile(input);
+    const output = path.join(dir, 'alpha-out.webp');
+    const r = await nst(['stylize', '-m', ckpt, input, '-o', output, '--max-size', '12', '--strength', '0.5', '--preserve-color', '--tile', '0']);
+    expect(r.err).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const meta = await sharp(output).metadata();
+    expect([meta.format, meta.width, meta.height, meta.hasAlpha]).toEqual(['webp', 12, 8, true]);
+  });
+
+  it('writes next to the input with the default suffix, and refuses .onnx models clearly', async () => {
+    const input = path.join(dir, 'solo.png');
+    await writePng(input, patternImage(16, 16));
+    const r = await nst(['stylize', '-m', ckpt, input, '--format', 'jpg']);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'solo-stylized.jpg'))).toBe(true);
+    const onnx = await nst(['stylize', '-m', path.join(dir, 'model.onnx'), input, '--out', path.join(dir, 'x')]);
+    expect(onnx.code).toBe(2);
+    expect(onnx.err).toMatch(/ONNX models are not yet supported/);
+    const missing = await nst(['stylize', '-m', path.join(dir, 'nope'), input, '--out', path.join(dir, 'x')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/nope: model not found/);
+  });
+
+  it('--help documents the options with examples', async () => {
+    let help = '';
+    await buildCli(['stylize', '--help'])
+      .exitProcess(false)
+      .parseAsync(['stylize', '--help'], {}, (_err, _argv, output) => {
+        help = output;
+      });
+    for (const opt of ['--model', '--out', '--output', '--suffix', '--max-size', '--tile', '--strength', '--preserve-color', '--format', '--backend']) {
+      expect(help).toContain(opt);
+    }
+    expect(help).toMatch(/Examples:/);
+    expect(help).toMatch(/not yet\s+supported/);
+  });
+});
+
+describe('input expansion and output planning', () => {
+  it('expands folders (images only) and globs, and keeps missing files to report them', async () => {
+    const files = await expandInputs([photos, path.join(photos, '*.png'), path.join(dir, 'missing.png')]);
+    expect(files.map((f) => path.basename(f))).toEqual(['a.png', 'b.jpg', 'broken.jpg', 'empty.png', 'missing.png']);
+    await expect(expandInputs([path.join(dir, '*.nothing')])).rejects.toThrow(/matches no files/);
+  });
+
+  it('plans names with suffix and format, and refuses collisions', () => {
+    const plans = planOutputs(['x/a.png', 'y/b.tif'], { outDir: 'out', suffix: '-s' });
+    expect(plans.map((p) => [p.output, p.format])).toEqual([
+      [path.join('out', 'a-s.png'), 'png'],
+      [path.join('out', 'b-s.png'), 'png'],
+    ]);
+    expect(() => planOutputs(['x/a.png', 'y/a.png'], { outDir: 'out' })).toThrow(/both be written to/);
+    expect(() => planOutputs(['a.png', 'b.png'], { outFile: 'c.png' })).toThrow(/exactly one input/);
+  });
+});
