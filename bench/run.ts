@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: prints one JSON document with our timings per backend, PyTorch's in the same run (when
+ * `/usr/bin/python3 -c "import torch"` works), and our time / PyTorch's time. Machines here are noisy: read the ratios.
+ *
+ * Options: --quick (256² only, one training batch size, short memory run), --skip-cpu (leave out the pure-JS backend,
+ * which takes minutes), --only part1,part2 (infer, train, memory, torch, kernels).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { probeBackend } from '../src/backend/select';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const skipCpu = args.includes('--skip-cpu');
+const onlyArg = args[args.indexOf('--only') + 1];
+const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
+const want = (part: string) => !only || only.has(part);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TORCH_PEER = path.resolve(ROOT, '..', 'shared', 'bench', 'torch_peer.py');
+
+type Json = Record<string, unknown>;
+
+function log(line: string) {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function runJson(cmd: string, argv: string[], what: string): Json | { error: string } {
+  log(`${what} …`);
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Json;
+  } catch {
+    return { error: `${what} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}` };
+  }
+}
+
+function torchAvailable(): boolean {
+  return fs.existsSync(TORCH_PEER) && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+}
+
+function ratios(ours: Json, peer: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(ours)) {
+    const p = peer[k];
+    if (typeof v === 'number' && typeof p === 'number' && p > 0 && /^(infer|train)_/.test(k)) out[k] = Math.round((v / p) * 100) / 100;
+  }
+  return out;
+}
+
+async function main() {
+  const worker = path.join(__dirname, 'worker.js');
+  const sizes = quick ? '256' : '256,512,1024';
+  const batches = quick ? '1' : '1,4';
+  const result: Json = { machine: { cpus: require('os').cpus().length, node: process.version }, quick };
+
+  const peer = want('torch') && torchAvailable() ? runJson('/usr/bin/python3', [TORCH_PEER, '2'], 'PyTorch peer (torch_peer.py)') : undefined;
+  result.pytorch = peer ?? 'not available (/usr/bin/python3 -c "import torch" failed or ../shared absent)';
+
+  const backends = ['native', 'cpu'].filter((b) => probeBackend(b as 'native' | 'cpu').available && !(b === 'cpu' && skipCpu));
+  const perBackend: Json = {};
+  for (const b of backends) {
+    const wArgs = [worker, '--backend', b];
+    // Pure JS needs ~20 s per 256² pass and minutes per training step: time it at 256² only.
+    if (want('infer')) wArgs.push('--infer', b === 'cpu' ? '256' : sizes);
+    if (want('train') && b !== 'cpu') wArgs.push('--train', batches);
+    if (want('memory') && b !== 'cpu') wArgs.push('--leak-steps', quick ? '30' : '200', '--leak-size', '64');
+    const r = runJson(process.execPath, wArgs, `backend ${b}`);
+    perBackend[b] = peer && !('error' in peer) && !('error' in r) ? { ...r, vs_pytorch: ratios(r, peer as Json) } : r;
+  }
+  result.backends = perBackend;
+
+  if (want('kernels')) {
+    for (const [name, mod, fn] of [
+      ['native_conv', './native-conv', 'nativeConvBench'],
+      ['native_eltwise', './native-eltwise', 'benchNativeEltwise'],
+    ] as const) {
+      try {
+        log(`${name} …`);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        result[name] = await require(mod)[fn]();
+      } catch (e) {
+        result[name] = { error: (e as Error).message };
+      }
+    }
+  }
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
+  process.exit(1);
+});
