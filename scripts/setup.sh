@@ -5,8 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # libdnnl-dev: oneDNN, for the native CPU kernels (the fast path without a GPU).
+# chromium: the headless browser the web-export test drives (NST_SETUP_BROWSER=0 skips it).
 packages=(libdnnl-dev)
-[ "${NST_SETUP_BROWSER:-0}" = 1 ] && packages+=(chromium)
+[ "${NST_SETUP_BROWSER:-1}" = 1 ] && packages+=(chromium)
 
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
