@@ -3,7 +3,7 @@ import { tf } from '../../src/backend/tf';
 import { InputError } from '../../src/errors';
 import { loadVggFromFile } from '../../src/nets/loss-network';
 import { archFromFeatureIndices, parseFeatureKey } from '../../src/nets/loss-network/formats/torch-pth';
-import { readF32, relError } from '../helpers';
+import { maxAbsDiff, readF32, relError } from '../helpers';
 
 // scripts/make-h5-fixture.py writes the same block1 weights as a torchvision state_dict (OIHW) with torch.save.
 const FIX = path.join(__dirname, '..', 'fixtures', 'vgg');
@@ -35,9 +35,27 @@ describe('torchvision .pth loss weights', () => {
     }
   });
 
-  it('a legacy (torch < 1.6) file is refused with both fixes named', async () => {
-    const attempt = loadVggFromFile(path.join(FIX, 'vgg16-legacy-block1.pth'));
-    await expect(attempt).rejects.toThrow(InputError);
-    await expect(attempt).rejects.toThrow(/legacy PyTorch .*re-save.*nst weights fetch vgg16 --source keras/);
+  // torchvision's published VGG files use torch's legacy (< 1.6) serialization. src/io/torch-pth.ts reads it when
+  // its legacy support is present; otherwise the refusal must name both ways out.
+  it('a legacy (torch < 1.6) file loads the same weights as the zip copy, or is refused with both fixes named', async () => {
+    const zip = await loadVggFromFile(path.join(FIX, 'vgg16-features-block1.pth'));
+    const x = tf.tensor4d(readF32(path.join(FIX, 'input-8x8.f32')), [1, 8, 8, 3]);
+    try {
+      const legacy = await loadVggFromFile(path.join(FIX, 'vgg16-legacy-block1.pth')).catch((e: Error) => e);
+      if (legacy instanceof Error) {
+        expect(legacy).toBeInstanceOf(InputError);
+        expect(legacy.message).toMatch(/legacy PyTorch .*re-save.*nst weights fetch vgg16 --source keras/);
+        return;
+      }
+      expect(legacy.availableTaps).toEqual(['relu1_1']); // the legacy fixture holds features.0 only
+      const a = zip.extract(x, ['relu1_1']);
+      const b = legacy.extract(x, ['relu1_1']);
+      expect(maxAbsDiff(a.relu1_1.dataSync(), b.relu1_1.dataSync())).toBe(0);
+      tf.dispose([a.relu1_1, b.relu1_1]);
+      legacy.dispose();
+    } finally {
+      x.dispose();
+      zip.dispose();
+    }
   });
 });

@@ -27,7 +27,13 @@ const jsfive = require('jsfive') as { File: new (buf: ArrayBuffer, name: string)
 
 /** Keras' chunked-attribute convention: `name`, or `name0`, `name1`, … concatenated. */
 export function readStringListAttr(node: H5Node, name: string): string[] {
-  const asList = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).map((x) => (x instanceof Uint8Array ? Buffer.from(x).toString('utf8') : String(x)));
+  // Fixed-length HDF5 strings (what np.asarray makes of Keras' name lists) come back NUL-padded.
+  const asText = (x: unknown): string => (x instanceof Uint8Array ? Buffer.from(x).toString('utf8') : String(x)).replace(/\0+$/, '');
+  const asList = (v: unknown): string[] => {
+    if (Array.isArray(v)) return v.map(asText);
+    if (ArrayBuffer.isView(v)) return []; // Keras writes an empty list as an empty float64 array
+    return [asText(v)];
+  };
   if (name in node.attrs) return asList(node.attrs[name]);
   const out: string[] = [];
   for (let i = 0; `${name}${i}` in node.attrs; i++) out.push(...asList(node.attrs[`${name}${i}`]));
@@ -40,6 +46,15 @@ export function kerasWeightKind(weightName: string): 'kernel' | 'bias' | undefin
   if (/(^|[/_])(kernel|W)(_\d+)?$/.test(leaf)) return 'kernel';
   if (/(^|[/_])(bias|b)(_\d+)?$/.test(leaf)) return 'bias';
   return undefined;
+}
+
+/** jsfive throws a bare string for a missing path; absent children are normal here (truncated files). */
+function child(node: H5Node, p: string): H5Node | undefined {
+  try {
+    return node.get?.(p) ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toFloat32(value: unknown, where: string): Float32Array {
@@ -56,7 +71,7 @@ export function readKerasH5Vgg(file: string): RawVggWeights {
   } catch (e) {
     throw new InputError(`${file}: not a readable HDF5 file (${(e as Error).message.split('\n')[0]})`);
   }
-  const weightsRoot = root.keys?.includes('model_weights') ? root.get!('model_weights')! : root;
+  const weightsRoot = (root.keys?.includes('model_weights') && child(root, 'model_weights')) || root;
   const layerNames = readStringListAttr(weightsRoot, 'layer_names');
   if (layerNames.length === 0) {
     throw new InputError(
@@ -66,12 +81,12 @@ export function readKerasH5Vgg(file: string): RawVggWeights {
   const convs = new Map<string, RawConv>();
   const declared = layerNames.filter((n) => /^block\d_conv\d$/.test(n));
   for (const layer of declared) {
-    const group = weightsRoot.get!(layer);
+    const group = child(weightsRoot, layer);
     if (!group) continue; // listed but absent: a truncated file
     const parts: Partial<RawConv> = {};
     for (const wn of readStringListAttr(group, 'weight_names')) {
       const kind = kerasWeightKind(wn);
-      const ds = group.get!(wn);
+      const ds = child(group, wn);
       if (!kind || !ds) continue;
       const where = `${file}: ${layer}/${wn}`;
       if (kind === 'kernel') Object.assign(parts, { kernel: toFloat32(ds.value, where), kernelShape: ds.shape, layout: 'HWIO' });
