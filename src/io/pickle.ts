@@ -37,12 +37,20 @@ export interface UnpickleHooks {
 const MARK = Symbol('mark');
 
 export function unpickle(bytes: Uint8Array, hooks: UnpickleHooks = {}): unknown {
+  return unpickleAt(bytes, 0, hooks).value;
+}
+
+/**
+ * Reads one pickle starting at `offset`; `end` is the offset just past its STOP, where a following pickle or raw data
+ * begins (torch's legacy format writes several pickles and then raw storages back to back).
+ */
+export function unpickleAt(bytes: Uint8Array, offset: number, hooks: UnpickleHooks = {}): { value: unknown; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const decoder = new TextDecoder('utf-8');
   const stack: unknown[] = [];
   const metaStack: unknown[][] = [];
   const memo = new Map<number, unknown>();
-  let pos = 0;
+  let pos = offset;
 
   const need = (n: number) => {
     if (pos + n > bytes.length) throw new PickleError(`truncated pickle at byte ${pos}`);
@@ -106,7 +114,7 @@ export function unpickle(bytes: Uint8Array, hooks: UnpickleHooks = {}): unknown 
     switch (op) {
       case 0x80: u8(); break; // PROTO
       case 0x95: u64(); break; // FRAME (we read the whole buffer anyway)
-      case 0x2e: return pop(); // STOP
+      case 0x2e: return { value: pop(), end: pos }; // STOP
       case 0x28: metaStack.push(stack.splice(0)); break; // MARK
       case 0x4e: stack.push(null); break; // NONE
       case 0x88: stack.push(true); break; // NEWTRUE

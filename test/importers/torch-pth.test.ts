@@ -1,4 +1,6 @@
 import { zipSync } from 'fflate';
+import * as fs from 'fs';
+import * as path from 'path';
 import { InputError } from '../../src/errors';
 import { readTorchStateDict } from '../../src/io/torch-pth';
 import { unpickle } from '../../src/io/pickle';
@@ -23,6 +25,29 @@ class PickleWriter {
     return this.op(0x74, 0x52); // TUPLE REDUCE
   }
   bytes() { return new Uint8Array([...this.parts, 0x2e]); } // STOP
+  /** Legacy persistent id: ('storage', type, key, 'cpu', numel, view_metadata or None). */
+  legacyTensor(storageType: string, key: string, numel: number, view: [string, number, number] | null, size: number[], stride: number[]) {
+    this.global('torch._utils', '_rebuild_tensor_v2').op(0x28);
+    this.op(0x28).str('storage').global('torch', storageType).str(key).str('cpu').int(numel);
+    if (view) this.op(0x28).str(view[0]).int(view[1]).int(view[2]).op(0x74);
+    else this.op(0x4e);
+    this.op(0x74, 0x51).int(0).ints(size).ints(stride).op(0x89);
+    this.orderedDict();
+    return this.op(0x74, 0x52);
+  }
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
+}
+
+function int64(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigInt64(0, BigInt(n), true);
+  return b;
 }
 
 function f64Bytes(values: number[]): Uint8Array {
@@ -56,8 +81,25 @@ describe('readTorchStateDict (synthetic .pth files)', () => {
     expect(Array.from(dict.get('b')!.data)).toEqual([3.5, -4]);
   });
 
-  test('clear InputErrors: legacy format, not a zip, missing storage, view beyond its storage', () => {
-    expect(() => readTorchStateDict(new Uint8Array([0x80, 0x02, 0x8a, 0x0a]), 'old.pth')).toThrow(/old.pth: legacy PyTorch .* re-save/);
+  test('legacy (torch < 1.6) files: pickles then raw storages, including storage views', () => {
+    const magic = new Uint8Array([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+    const protocol = new Uint8Array([0x80, 0x02, 0x4d, 0xe9, 0x03, 0x2e]); // 1001
+    const sysInfo = new Uint8Array([0x80, 0x02, 0x7d, 0x2e]); // {}
+    const body = new PickleWriter().orderedDict();
+    body.str('a').legacyTensor('FloatStorage', 'k1', 6, null, [2, 3], [3, 1]).op(0x73);
+    body.str('b').legacyTensor('FloatStorage', 'k1', 6, ['k1v', 4, 2], [2], [1]).op(0x73); // a view of k1's last 2
+    body.str('c').legacyTensor('DoubleStorage', 'k2', 2, null, [2], [1]).op(0x73);
+    const keys = new PickleWriter().op(0x28).str('k1').str('k2').op(0x6c).bytes(); // MARK ... LIST
+    const file = concat(magic, protocol, sysInfo, body.bytes(), keys, int64(6), f32Bytes([1, 2, 3, 4, 5, 6]), int64(2), f64Bytes([7, 8]));
+    const dict = readTorchStateDict(file, 'legacy.pth');
+    expect(Array.from(dict.get('a')!.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(dict.get('b')!.data)).toEqual([5, 6]);
+    expect(Array.from(dict.get('c')!.data)).toEqual([7, 8]);
+    expect(() => readTorchStateDict(file.subarray(0, file.length - 4), 'cut.pth')).toThrow(/cut.pth: truncated in storage k2/);
+  });
+
+  test('clear InputErrors: truncated pickle, not a zip, missing storage, view beyond its storage', () => {
+    expect(() => readTorchStateDict(new Uint8Array([0x80, 0x02, 0x8a, 0x0a]), 'old.pth')).toThrow(/old.pth: cannot read the pickled state_dict \(truncated/);
     expect(() => readTorchStateDict(new Uint8Array([1, 2, 3, 4]), 'x.pth')).toThrow(/x.pth: not a PyTorch .pth file/);
     const p = new PickleWriter().orderedDict().str('w').tensor('FloatStorage', '0', 2, 0, [4], [1]).op(0x73).bytes();
     const missing = zipSync({ 'a/data.pkl': p }, { level: 0 });
@@ -81,6 +123,21 @@ describe('readTorchStateDict (synthetic .pth files)', () => {
     const v = unpickle(bytes) as unknown[];
     expect(v.slice(0, 3)).toEqual([1.5, -2, 2 ** 40]);
     expect(v[3]).toEqual(new Map([['a', null]]));
+  });
+});
+
+describe('readTorchStateDict (files written by torch)', () => {
+  const FIXTURES = path.join(__dirname, '..', 'fixtures', 'vgg');
+  const legacy = path.join(FIXTURES, 'vgg16-legacy-block1.pth');
+  const zipped = path.join(FIXTURES, 'vgg16-features-block1.pth');
+  (fs.existsSync(legacy) && fs.existsSync(zipped) ? test : test.skip)('a legacy-format save reads the same tensors as the zip-format one', () => {
+    const a = readTorchStateDict(legacy);
+    const b = readTorchStateDict(zipped);
+    expect([...a.keys()].sort()).toEqual(['features.0.bias', 'features.0.weight']);
+    for (const [k, t] of a) {
+      expect(t.shape).toEqual(b.get(k)!.shape);
+      expect(Array.from(t.data)).toEqual(Array.from(b.get(k)!.data));
+    }
   });
 });
 

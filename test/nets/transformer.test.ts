@@ -81,11 +81,11 @@ describe('transformer network', () => {
     const model = buildTransformer({ ...SLIM, output: 'linear' });
     const x = tf.randomUniform([1, 16, 16, 3], 0, 255, 'float32', 2);
     const { grads } = tf.variableGrads(() => tf.mean(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar, model.trainableWeights.map((w) => w.read() as tf.Variable));
-    const trainable = model.trainableWeights.map((w) => w.read().name);
+    const trainable = model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
     expect(Object.keys(grads).sort()).toEqual([...trainable].sort());
     for (const g of Object.values(grads)) expect(Number.isFinite(tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0]))).toBe(true);
     // The last conv's kernel must get a non-zero gradient (biases before an IN legitimately get ~0).
-    const lastKernel = grads[model.getLayer('deconv3').weights[0].read().name];
+    const lastKernel = grads[(model.getLayer('deconv3').weights[0].read() as tf.Variable).name];
     expect(tf.tidy(() => tf.max(tf.abs(lastKernel)).dataSync()[0])).toBeGreaterThan(0);
     tf.dispose([x, ...Object.values(grads)]);
     model.dispose();
