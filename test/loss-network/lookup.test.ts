@@ -30,7 +30,7 @@ describe('loss weight lookup', () => {
     );
   });
 
-  it('with nothing found and no fallback, the error says what to do', async () => {
+  it('an absent cache folder yields no candidates (and is not an error)', async () => {
     const entries = [{ source: 'cache (NST_HOME)', path: path.join(home, 'weights') }];
     expect(weightCandidates(undefined, 'auto', entries)).toEqual([]);
   });
@@ -45,6 +45,30 @@ describe('loss weight lookup', () => {
     const names = (net: 'auto' | 'vgg19') => weightCandidates(undefined, net, entries).map((c) => path.basename(c.file));
     expect(names('auto')).toEqual(['vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5', 'vgg16-397923af.pth', 'vgg19-dcbb9e9d.pth']);
     expect(names('vgg19')[0]).toBe('vgg19-dcbb9e9d.pth');
+  });
+});
+
+describe('loss weight lookup falling back', () => {
+  it('with no VGG that serves the taps and allowFallback, loads the MobileNetV2 and warns through log', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
+    const lines: string[] = [];
+    // relu4_2: beyond the partial VGG19 in ../shared (if present), so only the fallback can serve it.
+    const net = await withEnv({ NST_HOME: home, NST_LOSS_WEIGHTS: undefined }, () =>
+      loadLossNetwork({ taps: ['relu2_2', 'relu4_2'], allowFallback: true, log: (l) => lines.push(l) }),
+    );
+    try {
+      expect(net.arch).toBe('mobilenetv2-fallback');
+      expect(lines.join('\n')).toMatch(/warning: using the MobileNetV2 fallback .*quality is noticeably lower than with VGG/);
+      expect(lines.join('\n')).toMatch(/warning: no ImageNet VGG weights found .*nst weights fetch vgg16/);
+    } finally {
+      net.dispose();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects unknown tap names before looking for anything', async () => {
+    await expect(loadLossNetwork({ taps: ['conv1_1'] })).rejects.toThrow(/unknown loss-network tap conv1_1: taps are relu1_1, /);
+    await expect(loadLossNetwork({ net: 'vgg16', taps: ['relu3_4'] })).rejects.toThrow(/tap relu3_4 not available from vgg16/);
   });
 });
 
