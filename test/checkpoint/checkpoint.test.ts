@@ -124,6 +124,18 @@ describe('checkpoint round trip', () => {
   });
 });
 
+test('build, save, load and dispose leave no tensors behind', async () => {
+  const config = parseTransformerConfig(SMALL);
+  const before = tf.memory().numTensors;
+  const model = buildTransformer(config);
+  const dir = path.join(root, 'ckpt');
+  await saveCheckpoint(dir, { model, config });
+  const loaded = await loadCheckpoint(dir);
+  model.dispose();
+  loaded.model.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+});
+
 describe('checkpoint atomicity', () => {
   test('a save that fails midway (an extra file producer throws) leaves the previous checkpoint loadable', async () => {
     const config = parseTransformerConfig(SMALL);
