@@ -65,12 +65,18 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Removes temp dirs left by crashed saves of this target (whose process is gone). */
-function removeStaleTemps(target: string): void {
-  for (const dir of leftoverSiblings(target, TEMP_MARK)) {
-    const pid = Number(/\.tmp-(\d+)-/.exec(dir)?.[1]);
-    if (Number.isFinite(pid) && !pidAlive(pid)) fs.rmSync(dir, { recursive: true, force: true });
-  }
+/**
+ * Removes what crashed saves of this target left (their process is gone): temp dirs always; backups of the old
+ * content only while the target exists (otherwise a backup is the only copy, to be restored, not deleted).
+ */
+function removeStaleLeftovers(target: string): void {
+  const dead = (dir: string) => {
+    const pid = Number(/\.(?:tmp|old)-(\d+)-/.exec(dir)?.[1]);
+    return Number.isFinite(pid) && !pidAlive(pid);
+  };
+  const stale = leftoverSiblings(target, TEMP_MARK).filter(dead);
+  if (fs.existsSync(target)) stale.push(...leftoverSiblings(target, OLD_MARK).filter(dead));
+  for (const dir of stale) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -89,7 +95,7 @@ export async function replaceDirAtomic(
     const refusal = canReplace(abs);
     if (refusal) throw new InputError(refusal);
   }
-  removeStaleTemps(abs);
+  removeStaleLeftovers(abs);
   const temp = siblingName(abs, TEMP_MARK);
   fs.mkdirSync(temp);
   try {

@@ -146,6 +146,7 @@ export function transformerConvSpecs(config: TransformerConfig): ConvSpec[] {
 }
 
 type SymbolicTensor = tf.SymbolicTensor;
+type Initializer = ReturnType<typeof tf.initializers.varianceScaling>;
 
 /** Builds the network (fresh weights). The config is validated here; pass a parsed one or any partial input. */
 export function buildTransformer(configInput: TransformerConfigInput | TransformerConfig = {}): tf.LayersModel {
@@ -153,7 +154,7 @@ export function buildTransformer(configInput: TransformerConfigInput | Transform
   const specs = new Map(transformerConvSpecs(config).map((s) => [s.layer, s]));
   const spec = (name: string) => specs.get(name)!;
 
-  const conv = (x: SymbolicTensor, s: ConvSpec, stride: number, kernelInitializer?: tf.serialization.Serializable) => {
+  const conv = (x: SymbolicTensor, s: ConvSpec, stride: number, kernelInitializer?: Initializer) => {
     const pad = (s.kernel - 1) / 2;
     let y = x;
     if (config.padding === 'reflect' && pad > 0) {
@@ -167,7 +168,7 @@ export function buildTransformer(configInput: TransformerConfigInput | Transform
         strides: stride,
         padding: config.padding === 'reflect' ? 'valid' : 'same',
         useBias: config.convBias,
-        ...(kernelInitializer ? { kernelInitializer: kernelInitializer as never } : {}),
+        ...(kernelInitializer ? { kernelInitializer } : {}),
       })
       .apply(y) as SymbolicTensor;
   };

@@ -195,6 +195,20 @@ describe('checkpoint atomicity', () => {
     await expect(loadCheckpoint(dir)).rejects.toThrow(new RegExp(`interrupted.*${backup.replace(/\./g, '\\.')}`));
     model.dispose();
   });
+
+  test('a save removes backups and temp dirs of dead processes once the target exists, but not a live one\'s', async () => {
+    const config = parseTransformerConfig(SMALL);
+    const model = buildTransformer(config);
+    const dir = path.join(root, 'ckpt');
+    await saveCheckpoint(dir, { model, config });
+    const deadPid = 2 ** 22 + 12345; // above Linux's pid_max default: never a live process
+    const stale = [`.ckpt.old-${deadPid}-abcd`, `.ckpt.tmp-${deadPid}-abcd`];
+    const live = `.ckpt.tmp-${process.ppid}-beef`; // a concurrent writer that is still running
+    for (const n of [...stale, live]) fs.mkdirSync(path.join(root, n));
+    await saveCheckpoint(dir, { model, config });
+    expect(siblingsOf(dir)).toEqual([live]);
+    model.dispose();
+  });
 });
 
 describe('checkpoint errors', () => {
