@@ -1,0 +1,33 @@
+/**
+ * ONNX export of our transformation network.
+ *
+ *   transformerToOnnx(model, config) -> Uint8Array   the .onnx bytes (opset 13, dynamic N/H/W, NCHW float RGB 0–255)
+ *
+ * Input `input` [N,3,H,W], output `output` [N,3,4⌈H/4⌉,4⌈W/4⌉], both float 0–255 RGB (the output unclamped, as the
+ * tfjs model's). See transformer-graph.ts for how each layer maps.
+ */
+import { tf } from '../../backend/tf';
+import { nstVersion } from '../../checkpoint';
+import { getTorchStateDict } from '../../importers/torch-mapping';
+import type { TransformerConfig } from '../../nets/transformer';
+import { buildTransformerGraph, ONNX_OPSET, TanhHead } from './transformer-graph';
+
+export { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './transformer-graph';
+
+/** The head constants the model actually uses (the layer's config), so a future head change cannot drift silently. */
+function tanhHeadOf(model: tf.LayersModel): TanhHead | undefined {
+  const layer = model.layers.find((l) => l.getClassName() === 'NstTanhImageOutput');
+  if (!layer) return undefined;
+  const c = layer.getConfig() as { scale?: number; offset?: number };
+  return { scale: c.scale ?? 150, offset: c.offset ?? 127.5 };
+}
+
+export function transformerToOnnx(model: tf.LayersModel, config: TransformerConfig, metadata: Record<string, string> = {}): Uint8Array {
+  const graph = buildTransformerGraph({ config, weights: getTorchStateDict(model, config), head: tanhHeadOf(model) });
+  return graph.encode({
+    opset: ONNX_OPSET,
+    producerVersion: nstVersion(),
+    docString: 'nst fast style transfer network: input/output NCHW float RGB 0-255; output size 4*ceil(H/4) x 4*ceil(W/4)',
+    metadata: { 'nst.network': JSON.stringify(config), ...metadata },
+  });
+}

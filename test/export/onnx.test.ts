@@ -1,0 +1,71 @@
+/** @jest-environment ./test/export/ort-environment.js */
+import * as ort from 'onnxruntime-node';
+import { tf } from '../../src/backend/tf';
+import { transformerToOnnx } from '../../src/export/onnx';
+import { ENGSTROM_CONFIG, parseTransformerConfig, TransformerConfigInput } from '../../src/nets/transformer';
+import { maxAbsDiff } from '../helpers';
+import { nchwToNhwc, nhwcToNchw, randomImage, randomNet, tfjsForward } from './net-fixtures';
+
+/** Error budget on the 0–255 scale: float32 ops in another order, through 16+ layers. */
+const TOLERANCE = 1e-2;
+
+async function runOnnx(bytes: Uint8Array, image: Float32Array, h: number, w: number) {
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  try {
+    const out = await session.run({ input: new ort.Tensor('float32', nhwcToNchw(image, h, w), [1, 3, h, w]) });
+    const y = out.output;
+    const [, , oh, ow] = y.dims as number[];
+    return { data: nchwToNhwc(y.data as Float32Array, oh, ow), dims: y.dims as number[] };
+  } finally {
+    await session.release();
+  }
+}
+
+const VARIANTS: Array<[string, TransformerConfigInput]> = [
+  ['default (nearest, reflect, tanh)', { width: 0.25 }],
+  ['transposed upsampling', { width: 0.25, upsample: 'transposed' }],
+  ['zero SAME padding', { width: 0.25, padding: 'zero' }],
+  ['Engstrom preset', { ...ENGSTROM_CONFIG, width: 0.25 }],
+  ['linear head, no bias, 2 residual blocks', { width: 0.25, output: 'linear', convBias: false, residualBlocks: 2, normEpsilon: 1e-3 }],
+];
+
+// 48×40: even all the way down; 45×38 and 42×37: odd sizes at the stride-2 convs (TF 'SAME' pads 1+1 there, 0+1 on
+// even sizes) and outputs larger than the input (4·⌈H/4⌉).
+const SIZES: Array<[number, number]> = [
+  [48, 40],
+  [45, 38],
+];
+
+describe('ONNX export matches the tfjs network (onnxruntime-node, CPU)', () => {
+  test.each(VARIANTS)('%s', async (_name, configInput) => {
+    const config = parseTransformerConfig(configInput);
+    const model = randomNet(config, 3);
+    const bytes = transformerToOnnx(model, config);
+    for (const [h, w] of SIZES) {
+      const image = randomImage(h, w);
+      const expected = tfjsForward(model, image, h, w);
+      const got = await runOnnx(bytes, image, h, w);
+      expect(got.dims).toEqual([1, 3, expected.shape[1], expected.shape[2]]);
+      const err = maxAbsDiff(got.data, expected.data);
+      let lo = Infinity, hi = -Infinity;
+      for (const v of expected.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+      process.stderr.write(`onnx ${_name} ${h}x${w}: max abs error ${err.toExponential(2)} (output range ${lo.toFixed(1)}..${hi.toFixed(1)})\n`);
+      expect(hi - lo).toBeGreaterThan(20); // the net is not a flat image: the comparison means something
+      expect(err).toBeLessThanOrEqual(TOLERANCE);
+    }
+    model.dispose();
+  });
+
+  test('dynamic input: N, H and W are symbolic; opset 13', async () => {
+    const config = parseTransformerConfig({ width: 0.25, residualBlocks: 1 });
+    const model = randomNet(config);
+    const session = await ort.InferenceSession.create(transformerToOnnx(model, config));
+    expect(session.inputNames).toEqual(['input']);
+    expect(session.outputNames).toEqual(['output']);
+    const meta = session.inputMetadata[0] as { shape: Array<number | string> };
+    expect(meta.shape).toEqual(['batch', 3, 'height', 'width']);
+    await session.release();
+    model.dispose();
+    expect(tf.memory().numTensors).toBeGreaterThanOrEqual(0);
+  });
+});
