@@ -13,7 +13,7 @@ namespace nst {
 namespace {
 
 using eltwise::F32Exact;
-using eltwise::kParallelMin;
+using eltwise::ParallelMin;
 using eltwise::Volume;
 
 struct Axis {
@@ -79,7 +79,7 @@ void Broadcast(const float* a, const float* b, float* out, const std::vector<Axi
   const int64_t block = std::max<int64_t>(4096, inner.size / 64 + 1);
   const int64_t blocks_per_run = (inner.size + block - 1) / block;
   const int64_t tasks = outer * blocks_per_run;
-#pragma omp parallel for schedule(static) if (outer * inner.size >= kParallelMin)
+#pragma omp parallel for schedule(static) if (outer * inner.size >= ParallelMin())
   for (int64_t t = 0; t < tasks; t++) {
     int64_t o = t / blocks_per_run, start = (t % blocks_per_run) * block;
     int64_t len = std::min(block, inner.size - start);
@@ -124,7 +124,7 @@ Napi::Value BinaryF32(const Napi::CallbackInfo& info) {
 
 template <typename Op>
 void Map(const float* x, float* out, int64_t n, Op op) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for schedule(static) if (n >= ParallelMin())
   for (int64_t i = 0; i < n; i++) out[i] = op(x[i]);
 }
 

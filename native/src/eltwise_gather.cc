@@ -15,7 +15,7 @@ namespace nst {
 namespace {
 
 using eltwise::F32Exact;
-using eltwise::kParallelMin;
+using eltwise::ParallelMin;
 using eltwise::Volume;
 
 struct AxisMap {
@@ -75,7 +75,7 @@ Napi::Value Gather4F32(const Napi::CallbackInfo& info) {
     auto maps = ReadMaps(info[2], os, xs);
     float* out = F32Exact(info[3], "out", Volume(os));
     const int64_t rows = os[0] * os[1], ow = os[2], oc = os[3], xw = xs[2], xc = xs[3];
-#pragma omp parallel for schedule(static) if (Volume(os) >= kParallelMin)
+#pragma omp parallel for schedule(static) if (Volume(os) >= ParallelMin())
     for (int64_t row = 0; row < rows; row++) {
       const int64_t n = row / os[1], h = row % os[1];
       const float* src = x + (int64_t(maps[0].idx[n]) * xs[1] + maps[1].idx[h]) * xw * xc;
@@ -114,7 +114,7 @@ Napi::Value ScatterAdd4F32(const Napi::CallbackInfo& info) {
     float* dx = F32Exact(info[3], "dx", Volume(xs));
     const Inverse inv_n(maps[0]), inv_h(maps[1]);
     const int64_t rows = xs[0] * xs[1], yw = ys[2], yc = ys[3], xc = xs[3];
-#pragma omp parallel for schedule(static) if (Volume(ys) + Volume(xs) >= kParallelMin)
+#pragma omp parallel for schedule(static) if (Volume(ys) + Volume(xs) >= ParallelMin())
     for (int64_t row = 0; row < rows; row++) {
       const int64_t n = row / xs[1], h = row % xs[1];
       float* dst = dx + row * xs[2] * xc;

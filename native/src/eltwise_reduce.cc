@@ -12,34 +12,48 @@ namespace nst {
 namespace {
 
 using eltwise::F32Exact;
-using eltwise::kParallelMin;
+using eltwise::ParallelMin;
 using eltwise::Volume;
+
+// Sum of a contiguous run in double. Eight independent partial sums break the add-latency chain (and let the compiler
+// vectorize) without -ffast-math; they combine pairwise at the end.
+inline double SumRun(const float* x, int64_t n) {
+  double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; k++) p[k] += x[i + k];
+  }
+  for (; i < n; i++) p[0] += x[i];
+  return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
 
 // out[k] = sum_r x[k*r_n + r]: one contiguous run per output.
 void SumRuns(const float* x, int64_t k_n, int64_t r_n, double scale, float* out) {
-  if (k_n >= 4 * omp_get_max_threads() || k_n * r_n < kParallelMin) {
-#pragma omp parallel for schedule(static) if (k_n * r_n >= kParallelMin)
-    for (int64_t k = 0; k < k_n; k++) {
-      const float* row = x + k * r_n;
-      double s = 0;
-      for (int64_t r = 0; r < r_n; r++) s += row[r];
-      out[k] = float(s * scale);
-    }
+  if (k_n >= 4 * omp_get_max_threads() || k_n * r_n < ParallelMin()) {
+#pragma omp parallel for schedule(static) if (k_n * r_n >= ParallelMin())
+    for (int64_t k = 0; k < k_n; k++) out[k] = float(SumRun(x + k * r_n, r_n) * scale);
     return;
   }
-  // Few long runs (a full reduction): split each run over the threads instead.
+  // Few long runs (a full reduction): split each run into one slice per thread, combined in slice order.
+  const int threads = omp_get_max_threads();
+  std::vector<double> partial(size_t(threads), 0.0);
   for (int64_t k = 0; k < k_n; k++) {
     const float* row = x + k * r_n;
+    const int64_t slice = (r_n + threads - 1) / threads;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int t = 0; t < threads; t++) {
+      const int64_t begin = std::min(r_n, t * slice), end = std::min(r_n, begin + slice);
+      partial[size_t(t)] = SumRun(row + begin, end - begin);
+    }
     double s = 0;
-#pragma omp parallel for schedule(static) reduction(+ : s)
-    for (int64_t r = 0; r < r_n; r++) s += row[r];
+    for (int t = 0; t < threads; t++) s += partial[size_t(t)];
     out[k] = float(s * scale);
   }
 }
 
 // out[k, i] = sum_r x[k, r, i] for an inner kept axis of length i_n (e.g. per-channel sums of NHWC).
 void SumStrided(const float* x, int64_t k_n, int64_t r_n, int64_t i_n, double scale, float* out) {
-  const bool parallel = k_n * r_n * i_n >= kParallelMin;
+  const bool parallel = k_n * r_n * i_n >= ParallelMin();
   const int threads = parallel ? omp_get_max_threads() : 1;
   if (k_n >= threads) {
 #pragma omp parallel for schedule(static) if (parallel)

@@ -18,7 +18,7 @@ namespace nst {
 namespace {
 
 using eltwise::F32Exact;
-using eltwise::kParallelMin;
+using eltwise::ParallelMin;
 using eltwise::Volume;
 
 // acc[k*C + c] = sum over the pixels p of one image of what add_pixel(p, local) adds to local[k*C + c], K accumulators
@@ -26,7 +26,7 @@ using eltwise::Volume;
 // result does not depend on scheduling.
 template <int K, typename F>
 void PixelSums(int64_t pixels, int64_t channels, double* acc, F add_pixel) {
-  const bool parallel = pixels * channels >= kParallelMin;
+  const bool parallel = pixels * channels >= ParallelMin();
   const int threads = parallel ? omp_get_max_threads() : 1;
   const size_t width = size_t(K * channels);
   std::vector<double> partial(size_t(threads) * width, 0.0);
@@ -96,7 +96,7 @@ Napi::Value InstanceNormF32(const Napi::CallbackInfo& info) {
       // (x - mean) first: folding mean into a shift would cancel catastrophically when |mean| >> std (0-255 input).
       const float* mu = center.data();
       const float* sc = scale.data();
-#pragma omp parallel for schedule(static) if (s.image() >= kParallelMin)
+#pragma omp parallel for schedule(static) if (s.image() >= ParallelMin())
       for (int64_t p = 0; p < s.pixels; p++) {
         const float* px = xi + p * C;
         float* py = yi + p * C;
@@ -153,7 +153,7 @@ Napi::Value InstanceNormGradF32(const Napi::CallbackInfo& info) {
       const float* ka = dy_scale.data();
       const float* kb = x_scale.data();
       const float* mdy = dy_mean.data();
-#pragma omp parallel for schedule(static) if (s.image() >= kParallelMin)
+#pragma omp parallel for schedule(static) if (s.image() >= ParallelMin())
       for (int64_t p = 0; p < s.pixels; p++) {
         const float* g = dyi + p * C;
         const float* px = xi + p * C;

@@ -15,6 +15,7 @@ import {
   readOutputs,
   rng,
   useJsBaseline,
+  withAllLoopsParallel,
   withEltwiseKernels,
 } from './eltwise-harness';
 
@@ -52,11 +53,14 @@ describeNative('native MirrorPad vs tfjs JS kernel and the composite fold gradie
     const dy = randomTensor(r, [2, 11, 10, 3]);
     const pads: Paddings = [[0, 0], [3, 3], [2, 1], [0, 0]];
     const attrs = { paddings: pads, mode: 'reflect' } as unknown as tf.NamedAttrMap;
-    const { value: native, calls } = withEltwiseKernels(() =>
-      readOutputs(() => tf.engine().runKernel('NstMirrorPadGrad', { dy } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor),
-    );
+    const fold = () =>
+      withEltwiseKernels(() =>
+        readOutputs(() => tf.engine().runKernel('NstMirrorPadGrad', { dy } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor),
+      );
+    const { value: native, calls } = fold();
+    const parallel = withAllLoopsParallel(fold).value;
     const composite = readOutputs(() => mirrorPadGrad(dy, pads, 'reflect'));
-    expectClose({ js: composite, native, calls }, 'fold');
+    expectClose({ js: composite, native, parallel, calls }, 'fold');
     expect(calls.native.NstMirrorPadGrad).toBe(1);
     dy.dispose();
   });
@@ -105,8 +109,10 @@ describeNative('native ResizeNearestNeighbor(+Grad) vs tfjs JS kernels', () => {
         expectRanNatively(fwd, ['ResizeNearestNeighbor'], label);
         // Gradient: against the gather reference always; against tfjs' JS kernel where that one is right.
         const reference = readOutputs(() => gradOf((t) => resizeByGather(t as tf.Tensor4D, size, alignCorners, halfPixelCenters))(x));
-        const { value: native, calls } = withEltwiseKernels(() => readOutputs(() => gradOf(resize)(x)));
-        expectClose({ js: reference, native, calls }, `${label} gradient`);
+        const nativeGrad = () => withEltwiseKernels(() => readOutputs(() => gradOf(resize)(x)));
+        const { value: native, calls } = nativeGrad();
+        const parallel = withAllLoopsParallel(nativeGrad).value;
+        expectClose({ js: reference, native, parallel, calls }, `${label} gradient`);
         expect(calls.native.ResizeNearestNeighborGrad).toBe(1);
         if (shape[0] === 1 && !halfPixelCenters) expectClose({ js: readOutputs(() => gradOf(resize)(x)), native, calls }, `${label} vs JS`);
         tf.dispose([x, w]);

@@ -6,6 +6,7 @@
 import { tf } from '../../src/backend/tf';
 import { loadNativeAddon, NativeAddon } from '../../src/backend/native/loader';
 import { unregisterNativeKernels } from '../../src/backend/native';
+import type { EltwiseAddon } from '../../src/backend/native/eltwise-support';
 import {
   EltwiseKernelCalls,
   eltwiseKernelCalls,
@@ -52,6 +53,8 @@ export function randomTensor(r: () => number, shape: number[], lo = -1, hi = 1):
 export interface Comparison {
   js: Float32Array[];
   native: Float32Array[];
+  /** The native run again with every loop on the OpenMP team (by default only huge tensors use it). */
+  parallel?: Float32Array[];
   calls: EltwiseKernelCalls;
 }
 
@@ -75,20 +78,39 @@ export function withEltwiseKernels<T>(fn: () => T): { value: T; calls: EltwiseKe
   }
 }
 
-/** Runs `fn` on the JS kernels, then with the eltwise family installed; returns both outputs. */
+/** Runs `fn` with the native loops multi-threaded whatever the tensor size, so tiny test inputs cover those paths. */
+export function withAllLoopsParallel<T>(fn: () => T): T {
+  const addon = nativeStatus.addon as unknown as EltwiseAddon;
+  const previous = addon.setEltwiseParallelMin(1);
+  try {
+    return fn();
+  } finally {
+    addon.setEltwiseParallelMin(previous);
+  }
+}
+
+/**
+ * Runs `fn` on the JS kernels, then with the eltwise family installed, once with the default threading and once with
+ * every loop multi-threaded; returns all three.
+ */
 export function compareWithJs(fn: () => tf.Tensor | tf.Tensor[]): Comparison {
   const js = readOutputs(fn);
   const { value: native, calls } = withEltwiseKernels(() => readOutputs(fn));
-  return { js, native, calls };
+  const parallel = withAllLoopsParallel(() => withEltwiseKernels(() => readOutputs(fn)).value);
+  return { js, native, parallel, calls };
 }
 
 export function expectClose(r: Comparison, label: string): void {
-  expect(r.native.length).toBe(r.js.length);
-  r.js.forEach((js, i) => {
-    expect(r.native[i].length).toBe(js.length);
-    const err = relError(r.native[i], js);
-    if (!(err <= TOLERANCE)) throw new Error(`${label}: output ${i} relative error ${err} > ${TOLERANCE}`);
-  });
+  const runs: Array<[string, Float32Array[]]> = [['native', r.native]];
+  if (r.parallel) runs.push(['native, all loops parallel', r.parallel]);
+  for (const [name, outputs] of runs) {
+    expect(outputs.length).toBe(r.js.length);
+    r.js.forEach((js, i) => {
+      expect(outputs[i].length).toBe(js.length);
+      const err = relError(outputs[i], js);
+      if (!(err <= TOLERANCE)) throw new Error(`${label} (${name}): output ${i} relative error ${err} > ${TOLERANCE}`);
+    });
+  }
 }
 
 /** Asserts the listed kernels really ran natively (and did not quietly fall back to JS). */

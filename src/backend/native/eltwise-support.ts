@@ -22,6 +22,8 @@ export interface EltwiseAddon {
   scatterAdd4F32(dy: Float32Array, dyShape: number[], maps: AxisMaps, dx: Float32Array, dxShape: number[]): void;
   instanceNormF32(x: Float32Array, shape: number[], gamma: Float32Array, beta: Float32Array, eps: number,
     y: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  /** Tensors of at least n elements use the OpenMP team (n <= 0 restores the default); returns the previous value. */
+  setEltwiseParallelMin(n: number): number;
   instanceNormGradF32(dy: Float32Array, x: Float32Array, shape: number[], gamma: Float32Array, mean: Float32Array,
     rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
 }
