@@ -12,8 +12,7 @@ import * as path from 'path';
 import { tf } from '../backend/tf';
 import { InputError, UsageError } from '../errors';
 import { PACKAGE_ROOT } from '../paths';
-import { parseTransformerConfig, TransformerConfig, TransformerConfigInput } from '../nets/transformer';
-import { torchWeightMap } from '../importers/torch-mapping';
+import { parseTransformerConfig, TransformerConfig, TransformerConfigInput, transformerWeightSpecs } from '../nets/transformer';
 import { leftoverSiblings, OLD_MARK, replaceDirAtomic, writeFileDurable } from './atomic-dir';
 import {
   CHECKPOINT_FORMAT_VERSION,
@@ -167,7 +166,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     throw new InputError(`${abs}: cannot load the model (${(e as Error).message.split('\n')[0]})`);
   }
   // Names and shapes: a model whose weights differ from what `network` describes would mislead every reader of nst.json.
-  const expected = torchWeightMap(config).map((w) => `${w.tfName}[${w.tfShape}]`).sort();
+  const expected = transformerWeightSpecs(config).map((w) => `${w.name}[${w.shape}]`).sort();
   const actual = model.weights.map((w) => `${w.originalName}[${w.shape}]`).sort();
   if (expected.join('|') !== actual.join('|')) {
     model.dispose();

@@ -145,6 +145,18 @@ export function transformerConvSpecs(config: TransformerConfig): ConvSpec[] {
   return specs;
 }
 
+/** Every weight the net has for `config`, in forward order: saved name (`<layer>/<weight>`) and tfjs shape. */
+export function transformerWeightSpecs(config: TransformerConfig): Array<{ name: string; shape: number[] }> {
+  const out: Array<{ name: string; shape: number[] }> = [];
+  for (const s of transformerConvSpecs(config)) {
+    const k = s.kernel;
+    out.push({ name: `${s.layer}/kernel`, shape: s.kind === 'conv' ? [k, k, s.inChannels, s.outChannels] : [k, k, s.outChannels, s.inChannels] });
+    if (config.convBias) out.push({ name: `${s.layer}/bias`, shape: [s.outChannels] });
+    if (s.norm) out.push({ name: `${s.norm.layer}/gamma`, shape: [s.outChannels] }, { name: `${s.norm.layer}/beta`, shape: [s.outChannels] });
+  }
+  return out;
+}
+
 type SymbolicTensor = tf.SymbolicTensor;
 type Initializer = ReturnType<typeof tf.initializers.varianceScaling>;
 

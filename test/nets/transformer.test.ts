@@ -8,6 +8,7 @@ import {
   parseTransformerConfig,
   PYTORCH_EXAMPLES_CONFIG,
   transformerChannels,
+  transformerWeightSpecs,
 } from '../../src/nets/transformer';
 
 const SLIM = { width: 0.25, residualBlocks: 1 } as const;
@@ -19,6 +20,7 @@ describe('transformer network', () => {
     const map = torchWeightMap(PYTORCH_EXAMPLES_CONFIG);
     expect(model.weights.map((w) => w.originalName)).toEqual(map.map((e) => e.tfName));
     expect(model.weights.map((w) => w.shape)).toEqual(map.map((e) => e.tfShape));
+    expect(transformerWeightSpecs(PYTORCH_EXAMPLES_CONFIG)).toEqual(map.map((e) => ({ name: e.tfName, shape: e.tfShape })));
     expect(map[0]).toMatchObject({ torchName: 'conv1.conv2d.weight', tfName: 'conv1/kernel', torchShape: [32, 3, 9, 9], tfShape: [9, 9, 3, 32] });
     expect(map.find((e) => e.tfName === 'res3_in2/gamma')!.torchName).toBe('res3.in2.weight');
     model.dispose();
