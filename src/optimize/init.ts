@@ -1,0 +1,17 @@
+/** The starting image of an optimization: the content photo itself, or seeded uniform noise (Gatys' original). */
+import type { RgbImage } from '../infer/image-io';
+import { Rng } from '../train/rng';
+
+export type InitMode = 'content' | 'noise';
+
+/** HWC RGB 0..255 pixels of the same size as `content`; noise is a pure function of `seed`. */
+export function initialPixels(content: RgbImage, mode: InitMode, seed: number): Float64Array {
+  if (mode === 'content') return Float64Array.from(content.rgb);
+  const rng = Rng.fromSeed(seed, 0x6a7e);
+  return Float64Array.from({ length: content.rgb.length }, () => rng.next() * 255);
+}
+
+/** Projection onto valid pixels, in place: what Adam applies after each update and what is written at the end. */
+export function clampPixels(x: Float64Array): void {
+  for (let i = 0; i < x.length; i++) x[i] = x[i] < 0 ? 0 : x[i] > 255 ? 255 : x[i];
+}

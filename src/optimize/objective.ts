@@ -1,0 +1,112 @@
+/**
+ * The perceptual loss of one image as a function of its pixels: value, gradient and each term. It is the training
+ * loss (src/train/losses.ts) with the transformer taken out — the image itself is the variable.
+ *
+ * Content features and style Grams are computed once here and reused by every evaluation; each evaluation is one
+ * forward and one backward pass of the loss network, and frees every tensor it made.
+ */
+import { tf } from '../backend/tf';
+import type { LossNetwork } from '../nets/loss-network/types';
+import {
+  contentScaleOf,
+  LossWeights,
+  NORMALIZED_TV_SCALE,
+  perceptualLoss,
+  StyleTarget,
+  styleTargetsFrom,
+} from '../train/losses';
+import type { RgbImage } from '../infer/image-io';
+import type { Evaluation } from './lbfgs';
+
+/** The unweighted terms (style summed over layers with their layer weights) and the weighted total. */
+export interface LossTerms {
+  total: number;
+  content: number;
+  style: number;
+  tv: number;
+  styleLayers: Record<string, number>;
+}
+
+export interface ImageEvaluation extends Evaluation {
+  gradient: Float32Array;
+  terms: LossTerms;
+}
+
+export interface PerceptualObjectiveOptions {
+  lossNet: LossNetwork;
+  /** The photo whose content is kept; fixes the size of the optimized image. */
+  content: RgbImage;
+  /** The style image at the size the loss network should see it. */
+  style: RgbImage;
+  styleLayers: string[];
+  contentLayer: string;
+  weights: LossWeights;
+  styleLayerWeights?: Record<string, number>;
+  lossScale: 'normalized' | 'reference';
+}
+
+export class PerceptualObjective {
+  readonly width: number;
+  readonly height: number;
+  private readonly contentFeatures: tf.Tensor4D;
+  private readonly styleTargets: Record<string, StyleTarget>;
+  private readonly contentScale: number;
+  private readonly taps: string[];
+
+  constructor(private readonly options: PerceptualObjectiveOptions) {
+    const { lossNet, content, style, styleLayers, contentLayer, lossScale } = options;
+    this.width = content.width;
+    this.height = content.height;
+    this.taps = [...new Set([...styleLayers, contentLayer])];
+    const normalized = lossScale === 'normalized';
+    this.contentFeatures = tf.tidy(() => {
+      const x = tf.tensor4d(content.rgb, [1, content.height, content.width, 3]);
+      return lossNet.extract(x, [contentLayer])[contentLayer];
+    });
+    const styleFeatures = tf.tidy(() => lossNet.extract(tf.tensor4d(style.rgb, [1, style.height, style.width, 3]), styleLayers));
+    this.styleTargets = styleTargetsFrom(styleFeatures, normalized);
+    tf.dispose(Object.values(styleFeatures));
+    this.contentScale = normalized ? contentScaleOf(this.contentFeatures) : 1;
+  }
+
+  /** Pixels as HWC RGB 0..255 (length width·height·3). */
+  async evaluate(pixels: ArrayLike<number>): Promise<ImageEvaluation> {
+    const { lossNet, contentLayer, styleLayers, weights, styleLayerWeights, lossScale } = this.options;
+    const image = tf.tensor4d(pixels instanceof Float32Array ? pixels : Float32Array.from(pixels), [1, this.height, this.width, 3]);
+    let kept: tf.Scalar[] = [];
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor4D) => {
+      const features = lossNet.extract(x, this.taps);
+      const loss = perceptualLoss({
+        output: x,
+        outputFeatures: features,
+        contentFeatures: this.contentFeatures,
+        contentLayer,
+        styleTargets: this.styleTargets,
+        weights,
+        styleLayerWeights,
+        contentScale: this.contentScale,
+        tvScale: lossScale === 'normalized' ? NORMALIZED_TV_SCALE : 1,
+      });
+      // valueAndGrad disposes everything made inside but the result: keep the terms we report.
+      kept = [loss.content, loss.style, loss.tv, ...styleLayers.map((l) => loss.styleLayers[l])].map((t) => tf.keep(t));
+      return loss.total;
+    })(image);
+    const stacked = tf.stack([value, ...kept]);
+    try {
+      const [values, gradient] = await Promise.all([stacked.data(), grad.data() as Promise<Float32Array>]);
+      const [total, content, style, tv, ...perLayer] = Array.from(values);
+      return {
+        value: total,
+        gradient,
+        terms: { total, content, style, tv, styleLayers: Object.fromEntries(styleLayers.map((l, i) => [l, perLayer[i]])) },
+      };
+    } finally {
+      tf.dispose([image, value, grad, stacked, ...kept]);
+    }
+  }
+
+  dispose(): void {
+    this.contentFeatures.dispose();
+    tf.dispose(Object.values(this.styleTargets).map((t) => t.gram));
+  }
+}
