@@ -125,8 +125,10 @@ describe('weight download', () => {
       const first = await fetchWeights('vgg19', { cacheDir, source: 'torchvision', expected: { algorithm: 'sha256', hex: SHA256 } });
       expect(first).toMatchObject({ file: path.join(cacheDir, 'vgg19-dcbb9e9d.pth'), downloaded: true });
       expect(fs.readFileSync(first.file).equals(BODY)).toBe(true);
-      const again = await fetchWeights('vgg19', { cacheDir, source: 'torchvision' });
+      const again = await fetchWeights('vgg19', { cacheDir, source: 'torchvision', expected: { algorithm: 'sha256', hex: SHA256 } });
       expect(again.downloaded).toBe(false);
+      // Present but not the publisher's bytes: refused, not silently trusted.
+      await expect(fetchWeights('vgg19', { cacheDir, source: 'torchvision' })).rejects.toThrow(/vgg19-dcbb9e9d\.pth exists but its sha256 .* does not match dcbb9e9d: delete it/);
       // The default source is Keras, named by its own file name.
       await expect(fetchWeights('vgg16', { cacheDir, baseUrl: `${base}/nowhere` })).rejects.toThrow(
         /nowhere\/vgg16_weights_tf_dim_ordering_tf_kernels_notop\.h5 failed: HTTP 404/,

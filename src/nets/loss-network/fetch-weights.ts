@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { lossWeightsSearchPaths, nstHome } from '../../paths';
 import { KNOWN_WEIGHTS, KnownWeights, ExpectedHash, knownWeightsFor } from './catalog';
-import { downloadFile } from './download';
+import { downloadFile, DownloadError, hashFile, hashMatches } from './download';
 import { weightCandidates } from './locate';
 import type { VggArch } from './vgg-layout';
 
@@ -38,7 +38,16 @@ export async function fetchWeights(arch: VggArch, o: FetchWeightsOptions = {}): 
   const dir = o.cacheDir ?? weightsCacheDir();
   const dest = path.join(dir, known.fileName);
   if (fs.existsSync(dest)) {
-    o.log?.(`${dest} already present`);
+    // A file under the publisher's name must be the publisher's file: check it rather than trust it.
+    const expected = o.expected ?? known.hash;
+    const actual = await hashFile(dest, expected.algorithm);
+    if (!hashMatches(actual, expected)) {
+      throw new DownloadError(
+        `${dest} exists but its ${expected.algorithm} (${actual}) does not match ${expected.hex}: delete it and run nst weights fetch again ` +
+          `(a re-saved copy should get another name, and be passed with --loss-weights)`,
+      );
+    }
+    o.log?.(`${dest} already present (${expected.algorithm} verified)`);
     return { file: dest, known, downloaded: false };
   }
   const base = o.baseUrl ?? process.env.NST_WEIGHTS_BASE_URL;
