@@ -1,7 +1,7 @@
 // 2-D convolution (forward with fused bias/activation, backward data, backward weights) on oneDNN.
-// tfjs holds activations as NHWC and filters as HWIO; the primitives are created with format `any` so oneDNN picks its
-// fastest (blocked) layouts, and every call reorders in and out. Reordering the weights on each call is deliberate:
-// during training they change every step, so a cached blocked copy would go stale.
+// tfjs holds activations as NHWC and filters as HWIO. Wide convs run in the blocked layouts oneDNN picks (format `any`),
+// reordering in and out on every call; narrow ones run on NHWC directly (see Strategy). Filters are always reordered
+// on each call, deliberately: during training they change every step, so a cached blocked copy would go stale.
 #include "conv_support.h"
 
 namespace nst {
@@ -26,8 +26,9 @@ struct ConvGeom {
   md src_user() const { return md({n, ic, ih, iw}, dt::f32, tag::nhwc); }
   md dst_user() const { return md({n, oc, oh, ow}, dt::f32, tag::nhwc); }
   md wei_user() const { return md({oc, ic, kh, kw}, dt::f32, tag::hwio); }
-  md src_any() const { return md({n, ic, ih, iw}, dt::f32, tag::any); }
-  md dst_any() const { return md({n, oc, oh, ow}, dt::f32, tag::any); }
+  // The layouts a primitive is created with: `any` lets oneDNN pick its blocked layout; plain keeps tfjs' NHWC.
+  md src_inner(bool plain) const { return md({n, ic, ih, iw}, dt::f32, plain ? tag::nhwc : tag::any); }
+  md dst_inner(bool plain) const { return md({n, oc, oh, ow}, dt::f32, plain ? tag::nhwc : tag::any); }
   md wei_any() const { return md({oc, ic, kh, kw}, dt::f32, tag::any); }
   dims_t strides() const { return {sh, sw}; }
   dims_t dilations() const { return {dh - 1, dw - 1}; }  // oneDNN counts the gaps, tfjs the step
@@ -39,13 +40,13 @@ struct ConvGeom {
 
   // The forward descriptor; backward primitives need the forward one as a hint.
   dnnl::convolution_forward::primitive_desc forward_pd(bool with_bias, const dnnl::primitive_attr& attr,
-                                                      dnnl::algorithm alg = dnnl::algorithm::convolution_direct) const {
-    auto desc = with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, src_any(),
-                                                            wei_any(), md({oc}, dt::f32, tag::x), dst_any(), strides(),
-                                                            dilations(), pad_l(), pad_r())
-                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, src_any(),
-                                                            wei_any(), dst_any(), strides(), dilations(), pad_l(),
-                                                            pad_r());
+                                                      dnnl::algorithm alg, bool plain) const {
+    auto desc = with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, src_inner(plain),
+                                                            wei_any(), md({oc}, dt::f32, tag::x), dst_inner(plain),
+                                                            strides(), dilations(), pad_l(), pad_r())
+                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, src_inner(plain),
+                                                            wei_any(), dst_inner(plain), strides(), dilations(),
+                                                            pad_l(), pad_r());
     return dnnl::convolution_forward::primitive_desc(desc, attr, cpu_engine());
   }
 };
@@ -67,25 +68,49 @@ dnnl::primitive_attr ActivationAttr(int activation, float alpha) {
   return attr;
 }
 
-// Winograd (F(4x4, 3x3)) does ~2.25x fewer multiplies for 3x3 stride-1 convs; oneDNN has it only for some shapes
-// and ISAs, so it is tried first when asked for, and the direct algorithm is used when it is unavailable.
-// Its extra rounding error is ~1e-6 relative (measured against the direct conv), far inside the 1e-4 tests.
-// The implementation oneDNN picked (e.g. "jit:avx512_core", "jit_wino_4x3:avx512_core"), plus the algorithm.
-template <typename PD>
-std::string ImplName(const PD& pd) {
-  return pd.impl_info_str();
+// How to run a conv, chosen per shape by conv-kernels.ts (codes shared with it):
+//  - kBlocked: direct algorithm in oneDNN's blocked layouts (reorders in/out; best for wide convs),
+//  - kWinograd: Winograd F(4x4, 3x3) for 3x3 stride-1 convs, ~2.25x fewer multiplies, blocked layouts only, relative
+//    error ~1e-6 against direct (far inside the 1e-4 tests),
+//  - kPlain: direct on tfjs' NHWC as is (no reorders; blocked layouts pad 3 channels to 16, wasting 5x).
+// oneDNN lacks some of these for some shapes / ISAs: each strategy lists fallbacks, ending with blocked direct.
+enum Strategy { kBlocked = 0, kWinograd = 1, kPlain = 2 };
+
+struct Candidate {
+  dnnl::algorithm alg;
+  bool plain;
+};
+
+std::vector<Candidate> Candidates(int strategy) {
+  const Candidate blocked{dnnl::algorithm::convolution_direct, false};
+  switch (strategy) {
+    case kBlocked: return {blocked};
+    case kWinograd: return {{dnnl::algorithm::convolution_winograd, false}, blocked};
+    case kPlain: return {{dnnl::algorithm::convolution_direct, true}, blocked};
+    default: throw std::invalid_argument("unknown conv strategy " + std::to_string(strategy));
+  }
 }
 
+// The first candidate oneDNN implements with a real kernel. A plain-layout request can land on the reference
+// implementation (correct but ~100x slower), which counts as unavailable.
 template <typename Build>
-auto WithAlgorithm(bool winograd, Build&& build) {
-  if (winograd) {
+auto Choose(int strategy, Build&& build) {
+  auto candidates = Candidates(strategy);
+  for (size_t i = 0; i + 1 < candidates.size(); i++) {
     try {
-      return build(dnnl::algorithm::convolution_winograd);
+      auto pd = build(candidates[i].alg, candidates[i].plain);
+      if (std::string(pd.impl_info_str()).rfind("ref", 0) != 0) return pd;
     } catch (const dnnl::error&) {
-      // unimplemented for this shape / ISA: fall through to direct
+      // unimplemented for this shape / ISA: try the next one
     }
   }
-  return build(dnnl::algorithm::convolution_direct);
+  return build(candidates.back().alg, candidates.back().plain);
+}
+
+// "<implementation> <layout>", e.g. "jit_wino_4x3:avx512_core blocked" or "brgconv:avx512_core nhwc" (diagnostics).
+template <typename PD>
+std::string Describe(const PD& pd, const md& activation_layout, const md& nhwc) {
+  return std::string(pd.impl_info_str()) + (activation_layout == nhwc ? " nhwc" : " blocked");
 }
 
 struct ConvForward {
@@ -113,7 +138,7 @@ Cache<ConvForward> g_forward;
 Cache<ConvBackwardData> g_backward_data;
 Cache<ConvBackwardWeights> g_backward_weights;
 
-// convForward(x, filter, bias | null, out, geometry[17], activationCode, leakyAlpha, preferWinograd):
+// convForward(x, filter, bias | null, out, geometry[17], activationCode, leakyAlpha, strategy):
 //   out = act(conv(x, filter) + bias)
 Napi::Value ConvForwardJs(const Napi::CallbackInfo& info) {
   return guarded(info, "convForward", [&]() -> Napi::Value {
@@ -126,12 +151,12 @@ Napi::Value ConvForwardJs(const Napi::CallbackInfo& info) {
     float* bias = with_bias ? F32Exact(info[2], "bias", size_t(g.oc)) : nullptr;
     float* y = F32Exact(info[3], "out", g.dst_size());
 
-    const bool winograd = info[7].ToBoolean().Value();
-    ConvForward& e = g_forward.Get(Key(g.key(), with_bias, activation, alpha, winograd), [&] {
-      auto pd = WithAlgorithm(winograd, [&](dnnl::algorithm alg) {
-        return g.forward_pd(with_bias, ActivationAttr(activation, alpha), alg);
+    const int strategy = info[7].As<Napi::Number>().Int32Value();
+    ConvForward& e = g_forward.Get(Key(g.key(), with_bias, activation, alpha, strategy), [&] {
+      auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
+        return g.forward_pd(with_bias, ActivationAttr(activation, alpha), alg, plain);
       });
-      return ConvForward{dnnl::convolution_forward(pd), ImplName(pd), pd.scratchpad_desc(),
+      return ConvForward{dnnl::convolution_forward(pd), Describe(pd, pd.src_desc(), g.src_user()), pd.scratchpad_desc(),
                          Staged(g.src_user(), pd.src_desc(), kSlotSrc, true),
                          Staged(g.wei_user(), pd.weights_desc(), kSlotWeights, true),
                          Staged(g.dst_user(), pd.dst_desc(), kSlotDst, false)};
@@ -151,7 +176,7 @@ Napi::Value ConvForwardJs(const Napi::CallbackInfo& info) {
   });
 }
 
-// convBackwardData(dy, filter, dxOut, geometry[17], preferWinograd): the gradient w.r.t. the conv input (also conv2dTranspose).
+// convBackwardData(dy, filter, dxOut, geometry[17], strategy): the gradient w.r.t. the conv input (also conv2dTranspose).
 Napi::Value ConvBackwardDataJs(const Napi::CallbackInfo& info) {
   return guarded(info, "convBackwardData", [&]() -> Napi::Value {
     const ConvGeom g = ConvGeom::From(info[3]);
@@ -159,15 +184,16 @@ Napi::Value ConvBackwardDataJs(const Napi::CallbackInfo& info) {
     float* w = F32Exact(info[1], "filter", g.wei_size());
     float* dx = F32Exact(info[2], "out", g.src_size());
 
-    const bool winograd = info[4].ToBoolean().Value();
-    ConvBackwardData& e = g_backward_data.Get(Key(g.key(), winograd), [&] {
-      auto pd = WithAlgorithm(winograd, [&](dnnl::algorithm alg) {
-        auto hint = g.forward_pd(false, UserScratchpadAttr(), alg);
-        auto desc = dnnl::convolution_backward_data::desc(alg, g.src_any(), g.wei_any(), g.dst_any(), g.strides(),
-                                                          g.dilations(), g.pad_l(), g.pad_r());
+    const int strategy = info[4].As<Napi::Number>().Int32Value();
+    ConvBackwardData& e = g_backward_data.Get(Key(g.key(), strategy), [&] {
+      auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
+        auto hint = g.forward_pd(false, UserScratchpadAttr(), alg, plain);
+        auto desc = dnnl::convolution_backward_data::desc(alg, g.src_inner(plain), g.wei_any(), g.dst_inner(plain),
+                                                          g.strides(), g.dilations(), g.pad_l(), g.pad_r());
         return dnnl::convolution_backward_data::primitive_desc(desc, UserScratchpadAttr(), cpu_engine(), hint);
       });
-      return ConvBackwardData{dnnl::convolution_backward_data(pd), ImplName(pd), pd.scratchpad_desc(),
+      return ConvBackwardData{dnnl::convolution_backward_data(pd), Describe(pd, pd.diff_src_desc(), g.src_user()),
+                              pd.scratchpad_desc(),
                               Staged(g.dst_user(), pd.diff_dst_desc(), kSlotDst, true),
                               Staged(g.wei_user(), pd.weights_desc(), kSlotWeights, true),
                               Staged(g.src_user(), pd.diff_src_desc(), kSlotSrc, false)};
@@ -185,7 +211,7 @@ Napi::Value ConvBackwardDataJs(const Napi::CallbackInfo& info) {
   });
 }
 
-// convBackwardWeights(x, dy, dwOut, geometry[17], preferWinograd): the gradient w.r.t. the filter, written as HWIO.
+// convBackwardWeights(x, dy, dwOut, geometry[17], strategy): the gradient w.r.t. the filter, written as HWIO.
 Napi::Value ConvBackwardWeightsJs(const Napi::CallbackInfo& info) {
   return guarded(info, "convBackwardWeights", [&]() -> Napi::Value {
     const ConvGeom g = ConvGeom::From(info[3]);
@@ -193,15 +219,16 @@ Napi::Value ConvBackwardWeightsJs(const Napi::CallbackInfo& info) {
     float* dy = F32Exact(info[1], "dy", g.dst_size());
     float* dw = F32Exact(info[2], "out", g.wei_size());
 
-    const bool winograd = info[4].ToBoolean().Value();
-    ConvBackwardWeights& e = g_backward_weights.Get(Key(g.key(), winograd), [&] {
-      auto pd = WithAlgorithm(winograd, [&](dnnl::algorithm alg) {
-        auto hint = g.forward_pd(false, UserScratchpadAttr(), alg);
-        auto desc = dnnl::convolution_backward_weights::desc(alg, g.src_any(), g.wei_any(), g.dst_any(), g.strides(),
-                                                             g.dilations(), g.pad_l(), g.pad_r());
+    const int strategy = info[4].As<Napi::Number>().Int32Value();
+    ConvBackwardWeights& e = g_backward_weights.Get(Key(g.key(), strategy), [&] {
+      auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
+        auto hint = g.forward_pd(false, UserScratchpadAttr(), alg, plain);
+        auto desc = dnnl::convolution_backward_weights::desc(alg, g.src_inner(plain), g.wei_any(), g.dst_inner(plain),
+                                                             g.strides(), g.dilations(), g.pad_l(), g.pad_r());
         return dnnl::convolution_backward_weights::primitive_desc(desc, UserScratchpadAttr(), cpu_engine(), hint);
       });
-      return ConvBackwardWeights{dnnl::convolution_backward_weights(pd), ImplName(pd), pd.scratchpad_desc(),
+      return ConvBackwardWeights{dnnl::convolution_backward_weights(pd), Describe(pd, pd.src_desc(), g.src_user()),
+                                 pd.scratchpad_desc(),
                                  Staged(g.src_user(), pd.src_desc(), kSlotSrc, true),
                                  Staged(g.dst_user(), pd.diff_dst_desc(), kSlotDst, true),
                                  Staged(g.wei_user(), pd.diff_weights_desc(), kSlotWeights, false)};

@@ -11,6 +11,7 @@ import { tf } from '../../src/backend/tf';
 import { loadNativeAddon, NativeAddon } from '../../src/backend/native/loader';
 import { unregisterNativeKernels } from '../../src/backend/native';
 import { convKernelCalls, installConvKernels, resetConvKernelCalls, ConvKernelCalls } from '../../src/backend/native/conv-kernels';
+import { ConvStrategy } from '../../src/backend/native/conv-geometry';
 import { relError } from '../helpers';
 
 const TOLERANCE = 1e-4;
@@ -40,10 +41,12 @@ const randomTensor = (r: () => number, shape: number[]): tf.Tensor =>
   tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), shape);
 
 let addon: NativeAddon;
+/** The conv strategy forced on the native kernels (undefined: chosen per shape, as in production). */
+let forcedStrategy: ConvStrategy | undefined;
 
 /** Runs `fn` with the native conv kernels installed, then puts the previous kernels back. */
 function withNative<T>(fn: () => T): { value: T; calls: ConvKernelCalls } {
-  const restore = installConvKernels(addon);
+  const restore = installConvKernels(addon, { strategy: forcedStrategy });
   resetConvKernelCalls();
   try {
     const value = fn();
@@ -138,68 +141,79 @@ describeNative('native conv kernels match tfjs JS kernels', () => {
     addon = status.addon as NativeAddon;
   });
 
-  describe('Conv2D forward', () => {
-    for (const c of convCases(11, 16, { dilate: true })) {
-      it(c.label, () => {
-        const r = rng(c.xShape.join('').length * 7 + 1);
-        const x = randomTensor(r, c.xShape) as tf.Tensor4D;
-        const f = randomTensor(r, c.filterShape) as tf.Tensor4D;
-        const res = compare(() => tf.conv2d(x, f, c.strides, c.pad, 'NHWC', c.dilations, c.rounding));
-        expectClose(res, c.label);
-        expect(res.calls.native.Conv2D).toBe(1);
-        expect(res.calls.fallback.Conv2D).toBeUndefined();
-        tf.dispose([x, f]);
-      });
-    }
-  });
+  // Every conv strategy (blocked, Winograd, plain NHWC) on the same cases: production picks one per shape, so each
+  // must be exact on all of them. 'per-shape' is the production choice.
+  describe.each(['per-shape', 'blocked', 'winograd', 'plain'] as const)('strategy %s', (strategy) => {
+    beforeAll(() => {
+      forcedStrategy = strategy === 'per-shape' ? undefined : strategy;
+    });
+    afterAll(() => {
+      forcedStrategy = undefined;
+    });
 
-  describe('Conv2D gradients (Conv2DBackpropInput, Conv2DBackpropFilter)', () => {
-    // tfjs' conv2d gradient supports neither dilation nor a rounding mode: keep the cases its gradient accepts.
-    const cases = convCases(23, 14, { dilate: false }).filter((c) => c.rounding === undefined);
-    for (const c of cases) {
-      it(c.label, () => {
-        const r = rng(c.xShape.join('').length * 13 + 5);
-        const x = randomTensor(r, c.xShape) as tf.Tensor4D;
-        const f = randomTensor(r, c.filterShape) as tf.Tensor4D;
-        const y = tf.conv2d(x, f, c.strides, c.pad);
-        const weight = randomTensor(r, y.shape);
-        const grads = (): tf.Tensor[] =>
-          tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad).mul(weight).sum())([x, f]);
-        const res = compare(grads);
-        expectClose(res, c.label);
-        expect(res.calls.native.Conv2DBackpropInput).toBe(1);
-        expect(res.calls.native.Conv2DBackpropFilter).toBe(1);
-        expect(res.calls.fallback).toEqual({});
-        tf.dispose([x, f, y, weight]);
-      });
-    }
-  });
+    describe('Conv2D forward', () => {
+      for (const c of convCases(11, 16, { dilate: true })) {
+        it(c.label, () => {
+          const r = rng(c.xShape.join('').length * 7 + 1);
+          const x = randomTensor(r, c.xShape) as tf.Tensor4D;
+          const f = randomTensor(r, c.filterShape) as tf.Tensor4D;
+          const res = compare(() => tf.conv2d(x, f, c.strides, c.pad, 'NHWC', c.dilations, c.rounding));
+          expectClose(res, c.label);
+          expect(res.calls.native.Conv2D).toBe(1);
+          expect(res.calls.fallback.Conv2D).toBeUndefined();
+          tf.dispose([x, f]);
+        });
+      }
+    });
 
-  describe('3x3 stride-1 convs with 16+ channels (Winograd where oneDNN has it)', () => {
-    const cases: Array<{ x: [number, number, number, number]; co: number; pad: 'same' | 'valid' }> = [
-      { x: [2, 7, 9, 16], co: 24, pad: 'same' },
-      { x: [2, 6, 5, 32], co: 16, pad: 'valid' },
-      { x: [3, 5, 11, 17], co: 19, pad: 'same' },
-    ];
-    for (const c of cases) {
-      it(`x${JSON.stringify(c.x)} -> ${c.co} ${c.pad}: conv, fused bias+relu, and gradients`, () => {
-        const r = rng(c.co);
-        const x = randomTensor(r, c.x) as tf.Tensor4D;
-        const f = randomTensor(r, [3, 3, c.x[3], c.co]).div(10) as tf.Tensor4D;
-        const bias = randomTensor(r, [c.co]);
-        const y = tf.conv2d(x, f, 1, c.pad);
-        const weight = randomTensor(r, y.shape);
-        const res = compare(() => [
-          tf.conv2d(x, f, 1, c.pad),
-          tf.fused.conv2d({ x, filter: f, bias, strides: 1, pad: c.pad, activation: 'relu' }),
-          ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, c.pad).mul(weight).sum())([x, f]),
-        ]);
-        expectClose(res, 'winograd-eligible');
-        expect(res.calls.fallback).toEqual({});
-        expect(res.calls.native.Conv2DBackpropInput).toBe(1);
-        tf.dispose([x, f, bias, y, weight]);
-      });
-    }
+    describe('Conv2D gradients (Conv2DBackpropInput, Conv2DBackpropFilter)', () => {
+      // tfjs' conv2d gradient supports neither dilation nor a rounding mode: keep the cases its gradient accepts.
+      const cases = convCases(23, 14, { dilate: false }).filter((c) => c.rounding === undefined);
+      for (const c of cases) {
+        it(c.label, () => {
+          const r = rng(c.xShape.join('').length * 13 + 5);
+          const x = randomTensor(r, c.xShape) as tf.Tensor4D;
+          const f = randomTensor(r, c.filterShape) as tf.Tensor4D;
+          const y = tf.conv2d(x, f, c.strides, c.pad);
+          const weight = randomTensor(r, y.shape);
+          const grads = (): tf.Tensor[] =>
+            tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad).mul(weight).sum())([x, f]);
+          const res = compare(grads);
+          expectClose(res, c.label);
+          expect(res.calls.native.Conv2DBackpropInput).toBe(1);
+          expect(res.calls.native.Conv2DBackpropFilter).toBe(1);
+          expect(res.calls.fallback).toEqual({});
+          tf.dispose([x, f, y, weight]);
+        });
+      }
+    });
+
+    describe('3x3 stride-1 convs with 16+ channels (Winograd where oneDNN has it)', () => {
+      const cases: Array<{ x: [number, number, number, number]; co: number; pad: 'same' | 'valid' }> = [
+        { x: [2, 7, 9, 16], co: 24, pad: 'same' },
+        { x: [2, 6, 5, 32], co: 16, pad: 'valid' },
+        { x: [3, 5, 11, 17], co: 19, pad: 'same' },
+      ];
+      for (const c of cases) {
+        it(`x${JSON.stringify(c.x)} -> ${c.co} ${c.pad}: conv, fused bias+relu, and gradients`, () => {
+          const r = rng(c.co);
+          const x = randomTensor(r, c.x) as tf.Tensor4D;
+          const f = randomTensor(r, [3, 3, c.x[3], c.co]).div(10) as tf.Tensor4D;
+          const bias = randomTensor(r, [c.co]);
+          const y = tf.conv2d(x, f, 1, c.pad);
+          const weight = randomTensor(r, y.shape);
+          const res = compare(() => [
+            tf.conv2d(x, f, 1, c.pad),
+            tf.fused.conv2d({ x, filter: f, bias, strides: 1, pad: c.pad, activation: 'relu' }),
+            ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, c.pad).mul(weight).sum())([x, f]),
+          ]);
+          expectClose(res, 'winograd-eligible');
+          expect(res.calls.fallback).toEqual({});
+          expect(res.calls.native.Conv2DBackpropInput).toBe(1);
+          tf.dispose([x, f, bias, y, weight]);
+        });
+      }
+    });
   });
 
   describe('conv2dTranspose (Conv2DBackpropInput as a forward op)', () => {

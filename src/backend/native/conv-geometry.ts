@@ -85,14 +85,24 @@ export function convGeometry(info: ConvShapeInfo): ConvGeometry | undefined {
   ];
 }
 
+/** How native/src/conv.cc runs a conv (the codes it reads). */
+export const CONV_STRATEGIES = { blocked: 0, winograd: 1, plain: 2 } as const;
+export type ConvStrategy = keyof typeof CONV_STRATEGIES;
+
 /**
- * Whether to ask oneDNN for Winograd (it falls back to direct where it has none): 3x3, stride 1, dense, and enough
- * channels to fill its blocked tiles. Measured here (2 cores, AVX-512): ~500 effective GFLOP/s against ~200 direct,
- * for forward, backward-data and backward-weights alike; relative error ~1e-6.
+ * Picks how to run a conv on oneDNN (it falls back to blocked direct wherever it lacks the choice):
+ * - winograd for 3x3 stride-1 dense convs with 16+ channels each side: measured here (2 cores, AVX-512) ~500
+ *   effective GFLOP/s against ~200 direct, forward and both backward passes; relative error ~1e-6;
+ * - plain NHWC when either side has fewer than 16 channels (blocked layouts pad channels to 16: a 3-channel image
+ *   would cost 5x in memory and lanes), and for strided convs, which measured as fast or faster on NHWC;
+ * - blocked direct otherwise.
  */
-export function prefersWinograd(g: ConvGeometry): boolean {
+export function convStrategy(g: ConvGeometry): ConvStrategy {
   const [, , , ic, , , oc, kh, kw, sh, sw, dh, dw] = g;
-  return kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && ic >= 16 && oc >= 16;
+  const narrow = ic < 16 || oc < 16;
+  if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && !narrow) return 'winograd';
+  if (narrow || sh > 1 || sw > 1) return 'plain';
+  return 'blocked';
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { tf } from '../tf';
 import type { NativeAddon } from './loader';
-import { convGeometry, matMulPlan, poolGeometry, prefersWinograd, ConvGeometry, ConvShapeInfo } from './conv-geometry';
+import { convGeometry, convStrategy, matMulPlan, poolGeometry, ConvGeometry, ConvShapeInfo, ConvStrategy, CONV_STRATEGIES } from './conv-geometry';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -141,16 +141,26 @@ function nativeKernel(name: ConvKernelName, body: (args: KernelArgs, backend: Cp
 
 export interface ConvKernelOptions {
   /**
-   * Use Winograd for 3x3 stride-1 convs where oneDNN has it (default on; NST_CONV_WINOGRAD=0 turns it off, e.g. to
-   * compare against the direct algorithm).
+   * Forces one strategy for every conv instead of choosing per shape (benchmarks; NST_CONV_STRATEGY=blocked|winograd|
+   * plain does the same from the environment). oneDNN still falls back to blocked direct where it lacks the choice.
    */
-  winograd?: boolean;
+  strategy?: ConvStrategy;
+}
+
+function strategyFromEnv(): ConvStrategy | undefined {
+  const raw = process.env.NST_CONV_STRATEGY;
+  if (!raw || raw === 'auto') return undefined;
+  if (!(raw in CONV_STRATEGIES)) {
+    throw new Error(`NST_CONV_STRATEGY=${raw} is not one of ${Object.keys(CONV_STRATEGIES).join(', ')} or auto; unset it or pick one`);
+  }
+  return raw as ConvStrategy;
 }
 
 /** The conv-family kernel configs, to register on tfjs' 'cpu' backend (see ./index.ts). */
 export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {}): tf.KernelConfig[] {
-  const allowWinograd = options.winograd ?? process.env.NST_CONV_WINOGRAD !== '0';
-  const winograd = (g: ConvGeometry): boolean => allowWinograd && prefersWinograd(g);
+  const forced = options.strategy ?? strategyFromEnv();
+  const strategy = (g: ConvGeometry): number => CONV_STRATEGIES[forced ?? convStrategy(g)];
+
   const conv2D = (args: KernelArgs, backend: CpuBackend, fused: boolean): tf.TensorInfo | undefined => {
     const { x, filter } = args.inputs;
     const attrs = args.attrs ?? {};
@@ -163,7 +173,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
     if (!fuse) return undefined;
     const outShape = [geometry[0], geometry[4], geometry[5], geometry[6]];
     const out = new Float32Array(sizeOf(outShape));
-    addon.convForward(xs, ws, fuse.bias, out, geometry, fuse.activation, fuse.alpha, winograd(geometry));
+    addon.convForward(xs, ws, fuse.bias, out, geometry, fuse.activation, fuse.alpha, strategy(geometry));
     return backend.makeTensorInfo(outShape, 'float32', out);
   };
 
@@ -182,7 +192,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       const geometry = convGeometry(info);
       if (!geometry || !sameShape(dy.shape, [geometry[0], geometry[4], geometry[5], geometry[6]])) return undefined;
       const out = new Float32Array(sizeOf(inputShape));
-      addon.convBackwardData(dys, ws, out, geometry, winograd(geometry));
+      addon.convBackwardData(dys, ws, out, geometry, strategy(geometry));
       return backend.makeTensorInfo([...inputShape], 'float32', out);
     }),
 
@@ -196,7 +206,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       const geometry = convGeometry(convInfo(x.shape, filterShape, attrs, 1));
       if (!geometry || !sameShape(dy.shape, [geometry[0], geometry[4], geometry[5], geometry[6]])) return undefined;
       const out = new Float32Array(sizeOf(filterShape));
-      addon.convBackwardWeights(xs, dys, out, geometry, winograd(geometry));
+      addon.convBackwardWeights(xs, dys, out, geometry, strategy(geometry));
       return backend.makeTensorInfo([...filterShape], 'float32', out);
     }),
 
