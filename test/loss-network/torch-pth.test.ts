@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { tf } from '../../src/backend/tf';
 import { InputError } from '../../src/errors';
@@ -35,27 +37,34 @@ describe('torchvision .pth loss weights', () => {
     }
   });
 
-  // torchvision's published VGG files use torch's legacy (< 1.6) serialization. src/io/torch-pth.ts reads it when
-  // its legacy support is present; otherwise the refusal must name both ways out.
-  it('a legacy (torch < 1.6) file loads the same weights as the zip copy, or is refused with both fixes named', async () => {
+  // torchvision's published VGG files (vgg16-397923af.pth, …) use torch's legacy (< 1.6) serialization.
+  it('a legacy (torch < 1.6) file loads the same weights as the zip-format copy', async () => {
     const zip = await loadVggFromFile(path.join(FIX, 'vgg16-features-block1.pth'));
+    const legacy = await loadVggFromFile(path.join(FIX, 'vgg16-legacy-block1.pth'));
     const x = tf.tensor4d(readF32(path.join(FIX, 'input-8x8.f32')), [1, 8, 8, 3]);
     try {
-      const legacy = await loadVggFromFile(path.join(FIX, 'vgg16-legacy-block1.pth')).catch((e: Error) => e);
-      if (legacy instanceof Error) {
-        expect(legacy).toBeInstanceOf(InputError);
-        expect(legacy.message).toMatch(/legacy PyTorch .*re-save.*nst weights fetch vgg16 --source keras/);
-        return;
-      }
       expect(legacy.availableTaps).toEqual(['relu1_1']); // the legacy fixture holds features.0 only
       const a = zip.extract(x, ['relu1_1']);
       const b = legacy.extract(x, ['relu1_1']);
       expect(maxAbsDiff(a.relu1_1.dataSync(), b.relu1_1.dataSync())).toBe(0);
       tf.dispose([a.relu1_1, b.relu1_1]);
-      legacy.dispose();
     } finally {
       x.dispose();
       zip.dispose();
+      legacy.dispose();
+    }
+  });
+
+  it('a .pth that is not a torch save is an InputError naming it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-pth-'));
+    const fake = path.join(dir, 'vgg16-fake.pth');
+    fs.copyFileSync(path.join(FIX, 'vgg16-notop-block1.h5'), fake);
+    try {
+      const attempt = loadVggFromFile(fake);
+      await expect(attempt).rejects.toThrow(InputError);
+      await expect(attempt).rejects.toThrow(/vgg16-fake\.pth/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -43,7 +43,7 @@ const fetchCommand: CommandModule<object, FetchArgs> = {
       .option('source', {
         choices: ['keras', 'torchvision'] as const,
         default: 'keras' as const,
-        describe: "Keras notop .h5 (~56/77 MB, publisher's MD5 checked) or torchvision .pth (~530 MB, SHA-256 prefix checked; legacy torch format, may need re-saving)",
+        describe: "Keras notop .h5 (~56/77 MB, the publisher's MD5 checked) or torchvision .pth (~530 MB with an unused classifier, SHA-256 prefix checked)",
       })
       .option('url', { type: 'string', describe: 'base URL to fetch the file name from instead of the publisher (mirror); also NST_WEIGHTS_BASE_URL' })
       .epilogue('Offline? Copy the file named in the error into the cache folder, or pass --loss-weights PATH when training.') as unknown as Argv<FetchArgs>,

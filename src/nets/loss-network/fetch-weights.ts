@@ -10,9 +10,8 @@ import type { VggArch } from './vgg-layout';
 export type WeightsSource = KnownWeights['source'];
 
 /**
- * Keras' notop .h5 by default: 10× smaller than torchvision's files (no classifier), and readable here. torchvision's
- * published vgg16-397923af.pth / vgg19-dcbb9e9d.pth date from 2017 and, as far as we know, use torch's legacy (< 1.6)
- * serialization, which src/io/torch-pth.ts refuses; re-saved (zip-format) copies load fine.
+ * Keras' notop .h5 by default: about 10× smaller than torchvision's files, which carry the 470 MB classifier we never
+ * use. torchvision's (legacy torch format, read by src/io/torch-pth.ts) remain one option away.
  */
 export const DEFAULT_SOURCE: WeightsSource = 'keras';
 

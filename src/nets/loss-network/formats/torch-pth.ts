@@ -29,17 +29,8 @@ function isBatchNormVgg(sd: TorchStateDict): boolean {
 }
 
 export async function readTorchVgg(file: string): Promise<RawVggWeights> {
-  let sd: TorchStateDict;
-  try {
-    sd = readTorchStateDict(file);
-  } catch (e) {
-    if (e instanceof InputError && /legacy/.test(e.message)) {
-      throw new InputError(
-        `${e.message} — or use the Keras weights instead: nst weights fetch vgg16 --source keras (pass that .h5 with --loss-weights)`,
-      );
-    }
-    throw e;
-  }
+  // Both torch serializations: the zip format (torch >= 1.6) and the legacy one torchvision's published files use.
+  const sd: TorchStateDict = readTorchStateDict(file);
   if (isBatchNormVgg(sd)) {
     throw new InputError(`${file}: a batch-norm VGG (vgg16_bn/vgg19_bn); perceptual losses here use the plain VGG16/VGG19 weights`);
   }
