@@ -1,0 +1,139 @@
+/**
+ * An ONNX style network run by ONNX Runtime (onnxruntime-node, CPU), behind the same interface as a checkpoint:
+ *
+ *   loadOnnxStyleModel(file, { threads? }) -> Promise<LoadedStyleModel>   (forward, network, config, source, dispose)
+ *   isOnnxModelPath(spec) -> boolean
+ *
+ * It takes models with one input [N|1, 3, H, W] and one output of the same layout, float RGB 0–255: those of
+ * `nst export --format onnx`, and pytorch/examples' own torch.onnx exports. The network config comes from the
+ * `nst.network` metadata our exporter writes; a foreign model gets the default config (used only for the tiling memory
+ * estimate, whose default widths are the full-size net's: a safe over-estimate for slimmer nets).
+ *
+ * Why the synchronous binding: stylize()'s StyleForward is synchronous (tiles run one after another inside a tf.tidy),
+ * and ONNX Runtime's public `session.run` is the very same synchronous native call, merely deferred by setImmediate to
+ * return a Promise (onnxruntime-node/dist/backend.js). We call that native session directly.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ort from 'onnxruntime-node';
+import { tf } from '../backend/tf';
+import { InputError } from '../errors';
+import { parseTransformerConfig, TransformerConfig, transformerChannels } from '../nets/transformer';
+// Type-only: model.ts loads this module lazily for .onnx paths, and a runtime import back would be circular.
+import type { LoadedStyleModel } from './model';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { binding, initOrt } = require('onnxruntime-node/dist/binding') as typeof import('onnxruntime-node/dist/binding');
+
+type NativeSession = InstanceType<typeof binding.InferenceSession>;
+type NativeValue = { data: Float32Array; dims: readonly number[] };
+
+export interface OnnxStyleModelOptions {
+  /** Threads for one inference (ONNX Runtime's intra-op pool); default: ONNX Runtime's choice (all cores). */
+  threads?: number;
+}
+
+export function isOnnxModelPath(spec: string): boolean {
+  return path.extname(spec).toLowerCase() === '.onnx';
+}
+
+function nchwFromNhwc(x: Float32Array, h: number, w: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const plane = h * w;
+  for (let p = 0; p < plane; p++) {
+    out[p] = x[p * 3];
+    out[plane + p] = x[p * 3 + 1];
+    out[2 * plane + p] = x[p * 3 + 2];
+  }
+  return out;
+}
+
+function nhwcFromNchw(x: ArrayLike<number>, h: number, w: number): Float32Array {
+  const out = new Float32Array(h * w * 3);
+  const plane = h * w;
+  for (let p = 0; p < plane; p++) {
+    out[p * 3] = x[p];
+    out[p * 3 + 1] = x[plane + p];
+    out[p * 3 + 2] = x[2 * plane + p];
+  }
+  return out;
+}
+
+/** nst's exporter records the network; anything else gets the default config (see the module comment). */
+function configFromMetadata(file: string): { config: TransformerConfig; known: boolean } {
+  const raw = readModelMetadata(file)['nst.network'];
+  if (!raw) return { config: parseTransformerConfig({}), known: false };
+  try {
+    return { config: parseTransformerConfig(JSON.parse(raw), `${file} (nst.network metadata)`), known: true };
+  } catch {
+    return { config: parseTransformerConfig({}), known: false };
+  }
+}
+
+/** The model's metadata_props (key → value), read with onnx-proto; {} when absent or unreadable. */
+function readModelMetadata(file: string): Record<string, string> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
+    const model = onnx.ModelProto.decode(fs.readFileSync(file));
+    return Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  } catch {
+    return {};
+  }
+}
+
+export async function loadOnnxStyleModel(spec: string, options: OnnxStyleModelOptions = {}): Promise<LoadedStyleModel & { configKnown: boolean }> {
+  const file = path.resolve(spec);
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    throw new InputError(`${spec}: ONNX model not found (export one with nst export CKPT --format onnx --out ${path.basename(spec)})`);
+  }
+  initOrt();
+  const session: NativeSession = new binding.InferenceSession();
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    interOpNumThreads: 1,
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+  };
+  try {
+    session.loadModel(file, sessionOptions);
+  } catch (e) {
+    throw new InputError(`${spec}: ONNX Runtime cannot load it (${(e as Error).message.split('\n')[0]})`);
+  }
+  const inputs = session.inputMetadata;
+  const outputs = session.outputMetadata;
+  const input = inputs[0];
+  const output = outputs[0];
+  if (inputs.length !== 1 || outputs.length !== 1 || input.shape.length !== 4 || (input.shape[1] !== 3 && input.shape[1] !== -1)) {
+    session.dispose();
+    throw new InputError(
+      `${spec}: not a style network: expected one input [N,3,H,W] and one output, found inputs ${inputs.map((i) => `${i.name}[${i.shape}]`).join(', ')}`,
+    );
+  }
+  const { config, known } = configFromMetadata(file);
+  const { c1, c2, c3 } = transformerChannels(config);
+  let disposed = false;
+
+  const forward = (x: tf.Tensor4D): tf.Tensor => {
+    if (disposed) throw new Error(`${spec}: the ONNX model was disposed`);
+    const [n, h, w, c] = x.shape;
+    if (n !== 1 || c !== 3) throw new InputError(`${spec}: one RGB image at a time (got [${x.shape}])`);
+    const feed = new ort.Tensor('float32', nchwFromNhwc(x.dataSync() as Float32Array, h, w), [1, 3, h, w]);
+    const result = session.run({ [input.name]: feed }, { [output.name]: null }, {}) as unknown as Record<string, NativeValue>;
+    const y = result[output.name];
+    const [, oc, oh, ow] = y.dims.map(Number);
+    if (oc !== 3) throw new InputError(`${spec}: the model returned [${y.dims}], expected [1,3,H,W]`);
+    return tf.tensor4d(nhwcFromNchw(y.data, oh, ow), [1, oh, ow, 3]);
+  };
+
+  return {
+    forward,
+    network: { widths: [c1, c2, c3] },
+    config,
+    configKnown: known,
+    source: file,
+    dispose: () => {
+      if (!disposed) session.dispose();
+      disposed = true;
+    },
+  };
+}
