@@ -1,10 +1,10 @@
 /** `nst weights fetch` and `nst weights list` as library functions (the CLI only formats). */
 import * as fs from 'fs';
 import * as path from 'path';
-import { lossWeightsSearchPaths, nstHome } from '../../paths';
+import { nstHome } from '../../paths';
 import { KNOWN_WEIGHTS, KnownWeights, ExpectedHash, knownWeightsFor } from './catalog';
 import { downloadFile, DownloadError, hashFile, hashMatches } from './download';
-import { weightCandidates } from './locate';
+import { lossWeightSearchOrder, weightCandidates } from './locate';
 import type { VggArch } from './vgg-layout';
 
 export type WeightsSource = KnownWeights['source'];
@@ -62,7 +62,7 @@ export interface WeightsListing {
 
 /** What `nst weights list` shows: each lookup place and the weight files found there, then the fetchable catalog. */
 export function listWeights(option?: string): WeightsListing {
-  const searched = lossWeightsSearchPaths(option).map((e) => {
+  const searched = lossWeightSearchOrder(option).map((e) => {
     const exists = fs.existsSync(e.path);
     let files: string[] = [];
     if (exists) {

@@ -21,7 +21,7 @@ export { vggTaps, vggLayout } from './vgg-layout';
 export { preprocess, CAFFE_MEAN_BGR, TORCH_MEAN_RGB, TORCH_STD_RGB } from './preprocess';
 export { loadVggFromFile } from './load-vgg';
 export { loadMobileNetFallback, MOBILENET_TAP_MAP } from './mobilenet-fallback';
-export { weightCandidates } from './locate';
+export { weightCandidates, lossWeightSearchOrder, sharedDemoLossWeights } from './locate';
 export { KNOWN_WEIGHTS, knownWeightsFor } from './catalog';
 export { fetchWeights, listWeights, weightsCacheDir, DEFAULT_SOURCE } from './fetch-weights';
 export type { FetchWeightsOptions, WeightsListing, WeightsSource } from './fetch-weights';

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../../errors';
-import { lossWeightsSearchPaths } from '../../paths';
+import { lossWeightsSearchPaths, PACKAGE_ROOT } from '../../paths';
 import { KNOWN_WEIGHTS } from './catalog';
 import { detectWeightFormat } from './formats/detect';
 import { archFromFileName, VggArch } from './vgg-layout';
@@ -16,6 +16,23 @@ export interface WeightCandidate {
   file: string;
   /** True when the user named this path: failures are then errors, never a silent move to the next candidate. */
   explicit: boolean;
+}
+
+/** The partial VGG19 (block1–3, TensorFlow.js layers) in ../shared beside the checkout: good enough for a demo. */
+export function sharedDemoLossWeights(): string {
+  return path.resolve(PACKAGE_ROOT, '..', 'shared', 'models', 'vgg19-imagenet-block1-3', 'model');
+}
+
+/**
+ * The full lookup order: the user-configurable places (--loss-weights, NST_LOSS_WEIGHTS, the cache folder; from
+ * src/paths.ts) and then, on development checkouts only, the partial VGG19 in ../shared. It comes after the cache so
+ * that a complete VGG the user downloaded always wins over a partial development copy.
+ */
+export function lossWeightSearchOrder(option?: string): Array<{ source: string; path: string }> {
+  const out = lossWeightsSearchPaths(option);
+  const shared = sharedDemoLossWeights();
+  if (fs.existsSync(path.join(shared, 'model.json'))) out.push({ source: 'shared demo (../shared)', path: shared });
+  return out;
 }
 
 const EXPLICIT_SOURCES = new Set(['--loss-weights', 'NST_LOSS_WEIGHTS']);
@@ -44,7 +61,7 @@ export function weightFilesIn(dir: string, net: VggArch | 'auto'): string[] {
 export function weightCandidates(
   option: string | undefined,
   net: VggArch | 'auto',
-  entries: Array<{ source: string; path: string }> = lossWeightsSearchPaths(option),
+  entries: Array<{ source: string; path: string }> = lossWeightSearchOrder(option),
 ): WeightCandidate[] {
   const out: WeightCandidate[] = [];
   for (const entry of entries) {
