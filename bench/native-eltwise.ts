@@ -5,7 +5,8 @@
  *   benchNativeEltwise()        instance norm fwd+bwd at [1,64,64,128], mirror pad fwd+bwd, nearest 2x resize fwd+bwd
  *   profileTrainingStep()       per-kernel totals of one forward+backward+Adam step, JS vs native
  *
- * Both return plain JSON-able objects. Run directly (after `npm run build`): node dist/bench/native-eltwise.js
+ * Both return plain JSON-able objects. Run directly (after `npm run build`):
+ *   node dist/bench/native-eltwise.js [bench | profile <size> | profile-native <size>]
  */
 import { tf } from '../src/backend/tf';
 import { loadNativeAddon } from '../src/backend/native/loader';
@@ -36,7 +37,7 @@ export interface ProfileRow {
 
 export interface TrainingStepProfile {
   size: number;
-  js: { totalMs: number; top: ProfileRow[] };
+  js?: { totalMs: number; top: ProfileRow[] };
   native?: { totalMs: number; top: ProfileRow[] };
 }
 
@@ -197,13 +198,18 @@ async function profileOnce(size: number, topN: number): Promise<{ totalMs: numbe
   return { totalMs: round(rows.reduce((s, r) => s + r.ms, 0)), top: rows.slice(0, topN) };
 }
 
-/** The profile on pure-JS kernels, then (when the addon is built) with every native kernel registered. */
-export async function profileTrainingStep(options: { size?: number; topN?: number } = {}): Promise<TrainingStepProfile> {
+/**
+ * The profile on pure-JS kernels (unless `skipJs`: at 256² the JS convolutions take minutes), then, when the addon is
+ * built, with every native kernel registered.
+ */
+export async function profileTrainingStep(
+  options: { size?: number; topN?: number; skipJs?: boolean } = {},
+): Promise<TrainingStepProfile> {
   const size = options.size ?? 64;
   const topN = options.topN ?? 15;
   await tf.setBackend('cpu');
   unregisterNativeKernels();
-  const js = await profileOnce(size, topN);
+  const js = options.skipJs ? undefined : await profileOnce(size, topN);
   const status = loadNativeAddon();
   if (!status.loaded || !status.addon) return { size, js };
   registerNativeKernels(status.addon);
@@ -217,7 +223,8 @@ export async function profileTrainingStep(options: { size?: number; topN?: numbe
 if (require.main === module) {
   (async () => {
     const which = process.argv[2] ?? 'bench';
-    const result = which === 'profile' ? await profileTrainingStep({ size: Number(process.argv[3] ?? 64) }) : await benchNativeEltwise();
+    const size = Number(process.argv[3] ?? 64);
+    const result = which === 'bench' ? await benchNativeEltwise() : await profileTrainingStep({ size, skipJs: which === 'profile-native' });
     console.log(JSON.stringify(result, null, 1));
   })().catch((e) => {
     console.error(e);

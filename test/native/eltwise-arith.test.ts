@@ -1,4 +1,4 @@
-// Native broadcasting arithmetic, ReLU/Step and Sum/Mean against tfjs' JS kernels, forward and gradients, on seeded
+// Native broadcasting arithmetic, ReLU/Step, Square/Sqrt and Sum/Mean against tfjs' JS kernels, forward and gradients, on seeded
 // random shapes (batch > 1, odd sizes, every broadcast pattern). Tolerance: see eltwise-harness.ts (relative 1e-4).
 import { tf } from '../../src/backend/tf';
 import {
@@ -105,7 +105,7 @@ describeNative('native binary arithmetic vs tfjs JS kernels', () => {
   });
 });
 
-describeNative('native Relu and Step vs tfjs JS kernels', () => {
+describeNative('native Relu, Step, Square and Sqrt vs tfjs JS kernels', () => {
   test('relu forward and gradient (dy * step(x)), NaN propagates', () => {
     const r = rng(7);
     for (const shape of [[2, 5, 7, 3], [1, 3, 3, 1], [257]]) {
@@ -120,6 +120,22 @@ describeNative('native Relu and Step vs tfjs JS kernels', () => {
     expect(Array.from(res.native[0])).toEqual([NaN, 0, 0, 2]);
     expect(Array.from(res.native[1])).toEqual([NaN, 0.25, 0.25, 1]);
     special.dispose();
+  });
+
+  test('square and sqrt (forward and gradient; sqrt of a negative is NaN)', () => {
+    const r = rng(8);
+    const x = randomTensor(r, [3, 5, 7, 2], 0.1, 4);
+    const res = compareWithJs(() => [
+      tf.square(x),
+      tf.sqrt(x),
+      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.sqrt(tf.square(t)), t)))(x),
+    ]);
+    expectClose(res, 'square/sqrt');
+    expectRanNatively(res, ['Square', 'Sqrt'], 'square/sqrt');
+    const special = tf.tensor([-4, 0, 2.25, NaN]);
+    const res2 = compareWithJs(() => tf.sqrt(special));
+    expect(Array.from(res2.native[0])).toEqual([NaN, 0, 1.5, NaN]);
+    tf.dispose([x, special]);
   });
 
   test('int32 relu falls back to JS', () => {

@@ -1,6 +1,7 @@
 /**
- * Native broadcasting arithmetic (Add, Sub, Multiply, RealDiv, SquaredDifference) and the ReLU path (Relu, and Step,
- * which tfjs' Relu gradient `dy * step(x)` runs). float32 only; other dtypes run the JS kernels.
+ * Native broadcasting arithmetic (Add, Sub, Multiply, RealDiv, SquaredDifference), the ReLU path (Relu, and Step,
+ * which tfjs' Relu gradient `dy * step(x)` runs) and the Square/Sqrt that losses and Adam run on every step.
+ * float32 only; other dtypes run the JS kernels.
  */
 import { tf } from '../tf';
 import { BinaryOp, EltwiseAddon, floatValues, KernelArgs, sizeOf, UnaryOp, withJsFallback } from './eltwise-support';
@@ -42,5 +43,7 @@ export function arithmeticKernels(addon: EltwiseAddon): tf.KernelConfig[] {
     ...BINARY.map(([name, op]) => binaryKernel(addon, name, op)),
     unaryKernel(addon, 'Relu', 'relu'),
     unaryKernel(addon, 'Step', 'step', (attrs) => Number(attrs.alpha ?? 0)),
+    unaryKernel(addon, 'Square', 'square'),
+    unaryKernel(addon, 'Sqrt', 'sqrt'),
   ];
 }

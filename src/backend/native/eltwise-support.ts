@@ -7,7 +7,7 @@ import { tf } from '../tf';
 import type { NativeAddon } from './loader';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'sqdiff';
-export type UnaryOp = 'relu' | 'step';
+export type UnaryOp = 'relu' | 'step' | 'square' | 'sqrt';
 export type ReduceOp = 'sum' | 'mean';
 /** One Int32Array per NHWC axis: output coordinate i along axis k reads (or, for scatters, feeds) input coordinate map[i]. */
 export type AxisMaps = [Int32Array, Int32Array, Int32Array, Int32Array];
