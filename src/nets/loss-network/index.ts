@@ -47,11 +47,11 @@ function parseOptions(opts: LoadLossNetworkOptions): z.output<typeof LoadOptions
   return r.data;
 }
 
-function notFoundMessage(searched: string[]): string {
+function notFoundMessage(searched: string[], mentionFallback: boolean): string {
   return (
     `no ImageNet VGG weights found (searched: ${searched.join('; ') || 'nothing'}). ` +
     `Run \`nst weights fetch vgg16\`, or copy vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 (or a VGG .pth / tfjs model) into the cache folder ${weightsCacheDir()}, ` +
-    `or pass --loss-weights PATH (or allow the lower-quality MobileNetV2 fallback)`
+    `or pass --loss-weights PATH${mentionFallback ? ' (or allow the lower-quality MobileNetV2 fallback)' : ''}`
   );
 }
 
@@ -81,8 +81,8 @@ export async function loadLossNetwork(options: LoadLossNetworkOptions): Promise<
     log(`nst: loss network ${net.description} [${c.source}]`);
     return net;
   }
-  if (!opts.allowFallback) throw new InputError(notFoundMessage(searched));
-  log(`nst: warning: ${notFoundMessage(searched).replace(/ \(or allow.*\)$/, '')}`);
+  if (!opts.allowFallback) throw new InputError(notFoundMessage(searched, true));
+  log(`nst: warning: ${notFoundMessage(searched, false)}`);
   log('nst: warning: using the MobileNetV2 fallback loss network (from the nsfwjs package): style quality is noticeably lower than with VGG');
   const fallback = await loadMobileNetFallback();
   checkTaps(opts.taps, fallback.availableTaps, fallback.description);
