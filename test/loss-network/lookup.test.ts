@@ -30,6 +30,25 @@ describe('loss weight lookup', () => {
     );
   });
 
+  it('--loss-weights wins over NST_LOSS_WEIGHTS, which wins over the cache; the log names the source', async () => {
+    const fix = path.join(__dirname, '..', 'fixtures', 'vgg');
+    const lines: string[] = [];
+    const viaOption = await withEnv({ NST_HOME: home, NST_LOSS_WEIGHTS: path.join(fix, 'vgg16-block1-tfjs') }, () =>
+      loadLossNetwork({ weights: path.join(fix, 'vgg16-notop-block1.h5'), taps: ['relu1_2'], log: (l) => lines.push(l) }),
+    );
+    expect(viaOption.description).toMatch(/^vgg16 \(keras h5, block1\)/);
+    viaOption.dispose();
+    const viaEnv = await withEnv({ NST_HOME: home, NST_LOSS_WEIGHTS: path.join(fix, 'vgg16-block1-tfjs') }, () =>
+      loadLossNetwork({ taps: ['relu1_2'], log: (l) => lines.push(l) }),
+    );
+    expect(viaEnv.description).toMatch(/^vgg16 \(tfjs layers, block1\)/);
+    viaEnv.dispose();
+    expect(lines).toEqual([
+      expect.stringMatching(/^nst: loss network vgg16 \(keras h5, block1\) from .*vgg16-notop-block1\.h5 \[--loss-weights\]$/),
+      expect.stringMatching(/^nst: loss network vgg16 \(tfjs layers, block1\) from .*vgg16-block1-tfjs \[NST_LOSS_WEIGHTS\]$/),
+    ]);
+  });
+
   it('an absent cache folder yields no candidates (and is not an error)', async () => {
     const entries = [{ source: 'cache (NST_HOME)', path: path.join(home, 'weights') }];
     expect(weightCandidates(undefined, 'auto', entries)).toEqual([]);
