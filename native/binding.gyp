@@ -8,6 +8,7 @@
         "src/conv_support.cc",
         "src/conv_pool.cc",
         "src/conv_matmul.cc",
+        "src/conv_narrow.cc",
         "src/eltwise.cc",
         "src/eltwise_binary.cc",
         "src/eltwise_reduce.cc",

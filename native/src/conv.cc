@@ -2,6 +2,7 @@
 // tfjs holds activations as NHWC and filters as HWIO. Wide convs run in the blocked layouts oneDNN picks (format `any`),
 // reordering in and out on every call; narrow ones run on NHWC directly (see Strategy). Filters are always reordered
 // on each call, deliberately: during training they change every step, so a cached blocked copy would go stale.
+#include "conv_narrow.h"
 #include "conv_support.h"
 
 namespace nst {
@@ -36,6 +37,10 @@ struct ConvGeom {
   dims_t pad_r() const { return {pb, pr}; }
   std::string key() const {
     return Key(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr);
+  }
+  NarrowConv narrow() const {
+    if (oc > 16) throw std::invalid_argument("the narrow-output conv path takes at most 16 output channels");
+    return {n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl};
   }
 
   // The forward descriptor; backward primitives need the forward one as a hint.
@@ -72,9 +77,10 @@ dnnl::primitive_attr ActivationAttr(int activation, float alpha) {
 //  - kBlocked: direct algorithm in oneDNN's blocked layouts (reorders in/out; best for wide convs),
 //  - kWinograd: Winograd F(4x4, 3x3) for 3x3 stride-1 convs, ~2.25x fewer multiplies, blocked layouts only, relative
 //    error ~1e-6 against direct (far inside the 1e-4 tests),
-//  - kPlain: direct on tfjs' NHWC as is (no reorders; blocked layouts pad 3 channels to 16, wasting 5x).
+//  - kPlain: direct on tfjs' NHWC as is (no reorders; blocked layouts pad 3 channels to 16, wasting 5x),
+//  - kNarrowOut: our own matmul-based path for convs with at most 16 output channels (conv_narrow.cc), no oneDNN conv.
 // oneDNN lacks some of these for some shapes / ISAs: each strategy lists fallbacks, ending with blocked direct.
-enum Strategy { kBlocked = 0, kWinograd = 1, kPlain = 2 };
+enum Strategy { kBlocked = 0, kWinograd = 1, kPlain = 2, kNarrowOut = 3 };
 
 struct Candidate {
   dnnl::algorithm alg;
@@ -87,6 +93,7 @@ std::vector<Candidate> Candidates(int strategy) {
     case kBlocked: return {blocked};
     case kWinograd: return {{dnnl::algorithm::convolution_winograd, false}, blocked};
     case kPlain: return {{dnnl::algorithm::convolution_direct, true}, blocked};
+    case kNarrowOut: throw std::logic_error("the narrow-output path does not use a oneDNN conv");
     default: throw std::invalid_argument("unknown conv strategy " + std::to_string(strategy));
   }
 }
@@ -152,6 +159,10 @@ Napi::Value ConvForwardJs(const Napi::CallbackInfo& info) {
     float* y = F32Exact(info[3], "out", g.dst_size());
 
     const int strategy = info[7].As<Napi::Number>().Int32Value();
+    if (strategy == kNarrowOut) {
+      NarrowOutForward(g.narrow(), x, w, bias, y, activation, alpha);
+      return info.Env().Undefined();
+    }
     ConvForward& e = g_forward.Get(Key(g.key(), with_bias, activation, alpha, strategy), [&] {
       auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
         return g.forward_pd(with_bias, ActivationAttr(activation, alpha), alg, plain);
@@ -185,6 +196,10 @@ Napi::Value ConvBackwardDataJs(const Napi::CallbackInfo& info) {
     float* dx = F32Exact(info[2], "out", g.src_size());
 
     const int strategy = info[4].As<Napi::Number>().Int32Value();
+    if (strategy == kNarrowOut) {
+      NarrowOutBackwardData(g.narrow(), dy, w, dx);
+      return info.Env().Undefined();
+    }
     ConvBackwardData& e = g_backward_data.Get(Key(g.key(), strategy), [&] {
       auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
         auto hint = g.forward_pd(false, UserScratchpadAttr(), alg, plain);
@@ -220,6 +235,10 @@ Napi::Value ConvBackwardWeightsJs(const Napi::CallbackInfo& info) {
     float* dw = F32Exact(info[2], "out", g.wei_size());
 
     const int strategy = info[4].As<Napi::Number>().Int32Value();
+    if (strategy == kNarrowOut) {
+      NarrowOutBackwardWeights(g.narrow(), x, dy, dw);
+      return info.Env().Undefined();
+    }
     ConvBackwardWeights& e = g_backward_weights.Get(Key(g.key(), strategy), [&] {
       auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
         auto hint = g.forward_pd(false, UserScratchpadAttr(), alg, plain);

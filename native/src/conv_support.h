@@ -18,7 +18,15 @@ using dims_t = dnnl::memory::dims;
 
 // Kernels run one at a time on the JS thread, so every call can reuse the same few buffers. Each slot holds one role
 // within a call (a staged input, a staged output, the primitive's scratchpad...), so roles never alias.
-enum Slot { kSlotSrc = 0, kSlotWeights = 1, kSlotDst = 2, kSlotScratchpad = 3, kSlotWorkspace = 4, kSlotCount = 5 };
+enum Slot {
+  kSlotSrc = 0,
+  kSlotWeights = 1,
+  kSlotDst = 2,
+  kSlotScratchpad = 3,
+  kSlotWorkspace = 4,
+  kSlotBand = 5,
+  kSlotCount = 6
+};
 
 // A 64-byte aligned buffer of at least `bytes` for `slot`; grows and never shrinks (the largest layer sets the size).
 void* Arena(Slot slot, size_t bytes);
@@ -93,6 +101,10 @@ std::vector<int64_t> FixedDims(const Napi::Value& v, const char* what, size_t n)
 
 // A Float32Array that must hold exactly `n` elements (catches shape mix-ups before oneDNN reads out of bounds).
 float* F32Exact(const Napi::Value& v, const char* what, size_t n);
+
+// C[m×n] = op(A)·op(B) on row-major buffers, with a cached oneDNN matmul. `trans_a`: A is stored k×m (use Aᵀ);
+// `trans_b`: B is stored n×k. The building block of the narrow-channel conv path (conv_narrow.cc).
+void PlainMatmul(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, bool trans_a, bool trans_b);
 
 void InitPool(Napi::Env env, Napi::Object exports);
 void InitMatmul(Napi::Env env, Napi::Object exports);

@@ -141,9 +141,9 @@ describeNative('native conv kernels match tfjs JS kernels', () => {
     addon = status.addon as NativeAddon;
   });
 
-  // Every conv strategy (blocked, Winograd, plain NHWC) on the same cases: production picks one per shape, so each
+  // Every conv strategy (blocked, Winograd, plain NHWC, narrow-output matmul) on the same cases: production picks one per shape, so each
   // must be exact on all of them. 'per-shape' is the production choice.
-  describe.each(['per-shape', 'blocked', 'winograd', 'plain'] as const)('strategy %s', (strategy) => {
+  describe.each(['per-shape', 'blocked', 'winograd', 'plain', 'narrowOut'] as const)('strategy %s', (strategy) => {
     beforeAll(() => {
       forcedStrategy = strategy === 'per-shape' ? undefined : strategy;
     });
@@ -214,6 +214,31 @@ describeNative('native conv kernels match tfjs JS kernels', () => {
         });
       }
     });
+  });
+
+  describe("narrow-output convs like the style net's 9x9 32->3 output layer (matmul path)", () => {
+    const cases: Array<{ x: [number, number, number, number]; k: number; co: number; s: number; pad: 'same' | 'valid' }> = [
+      { x: [2, 13, 11, 32], k: 9, co: 3, s: 1, pad: 'same' },
+      { x: [2, 12, 10, 9], k: 5, co: 1, s: 2, pad: 'valid' },
+      { x: [3, 9, 9, 16], k: 3, co: 4, s: 1, pad: 'same' },
+    ];
+    for (const c of cases) {
+      it(`x${JSON.stringify(c.x)} ${c.k}x${c.k} -> ${c.co} s${c.s} ${c.pad}: fused bias+relu, conv and gradients`, () => {
+        const r = rng(c.k * 10 + c.co);
+        const x = randomTensor(r, c.x) as tf.Tensor4D;
+        const f = randomTensor(r, [c.k, c.k, c.x[3], c.co]).div(10) as tf.Tensor4D;
+        const bias = randomTensor(r, [c.co]);
+        const y = tf.conv2d(x, f, c.s, c.pad);
+        const weight = randomTensor(r, y.shape);
+        const res = compare(() => [
+          tf.fused.conv2d({ x, filter: f, bias, strides: c.s, pad: c.pad, activation: 'relu' }),
+          ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad).mul(weight).sum())([x, f]),
+        ]);
+        expectClose(res, 'narrow-output');
+        expect(res.calls.fallback).toEqual({});
+        tf.dispose([x, f, bias, y, weight]);
+      });
+    }
   });
 
   describe('conv2dTranspose (Conv2DBackpropInput as a forward op)', () => {

@@ -86,23 +86,37 @@ export function convGeometry(info: ConvShapeInfo): ConvGeometry | undefined {
 }
 
 /** How native/src/conv.cc runs a conv (the codes it reads). */
-export const CONV_STRATEGIES = { blocked: 0, winograd: 1, plain: 2 } as const;
+export const CONV_STRATEGIES = { blocked: 0, winograd: 1, plain: 2, narrowOut: 3 } as const;
 export type ConvStrategy = keyof typeof CONV_STRATEGIES;
 
+/** The most output channels the narrow-output path (native/src/conv_narrow.cc) takes. */
+export const NARROW_OUT_MAX_CHANNELS = 16;
+
 /**
- * Picks how to run a conv on oneDNN (it falls back to blocked direct wherever it lacks the choice):
- * - winograd for 3x3 stride-1 dense convs with 16+ channels each side: measured here (2 cores, AVX-512) ~500
+ * Picks how to run a conv (oneDNN falls back to blocked direct wherever it lacks the choice):
+ * - narrowOut for a few output channels from many inputs with a real window (the style net's 9x9 32→3 output
+ *   layer): oneDNN vectorises over output channels in 16s, so 3 of them run ~10x below peak; our matmul-based path
+ *   keeps the vectors full;
+ * - winograd for 3x3 stride-1 dense convs with 16+ channels each side: measured here (2 cores, AVX-512) ~400-500
  *   effective GFLOP/s against ~200 direct, forward and both backward passes; relative error ~1e-6;
  * - plain NHWC when either side has fewer than 16 channels (blocked layouts pad channels to 16: a 3-channel image
- *   would cost 5x in memory and lanes), and for strided convs, which measured as fast or faster on NHWC;
+ *   would cost 5x in memory and lanes), and for strided convs;
  * - blocked direct otherwise.
  */
 export function convStrategy(g: ConvGeometry): ConvStrategy {
   const [, , , ic, , , oc, kh, kw, sh, sw, dh, dw] = g;
+  if (oc <= 4 && ic >= 8 && kh * kw > 1) return 'narrowOut';
   const narrow = ic < 16 || oc < 16;
   if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && !narrow) return 'winograd';
   if (narrow || sh > 1 || sw > 1) return 'plain';
   return 'blocked';
+}
+
+/** A forced strategy where it applies, else the per-shape choice (narrowOut cannot take many output channels). */
+export function applicableStrategy(forced: ConvStrategy | undefined, g: ConvGeometry): ConvStrategy {
+  if (!forced) return convStrategy(g);
+  if (forced === 'narrowOut' && g[6] > NARROW_OUT_MAX_CHANNELS) return 'plain';
+  return forced;
 }
 
 /**

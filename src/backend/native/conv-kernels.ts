@@ -9,7 +9,7 @@
  */
 import { tf } from '../tf';
 import type { NativeAddon } from './loader';
-import { convGeometry, convStrategy, matMulPlan, poolGeometry, ConvGeometry, ConvShapeInfo, ConvStrategy, CONV_STRATEGIES } from './conv-geometry';
+import { applicableStrategy, convGeometry, matMulPlan, poolGeometry, ConvGeometry, ConvShapeInfo, ConvStrategy, CONV_STRATEGIES } from './conv-geometry';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -142,7 +142,7 @@ function nativeKernel(name: ConvKernelName, body: (args: KernelArgs, backend: Cp
 export interface ConvKernelOptions {
   /**
    * Forces one strategy for every conv instead of choosing per shape (benchmarks; NST_CONV_STRATEGY=blocked|winograd|
-   * plain does the same from the environment). oneDNN still falls back to blocked direct where it lacks the choice.
+   * plain|narrowOut does the same from the environment). oneDNN still falls back to blocked direct where it lacks the choice.
    */
   strategy?: ConvStrategy;
 }
@@ -159,7 +159,7 @@ function strategyFromEnv(): ConvStrategy | undefined {
 /** The conv-family kernel configs, to register on tfjs' 'cpu' backend (see ./index.ts). */
 export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {}): tf.KernelConfig[] {
   const forced = options.strategy ?? strategyFromEnv();
-  const strategy = (g: ConvGeometry): number => CONV_STRATEGIES[forced ?? convStrategy(g)];
+  const strategy = (g: ConvGeometry): number => CONV_STRATEGIES[applicableStrategy(forced, g)];
 
   const conv2D = (args: KernelArgs, backend: CpuBackend, fused: boolean): tf.TensorInfo | undefined => {
     const { x, filter } = args.inputs;
