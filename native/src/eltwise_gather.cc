@@ -67,6 +67,30 @@ std::vector<AxisMap> ReadMaps(const Napi::Value& v, const std::vector<int64_t>& 
   return maps;
 }
 
+// A stretch of the W map where both sides advance by one: enumerated w in [from, from+len) <-> target [to, to+len).
+// With the channel map the identity, a whole run moves as one contiguous block (mirror padding's interior is a single
+// run), instead of one channel vector per pixel.
+struct Run {
+  int64_t from, to, len;
+};
+
+std::vector<Run> Runs(const AxisMap& m) {
+  std::vector<Run> runs;
+  for (int64_t i = 0; i < m.len; i++) {
+    if (!runs.empty() && runs.back().to + runs.back().len == m.idx[i]) {
+      runs.back().len++;
+    } else {
+      runs.push_back({i, int64_t(m.idx[i]), 1});
+    }
+  }
+  return runs;
+}
+
+// Kept out of line with restrict-qualified pointers so the loop vectorizes (inside an OpenMP region it did not).
+__attribute__((noinline)) void AddRow(float* __restrict d, const float* __restrict s, int64_t n) {
+  for (int64_t i = 0; i < n; i++) d[i] += s[i];
+}
+
 Napi::Value Gather4F32(const Napi::CallbackInfo& info) {
   return guarded(info, "gather4F32", [&]() -> Napi::Value {
     auto xs = Shape4(info[1], "xShape");
@@ -75,19 +99,20 @@ Napi::Value Gather4F32(const Napi::CallbackInfo& info) {
     auto maps = ReadMaps(info[2], os, xs);
     float* out = F32Exact(info[3], "out", Volume(os));
     const int64_t rows = os[0] * os[1], ow = os[2], oc = os[3], xw = xs[2], xc = xs[3];
+    const auto runs = Runs(maps[2]);
 #pragma omp parallel for schedule(static) if (Volume(os) >= ParallelMin())
     for (int64_t row = 0; row < rows; row++) {
       const int64_t n = row / os[1], h = row % os[1];
       const float* src = x + (int64_t(maps[0].idx[n]) * xs[1] + maps[1].idx[h]) * xw * xc;
       float* dst = out + row * ow * oc;
+      if (maps[3].identity) {
+        for (const Run& r : runs) std::memcpy(dst + r.from * oc, src + r.to * xc, size_t(r.len * oc) * sizeof(float));
+        continue;
+      }
       for (int64_t w = 0; w < ow; w++) {
         const float* s = src + int64_t(maps[2].idx[w]) * xc;
         float* d = dst + w * oc;
-        if (maps[3].identity) {
-          std::memcpy(d, s, size_t(oc) * sizeof(float));
-        } else {
-          for (int64_t c = 0; c < oc; c++) d[c] = s[maps[3].idx[c]];
-        }
+        for (int64_t c = 0; c < oc; c++) d[c] = s[maps[3].idx[c]];
       }
     }
     return info.Env().Undefined();
@@ -114,6 +139,7 @@ Napi::Value ScatterAdd4F32(const Napi::CallbackInfo& info) {
     float* dx = F32Exact(info[3], "dx", Volume(xs));
     const Inverse inv_n(maps[0]), inv_h(maps[1]);
     const int64_t rows = xs[0] * xs[1], yw = ys[2], yc = ys[3], xc = xs[3];
+    const auto runs = Runs(maps[2]);
 #pragma omp parallel for schedule(static) if (Volume(ys) + Volume(xs) >= ParallelMin())
     for (int64_t row = 0; row < rows; row++) {
       const int64_t n = row / xs[1], h = row % xs[1];
@@ -122,14 +148,14 @@ Napi::Value ScatterAdd4F32(const Napi::CallbackInfo& info) {
       for (int64_t a = inv_n.begin[size_t(n)]; a < inv_n.begin[size_t(n) + 1]; a++) {
         for (int64_t b = inv_h.begin[size_t(h)]; b < inv_h.begin[size_t(h) + 1]; b++) {
           const float* src = dy + (inv_n.sources[size_t(a)] * ys[1] + inv_h.sources[size_t(b)]) * yw * yc;
+          if (maps[3].identity) {
+            for (const Run& r : runs) AddRow(dst + r.to * xc, src + r.from * yc, r.len * yc);
+            continue;
+          }
           for (int64_t w = 0; w < yw; w++) {
             const float* s = src + w * yc;
             float* d = dst + int64_t(maps[2].idx[w]) * xc;
-            if (maps[3].identity) {
-              for (int64_t c = 0; c < yc; c++) d[c] += s[c];
-            } else {
-              for (int64_t c = 0; c < yc; c++) d[maps[3].idx[c]] += s[c];
-            }
+            for (int64_t c = 0; c < yc; c++) d[maps[3].idx[c]] += s[c];
           }
         }
       }
