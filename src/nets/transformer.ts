@@ -3,7 +3,8 @@
  * LayersModel, configurable to match both pytorch/examples fast_neural_style and Engstrom's fast-style-transfer.
  *
  * Input NHWC float RGB 0–255, any H and W ([null, null, null, 3]); output NHWC 0–255 scale, unclamped, of size
- * 4·ceil(H/4) × 4·ceil(W/4) (two stride-2 convs, two ×2 upsamplings: pad inputs to a multiple of 4 to keep the size):
+ * 4·ceil(H/4) × 4·ceil(W/4) (two stride-2 convs, two ×2 upsamplings: pad inputs to a multiple of 4 to keep the size),
+ * at least 5×5 pixels (reflection padding of the 9×9 convs):
  *   conv1 9×9 3→c1, IN, ReLU | conv2 3×3 s2 c1→c2, IN, ReLU | conv3 3×3 s2 c2→c3, IN, ReLU
  *   res1..resN: conv, IN, ReLU, conv, IN, + input
  *   deconv1 ×2 c3→c2, IN, ReLU | deconv2 ×2 c2→c1, IN, ReLU | deconv3 9×9 c1→3 [, IN (outputNorm)] [, tanh head]

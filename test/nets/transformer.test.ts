@@ -46,6 +46,9 @@ describe('transformer network', () => {
       }
       model.dispose();
     }
+    const model = buildTransformer(SLIM);
+    expect(() => model.predict(tf.zeros([1, 4, 8, 3]))).toThrow(/image too small .*at least 5×5/);
+    model.dispose();
   });
 
   test('a fresh default (tanh) net outputs a near-flat mid-grey image; a fresh linear net starts at 127.5 too', () => {

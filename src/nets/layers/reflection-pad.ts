@@ -5,6 +5,7 @@
  * Uses `reflectPad2d` from the ops module, whose import replaces tfjs' wrong MirrorPad gradient with a correct one.
  */
 import { tf } from '../../backend/tf';
+import { UsageError } from '../../errors';
 import { reflectPad2d } from '../ops/reflect-pad';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -35,7 +36,13 @@ export class ReflectionPad2D extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    return this.padding === 0 ? x : reflectPad2d(x, this.padding);
+    if (this.padding === 0) return x;
+    const [, h, w] = x.shape;
+    if (h <= this.padding || w <= this.padding) {
+      // Reflection needs at least padding+1 cells; say so instead of tfjs' generic assertion.
+      throw new UsageError(`image too small for reflection padding in ${this.name}: ${h}×${w} at this layer (the network needs at least 5×5 pixels)`);
+    }
+    return reflectPad2d(x, this.padding);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
