@@ -169,6 +169,6 @@ export function formatSummary(s: BatchSummary): string {
   const failed = s.failed ? `, ${s.failed} failed` : '';
   return (
     `stylized ${s.succeeded} image${s.succeeded === 1 ? '' : 's'}${failed} in ${seconds.toFixed(1)} s: ` +
-    `${perSecond.toFixed(2)} images/s, ${Math.round(msPerMp)} ms per megapixel`
+    `${perSecond >= 1 ? perSecond.toFixed(2) : perSecond.toPrecision(2)} images/s, ${Math.round(msPerMp)} ms per megapixel`
   );
 }

@@ -74,13 +74,20 @@ async function runWithProgress(
   network: NetworkWidths,
   log: (line: string) => void,
 ): Promise<BatchSummary> {
-  // A bar only for several files on an interactive stderr; otherwise one line per file is the progress.
-  const useBar = args.progress && plans.length > 1 && Boolean(process.stderr.isTTY);
-  const bars = useBar
-    ? new MultiBar({ stream: process.stderr, format: 'stylize [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic)
+  // Bars only on an interactive stderr: one over files when there are several, one over the tiles of a large image.
+  // Otherwise the one line per file is the progress.
+  const interactive = args.progress && Boolean(process.stderr.isTTY);
+  const bars = interactive
+    ? new MultiBar({ stream: process.stderr, format: '{label} [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic)
     : undefined;
-  const bar = bars?.create(plans.length, 0, { file: '' });
-  const say = (line: string) => (bars ? bars.log(line + '\n') : log(line));
+  const bar = plans.length > 1 ? bars?.create(plans.length, 0, { label: 'images', file: '' }) : undefined;
+  let tileBar: ReturnType<MultiBar['create']> | undefined;
+  // The work between bar updates is synchronous (tfjs), so the bars' timer rarely fires: render explicitly.
+  const say = (line: string) => {
+    if (!bars) return log(line);
+    bars.log(line + '\n');
+    bars.update();
+  };
   try {
     return await stylizeFiles(
       forward,
@@ -104,6 +111,14 @@ async function runWithProgress(
             say(`nst: skipped ${r.error}`);
           }
           bar?.update(i + 1, { file: r.plan.input });
+          if (tileBar) bars?.remove(tileBar);
+          tileBar = undefined;
+        },
+        onTile: (done, total) => {
+          if (!bars || total < 2) return;
+          tileBar ??= bars.create(total, 0, { label: 'tiles ', file: '' });
+          tileBar.update(done);
+          bars.update();
         },
       },
     );
