@@ -74,10 +74,11 @@ describeBrowser('web demo page in headless Chromium', () => {
     if (!/stylized/.test(status)) throw new Error(`page: ${status}\n${logs.join('\n')}`);
     expect(status).toMatch(new RegExp(`stylized ${W}×${H} in \\d+ ms \\(cpu backend\\)`));
 
-    const browserPixels = await page.evaluate(() => {
-      const c = document.getElementById('output') as HTMLCanvasElement;
-      return { width: c.width, height: c.height, rgba: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
-    });
+    // Evaluated in the page (a string: this project's TypeScript config has no DOM types).
+    const browserPixels = (await page.evaluate(`(() => {
+      const c = document.getElementById('output');
+      return { width: c.width, height: c.height, rgba: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data) };
+    })()`)) as { width: number; height: number; rgba: number[] };
     expect([browserPixels.width, browserPixels.height]).toEqual([W, H]);
     let maxDiff = 0;
     let differing = 0;
