@@ -1,7 +1,9 @@
 // The pure planners behind the native conv kernels: they must accept exactly what oneDNN can reproduce and refuse
 // the rest (the kernels then use tfjs' JS code). No addon needed.
 import { tf } from '../../src/backend/tf';
-import { broadcastShapes, convGeometry, fitTrailingPad, matMulPlan, poolGeometry } from '../../src/backend/native/conv-geometry';
+import {
+  applicableStrategy, broadcastShapes, convGeometry, convStrategy, fitTrailingPad, matMulPlan, poolGeometry, ConvGeometry,
+} from '../../src/backend/native/conv-geometry';
 
 describe('fitTrailingPad', () => {
   it('keeps a trailing pad that already satisfies oneDNN output-size rule', () => {
@@ -65,5 +67,31 @@ describe('matMulPlan', () => {
   it('broadcastShapes follows numpy rules', () => {
     expect(broadcastShapes([2, 1], [3])).toEqual([2, 3]);
     expect(broadcastShapes([2], [3])).toBeUndefined();
+  });
+});
+
+describe('convStrategy', () => {
+  // [n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr]
+  const conv = (ic: number, oc: number, k: number, s: number, d = 1): ConvGeometry =>
+    [1, 64, 64, ic, 64 / s, 64 / s, oc, k, k, s, s, d, d, 1, 1, 1, 1];
+
+  it('uses Winograd for wide 3x3 stride-1 dense convs (the residual blocks, VGG)', () => {
+    expect(convStrategy(conv(128, 128, 3, 1))).toBe('winograd');
+    expect(convStrategy(conv(64, 32, 3, 1))).toBe('winograd');
+  });
+  it('keeps narrow and strided convs on NHWC', () => {
+    expect(convStrategy(conv(3, 32, 9, 1))).toBe('plain');
+    expect(convStrategy(conv(32, 3, 9, 1))).toBe('plain');
+    expect(convStrategy(conv(32, 64, 3, 2))).toBe('plain');
+  });
+  it('uses blocked direct for other wide convs', () => {
+    expect(convStrategy(conv(64, 64, 1, 1))).toBe('blocked');
+    expect(convStrategy(conv(64, 64, 3, 1, 2))).toBe('blocked');
+  });
+  it('honours a forced strategy where it applies', () => {
+    expect(applicableStrategy('blocked', conv(128, 128, 3, 1))).toBe('blocked');
+    expect(applicableStrategy('narrowOut', conv(32, 3, 9, 1))).toBe('narrowOut');
+    expect(applicableStrategy('narrowOut', conv(32, 64, 3, 1))).toBe('plain');
+    expect(applicableStrategy(undefined, conv(128, 128, 3, 1))).toBe('winograd');
   });
 });
