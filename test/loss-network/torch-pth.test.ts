@@ -6,6 +6,7 @@ import { InputError } from '../../src/errors';
 import { loadVggFromFile } from '../../src/nets/loss-network';
 import { archFromFeatureIndices, parseFeatureKey } from '../../src/nets/loss-network/formats/torch-pth';
 import { maxAbsDiff, readF32, relError } from '../helpers';
+import { oihwToHwio } from '../../src/nets/loss-network/vgg-net';
 
 // scripts/make-h5-fixture.py writes the same block1 weights as a torchvision state_dict (OIHW) with torch.save.
 const FIX = path.join(__dirname, '..', 'fixtures', 'vgg');
@@ -18,6 +19,13 @@ describe('torchvision .pth loss weights', () => {
     expect(archFromFeatureIndices(new Set([0, 2, 5, 7, 10, 12, 14, 16, 19]))).toBe('vgg19');
     expect(archFromFeatureIndices(new Set([0, 2, 5, 7, 10, 12, 14, 17]))).toBe('vgg16');
     expect(archFromFeatureIndices(new Set([0, 2]))).toBeUndefined();
+  });
+
+  it('permutes OIHW kernels to HWIO exactly like tf.transpose(k, [2, 3, 1, 0])', () => {
+    const shape = [5, 4, 3, 2];
+    const src = Float32Array.from({ length: 120 }, (_, i) => i * 0.5 - 7);
+    const expected = tf.tidy(() => tf.transpose(tf.tensor4d(src, shape as [number, number, number, number]), [2, 3, 1, 0]).dataSync());
+    expect(Array.from(oihwToHwio(src, shape))).toEqual(Array.from(expected));
   });
 
   it('loads block1 (OIHW → HWIO) and matches the numpy reference with torchvision preprocessing', async () => {

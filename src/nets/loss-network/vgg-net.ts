@@ -28,6 +28,22 @@ export function presentPrefix(arch: VggArch, convs: Map<string, RawConv>): VggCo
   return out;
 }
 
+/**
+ * PyTorch [out,in,kh,kw] → TF [kh,kw,in,out], in plain loops: tfjs' generic CPU transpose takes seconds per
+ * 512×512 kernel (~8 s for block5_conv1), this takes milliseconds.
+ */
+export function oihwToHwio(src: Float32Array, [o, i, kh, kw]: number[]): Float32Array {
+  const dst = new Float32Array(src.length);
+  for (let a = 0; a < o; a++) {
+    for (let b = 0; b < i; b++) {
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) dst[((y * kw + x) * i + b) * o + a] = src[((a * i + b) * kh + y) * kw + x];
+      }
+    }
+  }
+  return dst;
+}
+
 function toKernelTensor(raw: RawConv, spec: VggConvSpec, source: string): tf.Tensor4D {
   const hwio = [3, 3, spec.inChannels, spec.outChannels];
   const oihw = [spec.outChannels, spec.inChannels, 3, 3];
@@ -40,10 +56,8 @@ function toKernelTensor(raw: RawConv, spec: VggConvSpec, source: string): tf.Ten
   if (raw.bias.length !== spec.outChannels) {
     throw new InputError(`${source}: ${spec.name} bias has ${raw.bias.length} values, expected ${spec.outChannels}`);
   }
-  return tf.tidy(() => {
-    const k = tf.tensor4d(raw.kernel, raw.kernelShape as [number, number, number, number]);
-    return raw.layout === 'HWIO' ? k : (tf.transpose(k, [2, 3, 1, 0]) as tf.Tensor4D);
-  });
+  const data = raw.layout === 'HWIO' ? raw.kernel : oihwToHwio(raw.kernel, raw.kernelShape);
+  return tf.tensor4d(data, hwio as [number, number, number, number]);
 }
 
 export class VggFeatureExtractor implements LossNetwork {
