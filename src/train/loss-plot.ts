@@ -1,16 +1,15 @@
 /**
  * The loss curve: each term of the JSONL log against the step, drawn with vega-lite and rendered headless to SVG by
  * vega's View.toSVG() (no canvas, no browser). vega is ESM-only with top-level await, so it is loaded with a real
- * dynamic import (TypeScript's CommonJS output would turn `import()` into `require()`, which cannot load it).
+ * dynamic import in a worker (TypeScript's CommonJS output would turn `import()` into `require()`, which cannot load it).
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { Worker } from 'worker_threads';
 import type { StepRecord } from './train-log';
 
 export const LOSS_CURVE_FILE = 'loss-curve.svg';
-
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The vega-lite spec: one line per term (weighted contributions are what the optimizer sees, so plot those). */
 export function lossCurveSpec(records: StepRecord[], weights: { content: number; style: number; tv: number }): object {
@@ -36,15 +35,35 @@ export function lossCurveSpec(records: StepRecord[], weights: { content: number;
   };
 }
 
+// Runs in a worker thread: a plain Node context, so the ESM import works even inside test runners that sandbox
+// modules (jest's vm has no dynamic-import support), and rendering stays off the training thread.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('worker_threads');
+(async () => {
+  const vega = await import(workerData.vegaUrl);
+  const vegaLite = await import(workerData.vegaLiteUrl);
+  const view = new vega.View(vega.parse(vegaLite.compile(workerData.spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  parentPort.postMessage({ svg });
+})().catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));
+`;
+
 export async function renderLossCurveSvg(records: StepRecord[], weights: { content: number; style: number; tv: number }): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([importEsm('vega'), importEsm('vega-lite')]);
-  const compiled = vegaLite.compile(lossCurveSpec(records, weights)).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  const workerData = {
+    vegaUrl: pathToFileURL(require.resolve('vega')).href,
+    vegaLiteUrl: pathToFileURL(require.resolve('vega-lite')).href,
+    spec: lossCurveSpec(records, weights),
+  };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+    worker.once('message', (m: { svg?: string; error?: string }) => {
+      void worker.terminate();
+      if (m.svg !== undefined) resolve(m.svg);
+      else reject(new Error(`loss curve: ${m.error}`));
+    });
+    worker.once('error', reject);
+  });
 }
 
 /** Writes the SVG next to the log (via a temp file + rename, so a viewer never sees half a file). */

@@ -22,6 +22,12 @@ export const TrainStateSchema = z.object({
   lrHalved: z.boolean(),
   /** Content-term divisor fixed at the start of the run (normalized loss scale). */
   contentScale: z.number().positive(),
+  /**
+   * Adam's running β1^t and β2^t exactly as the optimizer holds them (float32 products). setWeights() recomputes them
+   * with pow(), which can differ in the last bit; that is enough to break bit-exact resume, because Adam turns the
+   * float noise of the exactly-zero gradients (conv biases before an instance norm) into full-size steps.
+   */
+  adamBetaPowers: z.tuple([z.number(), z.number()]).optional(),
   /** Order of the trainable variables the optimizer state is stored in. */
   variableOrder: z.array(z.string()),
 });
@@ -58,4 +64,25 @@ export function unpackTensors(manifest: string, data: Buffer, source: string): A
     if (offset + size > floats.length) throw new InputError(`${source}: optimizer state is truncated; resume from another checkpoint`);
     return { name, tensor: tf.tensor(floats.subarray(offset, offset + size), shape, 'float32') };
   });
+}
+
+/** The private β-power accumulators of tfjs' AdamOptimizer (4.x field names), read and written for exact resume. */
+interface AdamInternals {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+export function readAdamBetaPowers(optimizer: tf.AdamOptimizer): [number, number] | undefined {
+  const o = optimizer as unknown as Partial<AdamInternals>;
+  if (!o.accBeta1 || !o.accBeta2) return undefined;
+  return [o.accBeta1.dataSync()[0], o.accBeta2.dataSync()[0]];
+}
+
+export function writeAdamBetaPowers(optimizer: tf.AdamOptimizer, powers: [number, number] | undefined): void {
+  const o = optimizer as unknown as Partial<AdamInternals>;
+  if (!powers || !o.accBeta1 || !o.accBeta2) return;
+  const [b1, b2] = [tf.scalar(powers[0]), tf.scalar(powers[1])];
+  o.accBeta1.assign(b1);
+  o.accBeta2.assign(b2);
+  tf.dispose([b1, b2]);
 }

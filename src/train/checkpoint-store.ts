@@ -1,0 +1,63 @@
+/**
+ * The training loop's view of the checkpoint API (src/checkpoint): save atomically, load the model, read the
+ * training state files back. One addition: a save killed between its two renames leaves the previous checkpoint
+ * under `.checkpoint.old-PID-*` and nothing at the target; resuming puts that backup back in place (and says so),
+ * so a kill -9 at any moment never costs more than the steps since the last checkpoint.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { isCheckpointDir, loadCheckpoint, readCheckpointMeta, readExtraFile, saveCheckpoint } from '../checkpoint';
+import { leftoverSiblings, OLD_MARK } from '../checkpoint/atomic-dir';
+import { InputError } from '../errors';
+import type { CheckpointStore } from './deps';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Restores the backup of an interrupted save when the target is missing; returns a note when it did. */
+export function recoverInterruptedSave(dir: string): string | undefined {
+  const abs = path.resolve(dir);
+  if (fs.existsSync(abs)) return undefined;
+  for (const backup of leftoverSiblings(abs, OLD_MARK)) {
+    const pid = Number(/\.old-(\d+)-/.exec(backup)?.[1]);
+    if (pid === process.pid || (Number.isFinite(pid) && pidAlive(pid)) || !isCheckpointDir(backup)) continue;
+    fs.renameSync(backup, abs);
+    return `a save to ${abs} was interrupted; restored the previous checkpoint from ${path.basename(backup)}`;
+  }
+  return undefined;
+}
+
+export function checkpointStore(log: (line: string) => void = (l) => process.stderr.write(l + '\n')): CheckpointStore {
+  return {
+    exists(dir) {
+      const note = recoverInterruptedSave(dir);
+      if (note) log(`nst: ${note}`);
+      return isCheckpointDir(dir);
+    },
+    async readTrainingOptions(dir) {
+      return readCheckpointMeta(dir).training?.options;
+    },
+    async loadModel(dir) {
+      return (await loadCheckpoint(dir)).model;
+    },
+    async readExtra(dir, name) {
+      const buf = await readExtraFile(dir, name);
+      if (!buf) throw new InputError(`${path.join(dir, name)}: missing; this checkpoint cannot be resumed (it holds no training state)`);
+      return buf;
+    },
+    async save(dir, payload) {
+      await saveCheckpoint(dir, {
+        model: payload.model,
+        config: payload.networkConfig,
+        meta: { training: { ...payload.training } },
+        extraFiles: payload.extraFiles,
+      });
+    },
+  };
+}

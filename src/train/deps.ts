@@ -1,0 +1,77 @@
+/**
+ * What the training loop needs from the rest of nst, behind small interfaces: building the network, the loss network,
+ * and the checkpoint store. `defaultDeps()` wires the real modules; tests may swap one piece (e.g. a loss network
+ * stand-in) without touching the loop.
+ */
+import type { tf } from '../backend/tf';
+import { loadLossNetwork, loadMobileNetFallback } from '../nets/loss-network';
+import type { LossNetwork } from '../nets/loss-network/types';
+import { buildTransformer, parseTransformerConfig, TransformerConfig } from '../nets/transformer';
+import type { TrainConfig } from './config';
+import { DEFAULT_STYLE_LAYERS } from './taps';
+
+/** The training record stored with every checkpoint (the checkpoint format's `training` block). */
+export interface TrainingRecord {
+  styleImage: { name: string; sha256: string };
+  lossNetwork: string;
+  weights: Record<string, number>;
+  steps: number;
+  finalLosses?: Record<string, number>;
+  /** The full, validated TrainConfig: what --resume continues with. */
+  options: Record<string, unknown>;
+  results?: Record<string, unknown>;
+}
+
+export interface CheckpointPayload {
+  model: tf.LayersModel;
+  networkConfig: TransformerConfig;
+  training: TrainingRecord;
+  extraFiles: Record<string, Buffer>;
+}
+
+export interface CheckpointStore {
+  exists(dir: string): boolean;
+  /** The stored training options, or undefined when the checkpoint was not made by `nst train`. */
+  readTrainingOptions(dir: string): Promise<unknown>;
+  loadModel(dir: string): Promise<tf.LayersModel>;
+  readExtra(dir: string, name: string): Promise<Buffer>;
+  /** Atomic: after a crash at any point the previous checkpoint is still loadable. */
+  save(dir: string, payload: CheckpointPayload): Promise<void>;
+}
+
+export interface TrainDeps {
+  buildModel(config: TransformerConfig): tf.LayersModel;
+  loadLossNetwork(config: TrainConfig, log: (line: string) => void): Promise<LossNetwork>;
+  checkpoints: CheckpointStore;
+}
+
+/** The network a `nst train` run builds: the project's default transformer at the chosen width. */
+export function networkConfigFor(config: Pick<TrainConfig, 'width'>): TransformerConfig {
+  return parseTransformerConfig({ width: config.width }, '--width');
+}
+
+/**
+ * Loads the loss network the config asks for. With default taps we ask the loader only for the shallowest default,
+ * so that a truncated VGG still qualifies; the taps are then resolved against what it has (train/taps.ts). Explicit
+ * taps are passed through, so a network that lacks one is refused by the loader with its own clear message.
+ */
+export async function loadLossNetworkFor(config: TrainConfig, log: (line: string) => void): Promise<LossNetwork> {
+  if (config.lossNet === 'mobilenetv2') {
+    log('nst: warning: using the MobileNetV2 fallback loss network: style quality is noticeably lower than with VGG');
+    return loadMobileNetFallback();
+  }
+  const explicit = [...(config.styleLayers ?? []), ...(config.contentLayer ? [config.contentLayer] : [])];
+  return loadLossNetwork({
+    net: config.lossNet,
+    weights: config.lossWeights,
+    taps: explicit.length ? [...new Set(explicit)] : [DEFAULT_STYLE_LAYERS[0]],
+    allowFallback: config.lossNet === 'auto',
+    log,
+  });
+}
+
+export function defaultDeps(): TrainDeps {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { checkpointStore } = require('./checkpoint-store') as typeof import('./checkpoint-store');
+  return { buildModel: (c) => buildTransformer(c), loadLossNetwork: loadLossNetworkFor, checkpoints: checkpointStore() };
+}

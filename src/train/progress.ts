@@ -1,0 +1,70 @@
+/**
+ * The terminal progress bar (stderr): step, epoch, each loss term, steps/s and ETA. Only the CLI uses it; the
+ * library reports through `onStep` so it can run headless.
+ */
+import * as cliProgress from 'cli-progress';
+import type { StepReport } from './loop';
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(3);
+}
+
+function fmtDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = Math.floor(s % 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+export class TrainProgress {
+  private readonly bar: cliProgress.SingleBar;
+  private started = false;
+  private readonly t0 = performance.now();
+  private firstStep = -1;
+
+  constructor(stream: NodeJS.WriteStream = process.stderr) {
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format:
+          'step {value}/{total} ep {epoch} |{bar}| loss {loss} (c {content} s {style} tv {tv}) {rate} step/s ETA {etaText}',
+        barsize: 20,
+        hideCursor: false,
+        // Non-TTY (CI logs): print a line now and then instead of redrawing.
+        noTTYOutput: !stream.isTTY,
+        notTTYSchedule: 10000,
+        etaBuffer: 20,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+  }
+
+  update(r: StepReport): void {
+    if (this.firstStep < 0) this.firstStep = r.step - 1;
+    const elapsed = (performance.now() - this.t0) / 1000;
+    const rate = (r.step - this.firstStep) / Math.max(elapsed, 1e-9);
+    const payload = {
+      epoch: r.epoch.toFixed(2),
+      loss: fmt(r.losses.total),
+      content: fmt(r.losses.content),
+      style: fmt(r.losses.style),
+      tv: fmt(r.losses.tv),
+      rate: rate.toFixed(rate < 1 ? 3 : 2),
+      etaText: fmtDuration((r.totalSteps - r.step) / rate),
+    };
+    if (!this.started) {
+      this.bar.start(r.totalSteps, r.step, payload);
+      this.started = true;
+    } else {
+      this.bar.update(r.step, payload);
+    }
+  }
+
+  /** Clears the bar line so a message prints cleanly. */
+  stop(): void {
+    if (this.started) this.bar.stop();
+    this.started = false;
+  }
+}
