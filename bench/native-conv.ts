@@ -19,8 +19,12 @@ export interface NativeConvBenchOptions {
 }
 
 export interface KernelTiming {
+  /** Median wall time per call (ms) and the GFLOP/s it gives. */
   ms: number;
   gflops: number;
+  /** Fastest call: on a shared machine the median carries other processes' load, the best call less so. */
+  bestMs: number;
+  bestGflops: number;
   runs: number;
 }
 
@@ -32,6 +36,8 @@ export interface NativeConvBenchResult {
   backwardData: KernelTiming;
   backwardWeights: KernelTiming;
   jsForward?: { ms: number; gflops: number; nativeSpeedup: number };
+  /** The oneDNN implementation and layout each pass ran (e.g. "jit_wino_4x3:avx512_core blocked"). */
+  implementations?: Record<string, string>;
   skipped?: string;
 }
 
@@ -50,16 +56,28 @@ function timeKernel(run: () => tf.Tensor, gflop: number, minMs: number): KernelT
   while (times.length < 3 || (Date.now() - start < minMs && times.length < 50)) times.push(once());
   times.sort((a, b) => a - b);
   const ms = times[Math.floor(times.length / 2)];
-  return { ms: round(ms), gflops: round(gflop / (ms / 1000)), runs: times.length };
+  const best = times[0];
+  return { ms: round(ms), gflops: round(gflop / (ms / 1000)), bestMs: round(best), bestGflops: round(gflop / (best / 1000)), runs: times.length };
 }
 
 const round = (v: number): number => Math.round(v * 100) / 100;
+
+/** The implementations the addon cached for convs whose geometry starts with `prefix`, keyed by pass. */
+function implementationsFor(addon: NativeAddon, prefix: string): Record<string, string> {
+  const all = (addon.convCacheInfo() as { implementations: Record<string, string> }).implementations;
+  const out: Record<string, string> = {};
+  for (const [key, impl] of Object.entries(all)) {
+    const [pass, geometry] = key.split(' ');
+    if (geometry?.startsWith(prefix)) out[pass] = impl;
+  }
+  return out;
+}
 
 export async function nativeConvBench(options: NativeConvBenchOptions = {}): Promise<NativeConvBenchResult> {
   const { batch = 1, size = 64, channels = 128, minMs = 1500, withJs = true } = options;
   const shape = `${batch}x${size}x${size}x${channels} 3x3 ${channels}->${channels} same`;
   const gflop = (2 * batch * size * size * channels * channels * 9) / 1e9;
-  const empty: KernelTiming = { ms: 0, gflops: 0, runs: 0 };
+  const empty: KernelTiming = { ms: 0, gflops: 0, bestMs: 0, bestGflops: 0, runs: 0 };
   const status = loadNativeAddon();
   if (!status.loaded || !status.addon) {
     return { shape, gflopPerCall: gflop, oneDNN: 'unavailable', forward: empty, backwardData: empty, backwardWeights: empty, skipped: status.reason };
@@ -89,6 +107,7 @@ export async function nativeConvBench(options: NativeConvBenchOptions = {}): Pro
       backwardData: timeKernel(backwardData, gflop, minMs),
       backwardWeights: timeKernel(backwardWeights, gflop, minMs),
     };
+    result.implementations = implementationsFor(addon, `${batch},${size},${size},${channels},`);
   } finally {
     restore();
   }
