@@ -23,6 +23,7 @@ export interface StylizeArgs extends BackendArgs {
   maxSize?: number;
   tile?: number;
   overlap?: number;
+  memoryBudget?: number;
   strength: number;
   preserveColor: boolean;
   format?: string;
@@ -39,6 +40,7 @@ function validate(args: StylizeArgs): void {
   checkNumber('max-size', args.maxSize, (n) => Number.isInteger(n) && n >= 1, 'a positive whole number of pixels');
   checkNumber('tile', args.tile, (n) => Number.isInteger(n) && (n === 0 || n >= 16), 'a whole number ≥ 16 (or 0: never tile)');
   checkNumber('overlap', args.overlap, (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
+  checkNumber('memory-budget', args.memoryBudget, (n) => n >= 16, 'at least 16 (MiB)');
   checkNumber('strength', args.strength, (n) => n >= 0 && n <= 1, 'between 0 and 1');
   checkNumber('quality', args.quality, (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number 1–100');
   if (args.inputs.length === 0) throw new UsageError('name at least one input image, folder or glob');
@@ -96,6 +98,7 @@ async function runWithProgress(
         maxSize: args.maxSize,
         tile: args.tile,
         overlap: args.overlap,
+        memoryBudgetBytes: args.memoryBudget !== undefined ? args.memoryBudget * 1024 ** 2 : undefined,
         strength: args.strength,
         preserveColor: args.preserveColor,
         network,
@@ -159,6 +162,10 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
           describe: 'process in overlapping tiles of N px (default: automatic, only when the image would not fit the memory budget; 0 = never tile)',
         })
         .option('overlap', { type: 'number', describe: 'pixels shared by neighbouring tiles, cross-faded (default 64)' })
+        .option('memory-budget', {
+          type: 'number',
+          describe: 'MiB of activations one forward pass may use; larger images are tiled to fit (default 1024, ≈ 1 MP per pass)',
+        })
         .option('strength', { type: 'number', default: 1, describe: 'blend with the original: 0 = unchanged, 1 = fully stylized' })
         .option('preserve-color', {
           type: 'boolean',
