@@ -1,5 +1,6 @@
 // The demo page's script: load an nst tfjs web export, stylize the picked image with TensorFlow.js, show the time.
-// Query parameters: ?model=URL of model.json (default model/model.json), ?backend=webgl|wasm|cpu (default: tfjs' pick).
+// Query parameters: ?model=URL of model.json (default model/model.json), ?backend=webgl|wasm|cpu (default: tfjs' pick;
+// wasm loads tfjs' WASM backend from vendor/wasm/, a fast CPU path where WebGL is missing or software-only).
 // State for scripts and tests: <body data-state="loading|ready|busy|done|error">, window.nst = { model, lastRun }.
 /* global tf */
 
@@ -58,8 +59,27 @@ async function onFile(model, file) {
   setState('done', `stylized ${canvas.width}×${canvas.height} in ${ms.toFixed(0)} ms (${tf.getBackend()} backend)`);
 }
 
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.appendChild(s);
+  });
+}
+
+async function selectBackend(name) {
+  if (name === 'wasm') {
+    const base = new URL('vendor/wasm/', location.href).href;
+    await loadScript(`${base}tf-backend-wasm.min.js`);
+    tf.wasm.setWasmPaths(base);
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend cannot start in this browser`);
+}
+
 async function main() {
-  if (params.get('backend')) await tf.setBackend(params.get('backend'));
+  if (params.get('backend')) await selectBackend(params.get('backend'));
   await tf.ready();
   const { loadNstModel } = await import(new URL('nst-layers.js', modelUrl).href);
   const model = await loadNstModel(tf, modelUrl);

@@ -6,6 +6,7 @@
  *
  *   /                     web/index.html, web/app.js, web/style.css
  *   /vendor/tf.min.js     TensorFlow.js from node_modules (the page needs nothing from the internet)
+ *   /vendor/wasm/…        tfjs' WASM backend (script + .wasm files), when @tensorflow/tfjs-backend-wasm is installed
  *   /model/…              MODEL_DIR: a folder written by `nst export CKPT --format tfjs --out MODEL_DIR`
  *
  * Also a library for tests: startWebServer({ modelDir, port: 0 }) -> { url, close() }.
@@ -33,16 +34,27 @@ function tfjsDist() {
   return path.dirname(require.resolve('@tensorflow/tfjs/dist/tf.min.js'));
 }
 
+/** The WASM backend's dist folder, or undefined when the (optional, dev) package is not installed. */
+function tfjsWasmDist() {
+  try {
+    return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Maps a URL path to a file inside one of the served roots, or undefined (never outside a root). */
 function resolveFile(urlPath, modelDir) {
   const clean = decodeURIComponent(urlPath.split('?')[0]);
   const routes = [
+    ['/vendor/wasm/', tfjsWasmDist()],
     ['/vendor/', tfjsDist()],
     ['/model/', modelDir],
     ['/', WEB_DIR],
   ];
   for (const [prefix, root] of routes) {
-    if (!root || !clean.startsWith(prefix)) continue;
+    if (!clean.startsWith(prefix)) continue;
+    if (!root) return undefined;
     const rel = clean.slice(prefix.length) || 'index.html';
     const file = path.resolve(root, rel);
     if (file !== root && !file.startsWith(root + path.sep)) return undefined;
