@@ -15,28 +15,32 @@ export function rng(seed: number): () => number {
 }
 
 /**
- * A net with random weights that exercise every layer: norm scales 0.5–1.5 and shifts ±0.5 (fresh nets have 1 and 0,
- * which would hide a swapped scale/shift), biases ±0.5, and the last conv scaled up (the builder starts it at 1/10 of
- * Glorot, which makes the output a near-flat grey that proves little).
+ * A deterministic net with random weights that exercise every layer: Glorot-uniform kernels from `seed`, norm scales
+ * 0.5–1.5 and shifts ±0.5 (fresh nets have 1 and 0, which would hide a swapped scale/shift), biases ±0.5, and the
+ * last conv at full Glorot scale (tanh head: tanh's argument spans ~±2) or 30× (linear head: the image spans ~0–255)
+ * — the builder starts it at 1/10, which makes the output a near-flat grey that proves little.
  */
 export function randomNet(config: TransformerConfig, seed = 1): tf.LayersModel {
   const model = buildTransformer(config);
   const linear = config.output === 'linear';
-  // The last conv's output is the image (linear head) or tanh's argument: scale it to span ~0–255 or ~±2.
-  const lastScale = linear ? 300 : 10;
   const r = rng(seed);
   for (const w of model.weights) {
     const [layer, kind] = w.originalName.split('/');
-    const size = w.shape.reduce((a, b) => a! * b!, 1)!;
-    const old = w.read().dataSync() as Float32Array;
+    const shape = w.shape as number[];
+    const size = shape.reduce((a, b) => a * b, 1);
+    let limit = 0;
+    if (kind === 'kernel') {
+      const [kh, kw, a, b] = shape;
+      limit = Math.sqrt(6 / (kh * kw * (a + b))) * (layer === 'deconv3' && linear ? 30 : 1);
+    }
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) {
       const u = r() - 0.5;
       if (kind === 'gamma') values[i] = 1 + u;
       else if (kind === 'beta' || kind === 'bias') values[i] = u + (linear && layer === 'deconv3' && kind === 'bias' ? 127.5 : 0);
-      else values[i] = layer === 'deconv3' ? old[i] * lastScale : old[i];
+      else values[i] = 2 * u * limit;
     }
-    const t = tf.tensor(values, w.shape as number[]);
+    const t = tf.tensor(values, shape);
     w.write(t);
     t.dispose();
   }
