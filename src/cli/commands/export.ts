@@ -28,7 +28,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
         .option('out', { type: 'string', demandOption: true, describe: 'the .onnx file, or the tfjs folder, to write' })
         .option('force', { type: 'boolean', default: false, describe: 'replace an existing output' }),
     )
-      .example('$0 export checkpoints/udnie --format onnx --out udnie.onnx', 'for ONNX Runtime, OpenCV, Windows ML …')
+      .example('$0 export checkpoints/udnie --format onnx --out udnie.onnx', 'for ONNX Runtime (Python, C++, C#, JS …)')
       .example('$0 export checkpoints/udnie --format tfjs --quantize float16 --out web/model', 'for a web page (see web/index.html)') as unknown as Argv<ExportArgs>,
   handler: handler(async (args: ExportArgs) => {
     await startBackend(args);
