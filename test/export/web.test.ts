@@ -17,9 +17,37 @@ import { randomImage, randomNet } from './net-fixtures';
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startWebServer } = require('../../web/serve.js') as {
+const { startWebServer, resolveFile } = require('../../web/serve.js') as {
   startWebServer(o: { modelDir: string; port?: number }): Promise<{ url: string; close(): Promise<void> }>;
+  resolveFile(urlPath: string, modelDir?: string): string | undefined;
 };
+
+describe('web/serve.js', () => {
+  test('serves the page, tfjs and the model folder on 127.0.0.1, and nothing outside them', async () => {
+    const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-serve-'));
+    fs.writeFileSync(path.join(modelDir, 'model.json'), '{}');
+    const server = await startWebServer({ modelDir });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const get = async (p: string) => {
+        const r = await fetch(new URL(p, server.url));
+        return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
+      };
+      expect(await get('/')).toMatchObject({ status: 200, type: expect.stringMatching(/text\/html/) });
+      expect((await get('/vendor/tf.min.js')).status).toBe(200);
+      expect(await get('/model/model.json')).toMatchObject({ status: 200, body: '{}' });
+      expect((await get('/model/missing.bin')).status).toBe(404);
+      expect((await get('/serve.js')).status).toBe(404);
+    } finally {
+      await server.close();
+      fs.rmSync(modelDir, { recursive: true, force: true });
+    }
+    // Encoded dot-dot segments reach the server un-normalized: they must not climb out of a root.
+    expect(resolveFile('/model/%2e%2e/%2e%2e/etc/passwd', '/tmp/m')).toBeUndefined();
+    expect(resolveFile('/%2e%2e/package.json', '/tmp/m')).toBeUndefined();
+    expect(resolveFile('/model/weights.bin', '/tmp/m')).toBe(path.join('/tmp/m', 'weights.bin'));
+  });
+});
 
 if (!hasChromium) {
   process.stderr.write(`SKIPPED web page test: ${CHROMIUM} not found (install it: apt-get install -y chromium)\n`);
