@@ -21,7 +21,9 @@ import { WEIGHT_QUANTIZATIONS, WeightQuantization } from './weight-quantization'
 export { transformerToOnnx, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './onnx';
 export { transformerToTfjsWeb, TFJS_MODEL_JSON, TFJS_WEIGHTS_FILE, BROWSER_LAYERS_FILE } from './tfjs-web';
 export { BROWSER_LAYERS_MODULE } from './browser-layers';
-export { quantizeWeights, float32ToFloat16, WeightQuantization, WEIGHT_QUANTIZATIONS } from './weight-quantization';
+export { quantizeWeights, float32ToFloat16, WEIGHT_QUANTIZATIONS } from './weight-quantization';
+export type { WeightQuantization, WeightSpec } from './weight-quantization';
+export type { ExportFiles, TfjsWebMetadata } from './tfjs-web';
 
 export const EXPORT_FORMATS = ['onnx', 'tfjs'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
