@@ -1,4 +1,5 @@
 /** @jest-environment ./test/export/ort-environment.js */
+import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { transformerToOnnx } from '../../src/export/onnx';
 import { ENGSTROM_CONFIG, parseTransformerConfig, TransformerConfigInput } from '../../src/nets/transformer';
@@ -55,7 +56,25 @@ describe('ONNX export matches the tfjs network (onnxruntime-node, CPU)', () => {
     model.dispose();
   });
 
-  test('dynamic input: N, H and W are symbolic; opset 13', async () => {
+  test('the graph: opset 13, one node per layer as mapped in docs/export.md, weights named as in PyTorch', () => {
+    const config = parseTransformerConfig({ width: 0.25 });
+    const model = randomNet(config);
+    const m = onnx.ModelProto.decode(transformerToOnnx(model, config));
+    model.dispose();
+    expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13]]);
+    const counts: Record<string, number> = {};
+    for (const n of m.graph!.node) counts[n.opType!] = (counts[n.opType!] ?? 0) + 1;
+    // 16 convs, each behind a reflection Pad; 15 norms; 10 ReLUs; 5 residual Adds + the head's Add; 2 Resizes.
+    expect(counts).toEqual({ Pad: 16, Conv: 16, InstanceNormalization: 15, Relu: 10, Add: 6, Resize: 2, Tanh: 1, Mul: 1, Identity: 1 });
+    const names = m.graph!.initializer.map((t) => t.name);
+    expect(names).toContain('conv1.conv2d.weight');
+    expect(names).toContain('res5.in2.bias');
+    const resize = m.graph!.node.find((n) => n.opType === 'Resize')!;
+    const attr = Object.fromEntries(resize.attribute!.map((a) => [a.name, new TextDecoder().decode(a.s!)]));
+    expect(attr).toEqual({ mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+  });
+
+  test('dynamic input: N, H and W are symbolic; a batch is independent images', async () => {
     const config = parseTransformerConfig({ width: 0.25, residualBlocks: 1 });
     const model = randomNet(config);
     const session = await ort.InferenceSession.create(transformerToOnnx(model, config));
@@ -63,6 +82,17 @@ describe('ONNX export matches the tfjs network (onnxruntime-node, CPU)', () => {
     expect(session.outputNames).toEqual(['output']);
     const meta = session.inputMetadata[0] as unknown as { shape: Array<number | string> };
     expect(meta.shape).toEqual(['batch', 3, 'height', 'width']);
+    // A batch of two is two independent images (instance norm statistics are per image).
+    const [h, w] = [20, 24];
+    const a = nhwcToNchw(randomImage(h, w, 1), h, w);
+    const b = nhwcToNchw(randomImage(h, w, 2), h, w);
+    const pair = new Float32Array(a.length * 2);
+    pair.set(a);
+    pair.set(b, a.length);
+    const batch = (await session.run({ input: new ort.Tensor('float32', pair, [2, 3, h, w]) })).output;
+    expect(batch.dims).toEqual([2, 3, h, w]);
+    const single = (await session.run({ input: new ort.Tensor('float32', b, [1, 3, h, w]) })).output;
+    expect(maxAbsDiff((batch.data as Float32Array).slice(a.length), single.data as Float32Array)).toBeLessThanOrEqual(1e-3);
     await session.release();
     model.dispose();
   });
