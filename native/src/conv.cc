@@ -38,10 +38,7 @@ struct ConvGeom {
   std::string key() const {
     return Key(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr);
   }
-  NarrowConv narrow() const {
-    if (oc > 16) throw std::invalid_argument("the narrow-output conv path takes at most 16 output channels");
-    return {n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl};
-  }
+  NarrowConv narrow() const { return {n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl}; }
 
   // The forward descriptor; backward primitives need the forward one as a hint.
   dnnl::convolution_forward::primitive_desc forward_pd(bool with_bias, const dnnl::primitive_attr& attr,
@@ -78,7 +75,8 @@ dnnl::primitive_attr ActivationAttr(int activation, float alpha) {
 //  - kWinograd: Winograd F(4x4, 3x3) for 3x3 stride-1 convs, ~2.25x fewer multiplies, blocked layouts only, relative
 //    error ~1e-6 against direct (far inside the 1e-4 tests),
 //  - kPlain: direct on tfjs' NHWC as is (no reorders; blocked layouts pad 3 channels to 16, wasting 5x),
-//  - kNarrowOut: our own matmul-based path for convs with at most 16 output channels (conv_narrow.cc), no oneDNN conv.
+//  - kNarrowOut: our AVX-512 forward kernel for convs with at most 4 output channels (conv_narrow.cc); backward passes
+//    (and CPUs without AVX-512) use kPlain.
 // oneDNN lacks some of these for some shapes / ISAs: each strategy lists fallbacks, ending with blocked direct.
 enum Strategy { kBlocked = 0, kWinograd = 1, kPlain = 2, kNarrowOut = 3 };
 
@@ -93,7 +91,7 @@ std::vector<Candidate> Candidates(int strategy) {
     case kBlocked: return {blocked};
     case kWinograd: return {{dnnl::algorithm::convolution_winograd, false}, blocked};
     case kPlain: return {{dnnl::algorithm::convolution_direct, true}, blocked};
-    case kNarrowOut: throw std::logic_error("the narrow-output path does not use a oneDNN conv");
+    case kNarrowOut: return Candidates(kPlain);  // its own kernel is forward-only; oneDNN does the backward passes
     default: throw std::invalid_argument("unknown conv strategy " + std::to_string(strategy));
   }
 }
@@ -159,7 +157,7 @@ Napi::Value ConvForwardJs(const Napi::CallbackInfo& info) {
     float* y = F32Exact(info[3], "out", g.dst_size());
 
     const int strategy = info[7].As<Napi::Number>().Int32Value();
-    if (strategy == kNarrowOut) {
+    if (strategy == kNarrowOut && NarrowOutAvailable()) {
       NarrowOutForward(g.narrow(), x, w, bias, y, activation, alpha);
       return info.Env().Undefined();
     }
@@ -196,10 +194,6 @@ Napi::Value ConvBackwardDataJs(const Napi::CallbackInfo& info) {
     float* dx = F32Exact(info[2], "out", g.src_size());
 
     const int strategy = info[4].As<Napi::Number>().Int32Value();
-    if (strategy == kNarrowOut) {
-      NarrowOutBackwardData(g.narrow(), dy, w, dx);
-      return info.Env().Undefined();
-    }
     ConvBackwardData& e = g_backward_data.Get(Key(g.key(), strategy), [&] {
       auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
         auto hint = g.forward_pd(false, UserScratchpadAttr(), alg, plain);
@@ -235,10 +229,6 @@ Napi::Value ConvBackwardWeightsJs(const Napi::CallbackInfo& info) {
     float* dw = F32Exact(info[2], "out", g.wei_size());
 
     const int strategy = info[4].As<Napi::Number>().Int32Value();
-    if (strategy == kNarrowOut) {
-      NarrowOutBackwardWeights(g.narrow(), x, dy, dw);
-      return info.Env().Undefined();
-    }
     ConvBackwardWeights& e = g_backward_weights.Get(Key(g.key(), strategy), [&] {
       auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
         auto hint = g.forward_pd(false, UserScratchpadAttr(), alg, plain);

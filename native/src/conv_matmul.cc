@@ -60,21 +60,6 @@ Napi::Value BatchMatMulJs(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void PlainMatmul(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, bool trans_a, bool trans_b) {
-  const MatmulGeom g{1, 1, m, k, n, trans_a, trans_b};
-  Matmul& e = g_matmul.Get(g.key(), [&] {
-    dnnl::matmul::desc desc(g.a(), g.b(), g.c());
-    dnnl::matmul::primitive_desc pd(desc, UserScratchpadAttr(), cpu_engine());
-    return Matmul{dnnl::matmul(pd), pd.scratchpad_desc()};
-  });
-  auto& eng = cpu_engine();
-  e.prim.execute(cpu_stream(), {{DNNL_ARG_SRC, dnnl::memory(g.a(), eng, const_cast<float*>(a))},
-                                {DNNL_ARG_WEIGHTS, dnnl::memory(g.b(), eng, const_cast<float*>(b))},
-                                {DNNL_ARG_DST, dnnl::memory(g.c(), eng, c)},
-                                {DNNL_ARG_SCRATCHPAD, Scratchpad(e.scratch)}});
-  cpu_stream().wait();
-}
-
 void InitMatmul(Napi::Env env, Napi::Object exports) {
   exports.Set("batchMatMul", Napi::Function::New(env, BatchMatMulJs));
 }

@@ -1,6 +1,7 @@
-// Convs with very few output channels (the style net's last 9x9 32→3 layer): oneDNN's kernels vectorise over output
-// channels in blocks of 16, so 3 channels use 3/16 of each vector and run ~10x below peak. This path moves the wide
-// dimension into a matmul instead (see conv_narrow.cc).
+// Forward convs with very few output channels (the style net's last 9x9 32→3 layer). oneDNN's kernels vectorise
+// over output channels in blocks of 16, so 3 channels fill 3/16 of each vector and run ~10x below peak. This kernel
+// vectorises over input channels instead (contiguous in NHWC) and reuses each loaded weight vector across 4 output
+// pixels (see conv_narrow.cc). AVX-512 only: NarrowOutAvailable() says whether it can run here.
 #pragma once
 #include <cstdint>
 
@@ -13,13 +14,15 @@ struct NarrowConv {
   int64_t n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl;
 };
 
-// y = act(conv(x, w) + bias); bias may be null. Activation codes as in conv.cc (0 linear, 1 relu, 2 relu6, 3 leaky).
+constexpr int64_t kNarrowOutMaxChannels = 4;
+
+// True when the CPU has AVX-512F (the kernel's only instruction set).
+bool NarrowOutAvailable();
+
+// y = act(conv(x, w) + bias); bias may be null; g.oc <= kNarrowOutMaxChannels. Activation codes as in conv.cc
+// (0 linear, 1 relu, 2 relu6, 3 leaky relu with `alpha`).
 void NarrowOutForward(const NarrowConv& g, const float* x, const float* w, const float* bias, float* y, int activation,
                       float alpha);
-// dx = the gradient w.r.t. the conv input.
-void NarrowOutBackwardData(const NarrowConv& g, const float* dy, const float* w, float* dx);
-// dw = the gradient w.r.t. the filter (HWIO).
-void NarrowOutBackwardWeights(const NarrowConv& g, const float* x, const float* dy, float* dw);
 
 }  // namespace convsupport
 }  // namespace nst

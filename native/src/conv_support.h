@@ -24,8 +24,7 @@ enum Slot {
   kSlotDst = 2,
   kSlotScratchpad = 3,
   kSlotWorkspace = 4,
-  kSlotBand = 5,
-  kSlotCount = 6
+  kSlotCount = 5
 };
 
 // A 64-byte aligned buffer of at least `bytes` for `slot`; grows and never shrinks (the largest layer sets the size).
@@ -101,10 +100,6 @@ std::vector<int64_t> FixedDims(const Napi::Value& v, const char* what, size_t n)
 
 // A Float32Array that must hold exactly `n` elements (catches shape mix-ups before oneDNN reads out of bounds).
 float* F32Exact(const Napi::Value& v, const char* what, size_t n);
-
-// C[m×n] = op(A)·op(B) on row-major buffers, with a cached oneDNN matmul. `trans_a`: A is stored k×m (use Aᵀ);
-// `trans_b`: B is stored n×k. The building block of the narrow-channel conv path (conv_narrow.cc).
-void PlainMatmul(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, bool trans_a, bool trans_b);
 
 void InitPool(Napi::Env env, Napi::Object exports);
 void InitMatmul(Napi::Env env, Napi::Object exports);

@@ -79,9 +79,12 @@ describe('convStrategy', () => {
     expect(convStrategy(conv(128, 128, 3, 1))).toBe('winograd');
     expect(convStrategy(conv(64, 32, 3, 1))).toBe('winograd');
   });
+  it('runs few-output-channel convs (the 9x9 32->3 output layer) on the narrow-output kernel', () => {
+    expect(convStrategy(conv(32, 3, 9, 1))).toBe('narrowOut');
+    expect(convStrategy(conv(4, 3, 3, 1))).toBe('plain');
+  });
   it('keeps narrow and strided convs on NHWC', () => {
     expect(convStrategy(conv(3, 32, 9, 1))).toBe('plain');
-    expect(convStrategy(conv(32, 3, 9, 1))).toBe('plain');
     expect(convStrategy(conv(32, 64, 3, 2))).toBe('plain');
   });
   it('uses blocked direct for other wide convs', () => {

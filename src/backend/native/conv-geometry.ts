@@ -89,16 +89,15 @@ export function convGeometry(info: ConvShapeInfo): ConvGeometry | undefined {
 export const CONV_STRATEGIES = { blocked: 0, winograd: 1, plain: 2, narrowOut: 3 } as const;
 export type ConvStrategy = keyof typeof CONV_STRATEGIES;
 
-/**
- * The most output channels the narrow-output path (native/src/conv_narrow.cc) takes. That path (matmul + shifted
- * sums) is exact and tested but not chosen per shape: on the 9x9 32→3 output layer it measured no faster than oneDNN
- * on NHWC here (its Z buffer holds K·oc floats per pixel, so it is memory-bound); force it with
- * NST_CONV_STRATEGY=narrowOut to re-measure.
- */
-export const NARROW_OUT_MAX_CHANNELS = 16;
+/** The most output channels the narrow-output forward kernel (native/src/conv_narrow.cc) takes. */
+export const NARROW_OUT_MAX_CHANNELS = 4;
 
 /**
  * Picks how to run a conv (oneDNN falls back to blocked direct wherever it lacks the choice):
+ * - narrowOut for at most 4 output channels from 8+ inputs (the style net's 9x9 32→3 output layer): oneDNN
+ *   vectorises over output channels in 16s, so 3 of them fill 3/16 of each vector; our AVX-512 forward kernel
+ *   vectorises over input channels instead (~2x oneDNN's forward on NHWC here, measured under heavy load; backward
+ *   passes stay on oneDNN NHWC, as does the forward on CPUs without AVX-512);
  * - winograd for 3x3 stride-1 dense convs with 16+ channels each side: measured here (2 cores, AVX-512) ~400-500
  *   effective GFLOP/s against ~200 direct, forward and both backward passes; relative error ~1e-6;
  * - plain NHWC when either side has fewer than 16 channels (blocked layouts pad channels to 16: a 3-channel image
@@ -107,6 +106,7 @@ export const NARROW_OUT_MAX_CHANNELS = 16;
  */
 export function convStrategy(g: ConvGeometry): ConvStrategy {
   const [, , , ic, , , oc, kh, kw, sh, sw, dh, dw] = g;
+  if (oc <= NARROW_OUT_MAX_CHANNELS && ic >= 8) return 'narrowOut';
   const narrow = ic < 16 || oc < 16;
   if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && !narrow) return 'winograd';
   if (narrow || sh > 1 || sw > 1) return 'plain';
