@@ -61,15 +61,16 @@ describe('ONNX export matches the tfjs network (onnxruntime-node, CPU)', () => {
     const model = randomNet(config);
     const m = onnx.ModelProto.decode(transformerToOnnx(model, config));
     model.dispose();
+    const graph = m.graph as onnx.GraphProto;
     expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13]]);
     const counts: Record<string, number> = {};
-    for (const n of m.graph!.node) counts[n.opType!] = (counts[n.opType!] ?? 0) + 1;
+    for (const n of graph.node) counts[n.opType!] = (counts[n.opType!] ?? 0) + 1;
     // 16 convs, each behind a reflection Pad; 15 norms; 10 ReLUs; 5 residual Adds + the head's Add; 2 Resizes.
     expect(counts).toEqual({ Pad: 16, Conv: 16, InstanceNormalization: 15, Relu: 10, Add: 6, Resize: 2, Tanh: 1, Mul: 1, Identity: 1 });
-    const names = m.graph!.initializer.map((t) => t.name);
+    const names = graph.initializer.map((t) => t.name);
     expect(names).toContain('conv1.conv2d.weight');
     expect(names).toContain('res5.in2.bias');
-    const resize = m.graph!.node.find((n) => n.opType === 'Resize')!;
+    const resize = graph.node.find((n) => n.opType === 'Resize')!;
     const attr = Object.fromEntries(resize.attribute!.map((a) => [a.name, new TextDecoder().decode(a.s!)]));
     expect(attr).toEqual({ mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
   });
