@@ -61,7 +61,8 @@ function timeKernel(run: () => tf.Tensor, gflop: number, minMs: number): KernelT
   return { ms: round(ms), gflops: round(gflop / (ms / 1000)), bestMs: round(best), bestGflops: round(gflop / (best / 1000)), runs: times.length };
 }
 
-const round = (v: number): number => Math.round(v * 100) / 100;
+/** Four significant digits: enough for timings, and tiny shapes (tests) do not round to 0. */
+const round = (v: number): number => Number(v.toPrecision(4));
 
 /** The implementations the addon cached for convs whose geometry starts with `prefix`, keyed by pass. */
 function implementationsFor(addon: NativeAddon, prefix: string): Record<string, string> {
@@ -102,7 +103,7 @@ export async function nativeConvBench(options: NativeConvBenchOptions = {}): Pro
   try {
     result = {
       shape,
-      gflopPerCall: round(gflop * 1000) / 1000,
+      gflopPerCall: round(gflop),
       oneDNN: String(addon.version()),
       forward: timeKernel(forward, gflop, minMs),
       backwardData: timeKernel(backwardData, gflop, minMs),
