@@ -75,8 +75,8 @@ dnnl::primitive_attr ActivationAttr(int activation, float alpha) {
 //  - kWinograd: Winograd F(4x4, 3x3) for 3x3 stride-1 convs, ~2.25x fewer multiplies, blocked layouts only, relative
 //    error ~1e-6 against direct (far inside the 1e-4 tests),
 //  - kPlain: direct on tfjs' NHWC as is (no reorders; blocked layouts pad 3 channels to 16, wasting 5x),
-//  - kNarrowOut: our AVX-512 forward kernel for convs with at most 4 output channels (conv_narrow.cc); backward passes
-//    (and CPUs without AVX-512) use kPlain.
+//  - kNarrowOut: our AVX-512 kernels for convs with at most 4 output channels (conv_narrow.cc), forward and filter
+//    gradient; the data gradient (and CPUs without AVX-512) use kPlain.
 // oneDNN lacks some of these for some shapes / ISAs: each strategy lists fallbacks, ending with blocked direct.
 enum Strategy { kBlocked = 0, kWinograd = 1, kPlain = 2, kNarrowOut = 3 };
 
@@ -91,7 +91,7 @@ std::vector<Candidate> Candidates(int strategy) {
     case kBlocked: return {blocked};
     case kWinograd: return {{dnnl::algorithm::convolution_winograd, false}, blocked};
     case kPlain: return {{dnnl::algorithm::convolution_direct, true}, blocked};
-    case kNarrowOut: return Candidates(kPlain);  // its own kernel is forward-only; oneDNN does the backward passes
+    case kNarrowOut: return Candidates(kPlain);  // for the data gradient, which has no kernel of ours
     default: throw std::invalid_argument("unknown conv strategy " + std::to_string(strategy));
   }
 }
@@ -229,6 +229,10 @@ Napi::Value ConvBackwardWeightsJs(const Napi::CallbackInfo& info) {
     float* dw = F32Exact(info[2], "out", g.wei_size());
 
     const int strategy = info[4].As<Napi::Number>().Int32Value();
+    if (strategy == kNarrowOut && NarrowOutAvailable()) {
+      NarrowOutBackwardWeights(g.narrow(), x, dy, dw);
+      return info.Env().Undefined();
+    }
     ConvBackwardWeights& e = g_backward_weights.Get(Key(g.key(), strategy), [&] {
       auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
         auto hint = g.forward_pd(false, UserScratchpadAttr(), alg, plain);

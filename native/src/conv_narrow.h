@@ -1,7 +1,7 @@
-// Forward convs with very few output channels (the style net's last 9x9 32→3 layer). oneDNN's kernels vectorise
+// Convs with very few output channels (the style net's last 9x9 32→3 layer). oneDNN's kernels vectorise
 // over output channels in blocks of 16, so 3 channels fill 3/16 of each vector and run ~10x below peak. This kernel
 // vectorises over input channels instead (contiguous in NHWC) and reuses each loaded weight vector across 4 output
-// pixels (see conv_narrow.cc). AVX-512 only: NarrowOutAvailable() says whether it can run here.
+// pixels; the filter gradient likewise vectorises over input channels (see conv_narrow.cc). AVX-512 only: NarrowOutAvailable() says whether it can run here.
 #pragma once
 #include <cstdint>
 
@@ -23,6 +23,9 @@ bool NarrowOutAvailable();
 // (0 linear, 1 relu, 2 relu6, 3 leaky relu with `alpha`).
 void NarrowOutForward(const NarrowConv& g, const float* x, const float* w, const float* bias, float* y, int activation,
                       float alpha);
+
+// dw (HWIO) = the gradient w.r.t. the filter; same limits. oneDNN runs this at 3/16 width too.
+void NarrowOutBackwardWeights(const NarrowConv& g, const float* x, const float* dy, float* dw);
 
 }  // namespace convsupport
 }  // namespace nst

@@ -95,9 +95,9 @@ export const NARROW_OUT_MAX_CHANNELS = 4;
 /**
  * Picks how to run a conv (oneDNN falls back to blocked direct wherever it lacks the choice):
  * - narrowOut for at most 4 output channels from 8+ inputs (the style net's 9x9 32→3 output layer): oneDNN
- *   vectorises over output channels in 16s, so 3 of them fill 3/16 of each vector; our AVX-512 forward kernel
- *   vectorises over input channels instead (~2x oneDNN's forward on NHWC here, measured under heavy load; backward
- *   passes stay on oneDNN NHWC, as does the forward on CPUs without AVX-512);
+ *   vectorises over output channels in 16s, so 3 of them fill 3/16 of each vector; our AVX-512 kernels vectorise
+ *   over input channels instead (measured here, under heavy load: forward ~2x, filter gradient ~3.5x oneDNN on
+ *   NHWC); the data gradient stays on oneDNN NHWC, as does everything on CPUs without AVX-512;
  * - winograd for 3x3 stride-1 dense convs with 16+ channels each side: measured here (2 cores, AVX-512) ~400-500
  *   effective GFLOP/s against ~200 direct, forward and both backward passes; relative error ~1e-6;
  * - plain NHWC when either side has fewer than 16 channels (blocked layouts pad channels to 16: a 3-channel image
