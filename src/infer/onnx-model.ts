@@ -109,6 +109,11 @@ export async function loadOnnxStyleModel(spec: string, options: OnnxStyleModelOp
       `${spec}: not a style network: expected one input [N,3,H,W] and one output, found inputs ${inputs.map((i) => `${i.name}[${i.shape}]`).join(', ')}`,
     );
   }
+  const FLOAT32 = 1; // ONNX TensorProto.DataType.FLOAT, as the binding reports element types
+  if (input.type !== FLOAT32 || output.type !== FLOAT32) {
+    session.dispose();
+    throw new InputError(`${spec}: the model's input and output must be float32 RGB 0–255 (nst export writes such models)`);
+  }
   const { config, known } = configFromMetadata(file);
   const { c1, c2, c3 } = transformerChannels(config);
   let disposed = false;
