@@ -54,6 +54,7 @@ std::vector<Axis> BroadcastAxes(const std::vector<int64_t>& a, const std::vector
   return axes;
 }
 
+// Out of line for the same reason as MapRange below.
 template <typename Op>
 __attribute__((noinline)) void InnerRun(const float* a, int64_t sa, const float* b, int64_t sb, float* o, int64_t n, Op op) {
   if (sa == 1 && sb == 1) {
@@ -122,8 +123,8 @@ Napi::Value BinaryF32(const Napi::CallbackInfo& info) {
   });
 }
 
-// The loop body lives in its own (not inlined) function: code that OpenMP outlines into a parallel region does not get
-// this file's optimize pragma, and there relu/step/sqrt compiled to scalar branches.
+// The loop lives in its own (not inlined) function: compiled inside the function OpenMP outlines for the parallel
+// region, GCC 12 kept relu/step as scalar branches (step on zero-mean data mispredicts half the time: 100x slower).
 template <typename Op>
 __attribute__((noinline)) void MapRange(const float* x, float* out, int64_t n, Op op) {
   for (int64_t i = 0; i < n; i++) out[i] = op(x[i]);
