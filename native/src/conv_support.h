@@ -4,6 +4,7 @@
 #pragma once
 #include "common.h"
 #include <cstdlib>
+#include <list>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -74,25 +75,46 @@ inline std::string KeyOf(const std::vector<int64_t>& v) {
 }
 
 // A cache of built primitives (building a oneDNN primitive descriptor costs far more than running a small one).
+// Bounded, least-recently-used out first: stylizing many image sizes must not grow memory without limit.
 template <typename Entry>
 class Cache {
  public:
+  explicit Cache(size_t capacity = 256) : capacity_(capacity) {}
+
   template <typename Build>
   Entry& Get(const std::string& key, Build&& build) {
     auto it = map_.find(key);
-    if (it != map_.end()) return *it->second;
-    auto inserted = map_.emplace(key, std::make_unique<Entry>(build()));
-    return *inserted.first->second;
+    if (it != map_.end()) {
+      order_.splice(order_.begin(), order_, it->second.position);
+      return *it->second.entry;
+    }
+    auto entry = std::make_unique<Entry>(build());
+    if (map_.size() >= capacity_) {
+      map_.erase(order_.back());
+      order_.pop_back();
+    }
+    order_.push_front(key);
+    auto inserted = map_.emplace(key, Slot{std::move(entry), order_.begin()});
+    return *inserted.first->second.entry;
   }
   size_t size() const { return map_.size(); }
+  void clear() {
+    map_.clear();
+    order_.clear();
+  }
   template <typename F>
   void ForEach(F&& f) const {
-    for (const auto& [key, entry] : map_) f(key, *entry);
+    for (const auto& [key, slot] : map_) f(key, *slot.entry);
   }
-  void clear() { map_.clear(); }
 
  private:
-  std::map<std::string, std::unique_ptr<Entry>> map_;
+  struct Slot {
+    std::unique_ptr<Entry> entry;
+    std::list<std::string>::iterator position;
+  };
+  size_t capacity_;
+  std::list<std::string> order_;  // most recently used first
+  std::map<std::string, Slot> map_;
 };
 
 // Reads an array of integers of an exact length, naming the argument in the error.
