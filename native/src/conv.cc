@@ -259,6 +259,48 @@ Napi::Value ConvBackwardWeightsJs(const Napi::CallbackInfo& info) {
   });
 }
 
+// Depthwise conv as a grouped oneDNN conv: one group per input channel, `multiplier` outputs each. tfjs' filter
+// [kh, kw, C, M] is described in place by strides (group g, output m -> element (.., .., g, m)), and output channel
+// g·M + m is exactly tfjs' ordering. Forward only: its gradients stay on tfjs' JS kernels.
+Cache<ConvForward> g_depthwise;
+
+// depthwiseForward(x, filter, out, geometry[17] (ic = C, oc = C·M), multiplier, strategy: 0 blocked | 2 plain NHWC)
+Napi::Value DepthwiseForwardJs(const Napi::CallbackInfo& info) {
+  return guarded(info, "depthwiseForward", [&]() -> Napi::Value {
+    const ConvGeom g = ConvGeom::From(info[3]);
+    const int64_t mult = info[4].As<Napi::Number>().Int64Value();
+    const int strategy = info[5].As<Napi::Number>().Int32Value();
+    if (mult < 1 || g.oc != g.ic * mult) throw std::invalid_argument("depthwise: output channels must be C x multiplier");
+    float* x = F32Exact(info[0], "x", g.src_size());
+    float* w = F32Exact(info[1], "filter", size_t(g.kh * g.kw * g.oc));
+    float* y = F32Exact(info[2], "out", g.dst_size());
+    const int64_t c = g.ic;
+    const md wei_user({c, mult, 1, g.kh, g.kw}, dt::f32, dims_t{mult, 1, c * mult, g.kw * c * mult, c * mult});
+    ConvForward& e = g_depthwise.Get(Key(g.key(), mult, strategy), [&] {
+      auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
+        dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, alg, g.src_inner(plain),
+                                             md({c, mult, 1, g.kh, g.kw}, dt::f32, tag::any), g.dst_inner(plain),
+                                             g.strides(), g.dilations(), g.pad_l(), g.pad_r());
+        return dnnl::convolution_forward::primitive_desc(desc, UserScratchpadAttr(), cpu_engine());
+      });
+      return ConvForward{dnnl::convolution_forward(pd), Describe(pd, pd.src_desc(), g.src_user()), pd.scratchpad_desc(),
+                         Staged(g.src_user(), pd.src_desc(), kSlotSrc, true),
+                         Staged(wei_user, pd.weights_desc(), kSlotWeights, true),
+                         Staged(g.dst_user(), pd.dst_desc(), kSlotDst, false)};
+    });
+    auto src = e.src.Prepare(x);
+    auto wei = e.wei.Prepare(w);
+    auto dst = e.dst.Prepare(y);
+    e.prim.execute(cpu_stream(), {{DNNL_ARG_SRC, src},
+                                  {DNNL_ARG_WEIGHTS, wei},
+                                  {DNNL_ARG_DST, dst},
+                                  {DNNL_ARG_SCRATCHPAD, Scratchpad(e.scratch)}});
+    e.dst.Finish(y, dst);
+    cpu_stream().wait();
+    return info.Env().Undefined();
+  });
+}
+
 // convCacheInfo(): how many primitives are cached and how much scratch the arena holds (diagnostics, tests).
 Napi::Value ConvCacheInfoJs(const Napi::CallbackInfo& info) {
   auto o = Napi::Object::New(info.Env());
@@ -270,6 +312,7 @@ Napi::Value ConvCacheInfoJs(const Napi::CallbackInfo& info) {
   g_forward.ForEach([&](const std::string& key, const ConvForward& e) { impls.Set("forward " + key, e.impl); });
   g_backward_data.ForEach([&](const std::string& key, const ConvBackwardData& e) { impls.Set("backwardData " + key, e.impl); });
   g_backward_weights.ForEach([&](const std::string& key, const ConvBackwardWeights& e) { impls.Set("backwardWeights " + key, e.impl); });
+  g_depthwise.ForEach([&](const std::string& key, const ConvForward& e) { impls.Set("depthwise " + key, e.impl); });
   o.Set("implementations", impls);
   return o;
 }
@@ -280,6 +323,7 @@ void InitConv(Napi::Env env, Napi::Object exports) {
   exports.Set("convForward", Napi::Function::New(env, ConvForwardJs));
   exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardDataJs));
   exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeightsJs));
+  exports.Set("depthwiseForward", Napi::Function::New(env, DepthwiseForwardJs));
   exports.Set("convCacheInfo", Napi::Function::New(env, ConvCacheInfoJs));
   InitPool(env, exports);
   InitMatmul(env, exports);

@@ -329,6 +329,26 @@ describeNative('native conv kernels match tfjs JS kernels', () => {
     });
   });
 
+  describe('DepthwiseConv2dNative (forward)', () => {
+    const cases: Array<{ x: [number, number, number, number]; k: [number, number]; m: number; s: number; d: number; pad: Pad }> = [
+      { x: [2, 7, 9, 3], k: [3, 3], m: 1, s: 1, d: 1, pad: 'same' },
+      { x: [3, 8, 6, 5], k: [3, 2], m: 2, s: 2, d: 1, pad: 'valid' },
+      { x: [2, 9, 9, 16], k: [3, 3], m: 1, s: 1, d: 2, pad: 'same' },
+      { x: [2, 6, 7, 4], k: [2, 3], m: 3, s: 1, d: 1, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+    ];
+    for (const c of cases) {
+      it(`x${JSON.stringify(c.x)} k${c.k} x${c.m} s${c.s} d${c.d} pad ${JSON.stringify(c.pad)}`, () => {
+        const r = rng(c.m * 7 + c.s);
+        const x = randomTensor(r, c.x) as tf.Tensor4D;
+        const f = randomTensor(r, [...c.k, c.x[3], c.m]) as tf.Tensor4D;
+        const res = compare(() => tf.depthwiseConv2d(x, f, c.s, c.pad as 'same', 'NHWC', c.d));
+        expectClose(res, 'depthwise');
+        expect(res.calls.native.DepthwiseConv2dNative).toBe(1);
+        tf.dispose([x, f]);
+      });
+    }
+  });
+
   describe('MaxPool and MaxPoolGrad', () => {
     // Inputs rounded to 0.25 after a relu, so that many windows hold ties (all-zero windows included): the gradient
     // must go to the first maximum, as tfjs routes it.

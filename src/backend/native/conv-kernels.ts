@@ -1,6 +1,7 @@
 /**
  * tfjs kernels for the convolution family served by oneDNN (native/src/conv*.cc): Conv2D, FusedConv2D,
- * Conv2DBackpropInput, Conv2DBackpropFilter, MaxPool, MaxPoolGrad and BatchMatMul, all float32 NHWC.
+ * Conv2DBackpropInput, Conv2DBackpropFilter, MaxPool, MaxPoolGrad, BatchMatMul and DepthwiseConv2dNative (forward),
+ * all float32 NHWC.
  *
  * Each kernel plans the call with the pure functions of conv-geometry.ts; whatever it cannot reproduce exactly
  * (NCHW, other dtypes, unsupported activations, odd broadcasts) goes to the JS kernel that was registered before,
@@ -31,6 +32,7 @@ export const CONV_KERNEL_NAMES = [
   'MaxPool',
   'MaxPoolGrad',
   'BatchMatMul',
+  'DepthwiseConv2dNative',
 ] as const;
 export type ConvKernelName = (typeof CONV_KERNEL_NAMES)[number];
 
@@ -68,7 +70,13 @@ const shape4 = (s: readonly number[]): [number, number, number, number] => s as 
 const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
-function convInfo(xShape: readonly number[], filterShape: readonly number[], attrs: Record<string, unknown>, dilations: Pair): ConvShapeInfo {
+function convInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Record<string, unknown>,
+  dilations: Pair,
+  depthwise = false,
+): ConvShapeInfo {
   return tf.backend_util.computeConv2DInfo(
     shape4(xShape),
     shape4(filterShape),
@@ -76,7 +84,7 @@ function convInfo(xShape: readonly number[], filterShape: readonly number[], att
     dilations,
     attrs.pad as Pad,
     attrs.dimRoundingMode as Rounding,
-    false,
+    depthwise,
     tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC'),
   );
 }
@@ -232,6 +240,22 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       const out = new Float32Array(xs.length);
       addon.maxPoolGrad(xs, dys, out, geometry);
       return backend.makeTensorInfo([...input.shape], 'float32', out);
+    }),
+
+    // Forward only (inference nets such as MobileNet); its gradient kernels stay on tfjs' JS code.
+    nativeKernel('DepthwiseConv2dNative', (args, backend) => {
+      const { x, filter } = args.inputs;
+      const attrs = args.attrs ?? {};
+      const xs = float32Values(backend, x);
+      const ws = float32Values(backend, filter);
+      if (!x || !filter || !xs || !ws || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
+      const dilations = (attrs.dilations as Pair | undefined) ?? 1;
+      const geometry = convGeometry(convInfo(x.shape, filter.shape, attrs, dilations, true));
+      if (!geometry) return undefined;
+      const outShape = [geometry[0], geometry[4], geometry[5], geometry[6]];
+      const out = new Float32Array(sizeOf(outShape));
+      addon.depthwiseForward(xs, ws, out, geometry, filter.shape[3], CONV_STRATEGIES.plain);
+      return backend.makeTensorInfo(outShape, 'float32', out);
     }),
 
     nativeKernel('BatchMatMul', (args, backend) => {
