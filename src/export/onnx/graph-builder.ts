@@ -111,9 +111,6 @@ export class OnnxGraphBuilder {
     return onnx.ModelProto.encode(model).finish();
   }
 
-  get nodeCount(): number {
-    return this.nodes.length;
-  }
 }
 
 function valueInfo(name: string, shape: Dim[]): onnx.IValueInfoProto {
