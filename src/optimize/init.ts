@@ -11,7 +11,10 @@ export function initialPixels(content: RgbImage, mode: InitMode, seed: number): 
   return Float64Array.from({ length: content.rgb.length }, () => rng.next() * 255);
 }
 
-/** Projection onto valid pixels, in place: what Adam applies after each update and what is written at the end. */
+/** The box every iterate stays in: what an 8-bit image can hold. */
+export const PIXEL_BOUNDS = [0, 255] as const;
+
+/** Projection onto valid pixels, in place: what Adam applies after each update (L-BFGS takes PIXEL_BOUNDS). */
 export function clampPixels(x: Float64Array): void {
   for (let i = 0; i < x.length; i++) x[i] = x[i] < 0 ? 0 : x[i] > 255 ? 255 : x[i];
 }

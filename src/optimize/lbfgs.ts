@@ -22,7 +22,7 @@ export type Objective = (x: Float64Array) => Evaluation | Promise<Evaluation>;
 export interface LbfgsOptions {
   /** Curvature pairs kept (m). 10 is the usual choice: more costs memory and rarely helps. */
   history?: number;
-  /** Armijo constant c₁ (sufficient decrease): f(x+t·d) ≤ f(x) + c₁·t·∇f·d. */
+  /** Armijo constant c₁ (sufficient decrease): f(x+t·d) ≤ f(x) + c₁·t·∇f·d (with bounds: ∇f·(x_new − x)). */
   armijo?: number;
   /** Evaluations one line search may spend before giving up on the iteration. */
   maxLineSearchEvaluations?: number;
@@ -31,6 +31,13 @@ export interface LbfgsOptions {
    * curvature known yet, the step is `initialStep / ‖g‖∞` along −g so no coordinate moves more than `initialStep`.
    */
   initialStep?: number;
+  /**
+   * Box constraints [lower, upper] on every coordinate (pixels: [0, 255]). Handled by projection: coordinates at a
+   * bound whose search direction points outwards are frozen for the iteration, and trial points are clamped into the
+   * box, so every iterate is feasible and the loss reported is the loss of a valid image (a heuristic cousin of
+   * L-BFGS-B: simpler, and enough when few coordinates sit on the bounds).
+   */
+  bounds?: readonly [number, number];
 }
 
 export interface LbfgsStepResult {
@@ -101,6 +108,7 @@ export class Lbfgs {
   private readonly c1: number;
   private readonly maxEvals: number;
   private readonly initialStep: number;
+  private readonly bounds?: readonly [number, number];
   /** Total objective evaluations so far, including start(). */
   evaluations = 0;
 
@@ -114,8 +122,14 @@ export class Lbfgs {
     this.c1 = options.armijo ?? 1e-4;
     this.maxEvals = options.maxLineSearchEvaluations ?? 20;
     this.initialStep = options.initialStep ?? 1;
+    this.bounds = options.bounds;
     if (!(this.history >= 1) || !(this.c1 > 0 && this.c1 < 1) || !(this.maxEvals >= 1) || !(this.initialStep > 0)) {
       throw new RangeError(`Lbfgs: invalid options ${JSON.stringify(options)}`);
+    }
+    if (this.bounds) {
+      const [lo, hi] = this.bounds;
+      if (!(lo < hi)) throw new RangeError(`Lbfgs: bounds [${lo}, ${hi}] are empty`);
+      for (let i = 0; i < this.x.length; i++) this.x[i] = Math.min(hi, Math.max(lo, this.x[i]));
     }
   }
 
@@ -185,9 +199,19 @@ export class Lbfgs {
   private lastSearchEvaluations = 0;
 
   private direction(): Float64Array {
-    if (this.pairs.length > 0) return twoLoopDirection(this.g, this.pairs);
-    const scale = this.initialStep / Math.max(maxAbs(this.g), 1e-300);
-    return Float64Array.from(this.g, (v) => -v * scale);
+    let d: Float64Array;
+    if (this.pairs.length > 0) {
+      d = twoLoopDirection(this.g, this.pairs);
+    } else {
+      const scale = this.initialStep / Math.max(maxAbs(this.g), 1e-300);
+      d = Float64Array.from(this.g, (v) => -v * scale);
+    }
+    if (this.bounds) {
+      // Freeze coordinates held at a bound by the direction: moving them would only be clamped back.
+      const [lo, hi] = this.bounds;
+      for (let i = 0; i < d.length; i++) if ((this.x[i] <= lo && d[i] < 0) || (this.x[i] >= hi && d[i] > 0)) d[i] = 0;
+    }
+    return d;
   }
 
   /**
@@ -201,12 +225,21 @@ export class Lbfgs {
     let t = 1;
     const xNew = new Float64Array(this.x.length);
     this.lastSearchEvaluations = 0;
+    const [lo, hi] = this.bounds ?? [-Infinity, Infinity];
     for (let k = 0; k < this.maxEvals; k++) {
-      for (let i = 0; i < xNew.length; i++) xNew[i] = this.x[i] + t * d[i];
+      for (let i = 0; i < xNew.length; i++) xNew[i] = Math.min(hi, Math.max(lo, this.x[i] + t * d[i]));
+      // The decrease the gradient predicts for the step actually taken (= t·slope when nothing was clamped).
+      let predicted = 0;
+      for (let i = 0; i < xNew.length; i++) predicted += this.g[i] * (xNew[i] - this.x[i]);
+      if (!(predicted < 0)) {
+        // Clamping turned the step uphill: a shorter one clamps less (not worth an evaluation).
+        t *= 0.5;
+        continue;
+      }
       const e = await this.objective(xNew);
       this.evaluations++;
       this.lastSearchEvaluations++;
-      if (Number.isFinite(e.value) && e.value <= this.f + this.c1 * t * slope) {
+      if (Number.isFinite(e.value) && e.value <= this.f + this.c1 * predicted) {
         return { t, xNew, fNew: e.value, gNew: Float64Array.from(e.gradient) };
       }
       const quadratic = Number.isFinite(e.value) ? (-slope * t * t) / (2 * (e.value - this.f - slope * t)) : 0.1 * t;

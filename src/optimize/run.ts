@@ -15,7 +15,7 @@ import type { TrainConfig } from '../train/config';
 import { resolveTaps } from '../train/taps';
 import { Adam } from './adam';
 import { learningRateOf, OptimizeConfig, OptimizeConfigInput, parseOptimizeConfig } from './config';
-import { clampPixels, initialPixels } from './init';
+import { clampPixels, initialPixels, PIXEL_BOUNDS } from './init';
 import { Lbfgs } from './lbfgs';
 import { LossTerms, PerceptualObjective } from './objective';
 import { lossesFileOf, previewFileOf, writeLossesFile } from './output';
@@ -50,7 +50,7 @@ export interface OptimizeResult {
   config: OptimizeConfig;
   output: string;
   lossesFile: string;
-  /** The losses of the image as written (clamped to 0..255, before --preserve-color). */
+  /** The losses of the image as written (before --preserve-color and 8-bit rounding). */
   losses: LossTerms;
   /** Losses at the start point (step 0). */
   initialLosses: LossTerms;
@@ -80,7 +80,7 @@ interface Stepper {
 function makeStepper(config: OptimizeConfig, x0: Float64Array, evaluate: (x: Float64Array) => Promise<{ value: number; gradient: Float32Array }>): Stepper {
   const lr = learningRateOf(config);
   if (config.optimizer === 'adam') return new Adam(x0, evaluate, { lr, project: clampPixels });
-  return new Lbfgs(x0, evaluate, { history: 10, initialStep: lr });
+  return new Lbfgs(x0, evaluate, { history: 10, initialStep: lr, bounds: PIXEL_BOUNDS });
 }
 
 async function loadImages(config: OptimizeConfig): Promise<{ content: RgbImage; style: RgbImage }> {
@@ -161,9 +161,7 @@ export async function optimizeImage(input: OptimizeConfigInput, options: Optimiz
       hooks.onStep?.(record, config.steps);
       if (config.previewEvery > 0 && step % config.previewEvery === 0 && step < config.steps) {
         const preview = previewFileOf(config.output, step);
-        const pixels = Float64Array.from(stepper.x);
-        clampPixels(pixels);
-        await encodeImage(toImage(pixels, width, height), preview);
+        await encodeImage(toImage(stepper.x, width, height), preview);
         hooks.onPreview?.(preview, step);
       }
       if (step < config.steps && hooks.shouldStop?.()) {
@@ -173,12 +171,10 @@ export async function optimizeImage(input: OptimizeConfigInput, options: Optimiz
       }
     }
 
-    // Score exactly what is written: L-BFGS runs unconstrained, so clamp first and evaluate once more.
-    const final = Float64Array.from(stepper.x);
-    clampPixels(final);
-    const finalEvaluation = await obj.evaluate(final);
+    // Both optimizers keep every iterate inside 0..255, so `current` is the loss of exactly the image written
+    // (before --preserve-color and 8-bit rounding).
     const seconds = (performance.now() - t0) / 1000;
-    let rgb: Float32Array = Float32Array.from(final);
+    let rgb: Float32Array = Float32Array.from(stepper.x);
     if (config.preserveColor) rgb = preserveColor(rgb, content.rgb);
     await encodeImage({ width, height, rgb }, config.output);
 
@@ -186,10 +182,10 @@ export async function optimizeImage(input: OptimizeConfigInput, options: Optimiz
       config,
       output: path.resolve(config.output),
       lossesFile: path.resolve(lossesFileOf(config.output)),
-      losses: finalEvaluation.terms,
+      losses: current,
       initialLosses,
       steps: history.length,
-      evaluations: stepper.evaluations + 1,
+      evaluations: stepper.evaluations,
       seconds,
       converged,
       stoppedEarly,

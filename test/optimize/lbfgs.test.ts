@@ -122,8 +122,35 @@ describe('Lbfgs', () => {
     for (let i = 0; i < n; i++) expect(d[i]).toBeCloseTo(expected[i], 12);
   });
 
+  test('with bounds, every iterate stays in the box and the constrained optimum is found', async () => {
+    // Rosenbrock with x, y ≤ 0.5: the optimum is x = 0.5, y = x² = 0.25 (the unconstrained one, (1,1), is outside).
+    const seen: number[] = [];
+    const opt = new Lbfgs([-1.2, 0.4], (x) => {
+      seen.push(...x);
+      return rosenbrock(x);
+    }, { bounds: [-2, 0.5] });
+    await minimise(opt, 200);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(0.5);
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(-2);
+    expect(opt.x[0]).toBeCloseTo(0.5, 6);
+    expect(opt.x[1]).toBeCloseTo(0.25, 4);
+  });
+
+  test('with bounds, a separable quadratic whose centre lies outside ends at the clamped centre', async () => {
+    const c = [300, -20, 100, 255, 0];
+    const f = (x: Float64Array) => ({
+      value: x.reduce((s, v, i) => s + (i + 1) * (v - c[i]) ** 2, 0),
+      gradient: Float64Array.from(x, (v, i) => 2 * (i + 1) * (v - c[i])),
+    });
+    const opt = new Lbfgs([128, 128, 128, 128, 128], f, { bounds: [0, 255], initialStep: 16 });
+    await minimise(opt, 100);
+    const expected = [255, 0, 100, 255, 0];
+    expected.forEach((e, i) => expect(opt.x[i]).toBeCloseTo(e, 4));
+  });
+
   test('rejects invalid options and a gradient of the wrong length', async () => {
     expect(() => new Lbfgs([1], rosenbrock, { history: 0 })).toThrow(RangeError);
+    expect(() => new Lbfgs([1], rosenbrock, { bounds: [1, 1] })).toThrow(/empty/);
     await expect(new Lbfgs([1, 2, 3], () => ({ value: 0, gradient: [0] })).start()).rejects.toThrow(/gradient has 1 values/);
   });
 });
