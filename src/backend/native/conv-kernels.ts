@@ -9,6 +9,7 @@
  * matMul reaches the native backprop kernels too.
  */
 import { tf } from '../tf';
+import { UsageError } from '../../errors';
 import type { NativeAddon } from './loader';
 import { applicableStrategy, convGeometry, matMulPlan, poolGeometry, ConvGeometry, ConvShapeInfo, ConvStrategy, CONV_STRATEGIES } from './conv-geometry';
 
@@ -58,7 +59,12 @@ const count = (table: Record<string, number>, name: string): void => {
 };
 
 /** Activation codes of native/src/conv.cc; activations absent here (prelu, elu, sigmoid...) use the JS kernel. */
-const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
+const ACTIVATION_CODES = new Map<string, number>([
+  ['linear', 0],
+  ['relu', 1],
+  ['relu6', 2],
+  ['leakyrelu', 3],
+]);
 
 function float32Values(backend: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | undefined {
   if (!t || t.dtype !== 'float32') return undefined;
@@ -118,10 +124,10 @@ interface ConvFusion {
 /** Reads FusedConv2D's bias and activation; undefined when the native conv cannot fuse them. */
 function fusion(backend: CpuBackend, inputs: tf.NamedTensorInfoMap, attrs: Record<string, unknown>, channels: number): ConvFusion | undefined {
   if (inputs.preluActivationWeights) return undefined;
-  const activation = ACTIVATION_CODES[(attrs.activation as string | undefined) ?? 'linear'];
+  const activation = ACTIVATION_CODES.get((attrs.activation as string | undefined) ?? 'linear');
   if (activation === undefined) return undefined;
   const alpha = attrs.leakyreluAlpha as number | undefined;
-  if (activation === ACTIVATION_CODES.leakyrelu && typeof alpha !== 'number') return undefined;
+  if (activation === ACTIVATION_CODES.get('leakyrelu') && typeof alpha !== 'number') return undefined;
   let bias: Float32Array | null = null;
   if (inputs.bias) {
     const b = biasPerChannel(backend, inputs.bias, channels);
@@ -158,8 +164,8 @@ export interface ConvKernelOptions {
 function strategyFromEnv(): ConvStrategy | undefined {
   const raw = process.env.NST_CONV_STRATEGY;
   if (!raw || raw === 'auto') return undefined;
-  if (!(raw in CONV_STRATEGIES)) {
-    throw new Error(`NST_CONV_STRATEGY=${raw} is not one of ${Object.keys(CONV_STRATEGIES).join(', ')} or auto; unset it or pick one`);
+  if (!Object.hasOwn(CONV_STRATEGIES, raw)) {
+    throw new UsageError(`NST_CONV_STRATEGY=${raw} is not one of ${Object.keys(CONV_STRATEGIES).join(', ')} or auto; unset it or pick one`);
   }
   return raw as ConvStrategy;
 }
