@@ -7,6 +7,7 @@ import type { tf } from '../backend/tf';
 import { loadLossNetwork, loadMobileNetFallback } from '../nets/loss-network';
 import type { LossNetwork } from '../nets/loss-network/types';
 import { buildTransformer, parseTransformerConfig, TransformerConfig } from '../nets/transformer';
+import { checkpointStore } from './checkpoint-store';
 import type { TrainConfig } from './config';
 import { DEFAULT_STYLE_LAYERS } from './taps';
 
@@ -71,7 +72,5 @@ export async function loadLossNetworkFor(config: TrainConfig, log: (line: string
 }
 
 export function defaultDeps(): TrainDeps {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { checkpointStore } = require('./checkpoint-store') as typeof import('./checkpoint-store');
   return { buildModel: (c) => buildTransformer(c), loadLossNetwork: loadLossNetworkFor, checkpoints: checkpointStore() };
 }

@@ -37,7 +37,8 @@ import {
 } from './state';
 import { resolveTaps } from './taps';
 import { StepRecord, TRAIN_LOG_FILE, TrainLog } from './train-log';
-import { CheckpointStore, networkConfigFor, TrainDeps } from './deps';
+import { CheckpointStore, defaultDeps, networkConfigFor, TrainDeps } from './deps';
+import { Rng } from './rng';
 import { createHash } from 'crypto';
 
 /** A non-finite loss twice in one run (the first one already restored the last checkpoint and halved the rate). */
@@ -105,8 +106,6 @@ export function checkpointDirOf(outDir: string): string {
  * the network chooses its initializers.
  */
 export function withSeededMathRandom<T>(seed: number, fn: () => T): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Rng } = require('./rng') as typeof import('./rng');
   const rng = Rng.fromSeed(seed, 0x1417);
   const original = Math.random;
   Math.random = () => rng.next();
@@ -201,8 +200,7 @@ export async function train(
 ): Promise<TrainResult> {
   const hooks = options.hooks ?? {};
   const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const deps: TrainDeps = options.deps ?? (require('./deps') as typeof import('./deps')).defaultDeps();
+  const deps: TrainDeps = options.deps ?? defaultDeps();
   const store = deps.checkpoints;
   const dryRun = options.dryRunSteps !== undefined;
 
