@@ -39,13 +39,14 @@ inline float* F32Exact(const Napi::Value& v, const char* what, int64_t expected)
   return p;
 }
 
-// Below this many elements (16 MB of float32) a loop runs on one thread. These kernels stream memory at several GB/s
-// on one core, so a [1,256,256,32] instance norm takes ~1.5 ms single-threaded and a second thread can save about half
-// of that at best. But every OpenMP region ends in a barrier, and when the cores are shared (other processes) a worker
-// that is not scheduled stalls it for a scheduler timeslice: on the 2-core dev box under load (load average ~9), the
-// same instance norm took a 50-80 ms median on two threads, a 512K-element add 12 ms instead of 0.08 ms. So only
-// batch-sized tensors (e.g. [4,128,128,64] and up) use the team; setThreads(1) / OMP_NUM_THREADS=1 turns it off.
-constexpr int64_t kDefaultParallelMin = 1 << 22;
+// Below this many elements (64 MB of float32) a loop runs on one thread. These kernels stream memory at several GB/s
+// on one core: a [1,256,256,32] instance norm takes ~1.5 ms, a [4,128,128,64] mirror-pad fold ~2 ms, next to seconds
+// of convolution per training step, so a second thread could save a percent at best. But every OpenMP region ends in
+// a barrier, and when the cores are shared (other processes) a worker that is not scheduled stalls it for a
+// timeslice: on the 2-core dev box under load (load average ~13) a 512K-element add took 12 ms instead of 0.08 ms and
+// a 4M-element fold 24 ms instead of 2. So by default only huge tensors use the team; on a dedicated machine lower
+// the threshold with setEltwiseParallelMin (NST_ELTWISE_PARALLEL_MIN), and OMP_WAIT_POLICY=passive softens stalls.
+constexpr int64_t kDefaultParallelMin = 1 << 24;
 
 // The threshold in force (tests lower it to run the multi-threaded paths on tiny inputs: setEltwiseParallelMin).
 int64_t ParallelMin();

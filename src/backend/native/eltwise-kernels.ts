@@ -21,8 +21,20 @@ const FAMILIES: Array<[Array<keyof EltwiseAddon>, (addon: EltwiseAddon) => tf.Ke
   [['instanceNormF32', 'instanceNormGradF32'], normKernels],
 ];
 
+/**
+ * NST_ELTWISE_PARALLEL_MIN: the tensor size (elements) from which these kernels use both cores. The default (in
+ * native/src/eltwise_ops.h) is high because OpenMP barriers stall when other processes share the cores; on a
+ * dedicated machine e.g. 1000000 is faster.
+ */
+function applyThreadingEnv(addon: NativeAddon): void {
+  const raw = process.env.NST_ELTWISE_PARALLEL_MIN;
+  const n = raw === undefined ? NaN : Number(raw);
+  if (Number.isInteger(n) && n > 0 && typeof addon.setEltwiseParallelMin === 'function') addon.setEltwiseParallelMin(n);
+}
+
 /** Native kernel configs for the eltwise family (registered by registerNativeKernels() in ./index.ts). */
 export function eltwiseKernels(addon: NativeAddon): tf.KernelConfig[] {
+  applyThreadingEnv(addon);
   return FAMILIES.flatMap(([needs, family]) => {
     const typed = eltwiseAddon(addon, needs);
     return typed ? family(typed) : [];
