@@ -1,12 +1,16 @@
 // Native broadcasting arithmetic, ReLU/Step, Square/Sqrt and Sum/Mean against tfjs' JS kernels, forward and gradients, on seeded
 // random shapes (batch > 1, odd sizes, every broadcast pattern). Tolerance: see eltwise-harness.ts (relative 1e-4).
 import { tf } from '../../src/backend/tf';
+import type { NativeAddon } from '../../src/backend/native/loader';
+import type { EltwiseAddon } from '../../src/backend/native/eltwise-support';
+import { eltwiseKernels } from '../../src/backend/native/eltwise-kernels';
 import {
   compareWithJs,
   describeNative,
   expectClose,
   expectRanNatively,
   int,
+  nativeStatus,
   randomTensor,
   rng,
   useJsBaseline,
@@ -187,5 +191,26 @@ describeNative('native Sum and Mean vs tfjs JS kernels', () => {
     expect(Array.from(resi.native[0])).toEqual([3, 7]);
     expect(resi.calls.fallback.Sum).toBe(1);
     tf.dispose([x, xi]);
+  });
+});
+
+describeNative('threading knob', () => {
+  test('NST_ELTWISE_PARALLEL_MIN sets the size from which the kernels use every core', () => {
+    const addon = nativeStatus.addon as unknown as EltwiseAddon;
+    const saved = process.env.NST_ELTWISE_PARALLEL_MIN;
+    const before = addon.setEltwiseParallelMin(0); // 0 restores the built-in default, returning what was set
+    const builtIn = addon.setEltwiseParallelMin(0);
+    try {
+      process.env.NST_ELTWISE_PARALLEL_MIN = '123456';
+      eltwiseKernels(nativeStatus.addon as NativeAddon);
+      expect(addon.setEltwiseParallelMin(0)).toBe(123456);
+      process.env.NST_ELTWISE_PARALLEL_MIN = 'lots';
+      eltwiseKernels(nativeStatus.addon as NativeAddon);
+      expect(addon.setEltwiseParallelMin(0)).toBe(builtIn); // garbage is ignored: the default stays
+    } finally {
+      if (saved === undefined) delete process.env.NST_ELTWISE_PARALLEL_MIN;
+      else process.env.NST_ELTWISE_PARALLEL_MIN = saved;
+      addon.setEltwiseParallelMin(before);
+    }
   });
 });
