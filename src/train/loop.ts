@@ -218,7 +218,8 @@ export async function train(
     }
   }
   const config = resolveConfig(
-    resumeDir && configInput.out === undefined ? { ...configInput, out: options.resume } : configInput,
+    // Resuming continues in the run's own folder: the one holding checkpoint/ (whichever of the two was named).
+    resumeDir && configInput.out === undefined ? { ...configInput, out: path.dirname(path.resolve(resumeDir)) } : configInput,
     storedOptions,
     log,
   );
