@@ -19,6 +19,8 @@ import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { UsageError } from '../errors';
 import { InstanceNorm, ReflectionPad2D, TanhImageOutput } from './layers';
+// Its gradient replaces tfjs' JS one, which is wrong past the first image of a batch.
+import './ops/resize-nearest';
 
 export const TransformerConfig = z
   .object({
