@@ -4,19 +4,21 @@
  *   loadStyleModel(spec) -> Promise<LoadedStyleModel>   a checkpoint folder (nst train / nst import output)
  *   networkWidths(config) -> NetworkWidths                channel widths for the tiling memory estimate
  *
- * `.onnx` files are recognised and refused with a clear "not yet supported" error (planned: onnxruntime-node).
+ * `.onnx` files are run by ONNX Runtime (./onnx-model.ts); anything else must be a checkpoint folder.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../backend/tf';
 import { loadCheckpoint } from '../checkpoint';
-import { InputError, UsageError } from '../errors';
+import { InputError } from '../errors';
 import { TransformerConfig, transformerChannels } from '../nets/transformer';
 import type { NetworkWidths } from './memory';
 import type { StyleForward } from './stylize';
 
 export interface LoadedStyleModel {
-  /** The forward pass, ready for stylize(). */
+  /** The network as a tf.LayersModel when it is one (checkpoints); undefined for ONNX models. */
+  model?: tf.LayersModel;
+  /** The plain forward pass (model.predict), for callers that want a function. */
   forward: StyleForward;
   /** Channel widths, for stylize's memory estimate (pass as options.network). */
   network: NetworkWidths;
@@ -32,12 +34,14 @@ export function networkWidths(config: TransformerConfig): NetworkWidths {
   return { widths: [c1, c2, c3] };
 }
 
+/** Opens a checkpoint folder or an .onnx file; InputError naming `spec` when it is missing or unusable. */
 export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {
   const abs = path.resolve(spec);
   if (path.extname(spec).toLowerCase() === '.onnx') {
-    throw new UsageError(
-      `${spec}: ONNX models are not yet supported by nst stylize; give a checkpoint folder (from nst train, or nst import for published models)`,
-    );
+    // Loaded lazily: onnxruntime-node is only needed (and only initialised) for .onnx models.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadOnnxStyleModel } = require('./onnx-model') as typeof import('./onnx-model');
+    return loadOnnxStyleModel(spec);
   }
   const stat = fs.statSync(abs, { throwIfNoEntry: false });
   if (!stat) throw new InputError(`${spec}: model not found (give a checkpoint folder written by nst train or nst import)`);
@@ -46,6 +50,7 @@ export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {
   }
   const { model, config } = await loadCheckpoint(abs);
   return {
+    model,
     // predict(), not apply(): its executor frees each layer's output as soon as its last consumer has run, so only a
     // few activations are alive at once (apply keeps every intermediate until the call returns).
     forward: (x) => model.predict(x) as tf.Tensor,

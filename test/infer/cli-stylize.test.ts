@@ -87,15 +87,15 @@ describe('nst stylize', () => {
     expect([meta.format, meta.width, meta.height, meta.hasAlpha]).toEqual(['webp', 12, 8, true]);
   });
 
-  it('writes next to the input with the default suffix, and refuses .onnx models clearly', async () => {
+  it('writes next to the input with the default suffix; a missing model (.onnx or folder) is named', async () => {
     const input = path.join(dir, 'solo.png');
     await writePng(input, patternImage(16, 16));
     const r = await nst(['stylize', '-m', ckpt, input, '--format', 'jpg']);
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.join(dir, 'solo-stylized.jpg'))).toBe(true);
     const onnx = await nst(['stylize', '-m', path.join(dir, 'model.onnx'), input, '--out', path.join(dir, 'x')]);
-    expect(onnx.code).toBe(2);
-    expect(onnx.err).toMatch(/ONNX models are not yet supported/);
+    expect(onnx.code).toBe(1); // .onnx goes to the ONNX Runtime loader (src/infer/onnx-model.ts), which names the file
+    expect(onnx.err).toMatch(/model\.onnx: ONNX model not found/);
     const missing = await nst(['stylize', '-m', path.join(dir, 'nope'), input, '--out', path.join(dir, 'x')]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/nope: model not found/);
@@ -112,7 +112,7 @@ describe('nst stylize', () => {
       expect(help).toContain(opt);
     }
     expect(help).toMatch(/Examples:/);
-    expect(help).toMatch(/not yet\s+supported/);
+    expect(help).toMatch(/\.onnx/);
   });
 });
 

@@ -61,7 +61,7 @@ export async function runStylize(args: StylizeArgs, log: (line: string) => void 
   const backend = await startBackend(args);
   const model = await loadStyleModel(args.model);
   try {
-    const summary = await runWithProgress(model.forward, plans, args, model.network, log);
+    const summary = await runWithProgress(model.model ?? model.forward, plans, args, model.network, log);
     log(`${formatSummary(summary)} [${backend.name}]`);
     return summary.failed > 0 ? 1 : 0;
   } finally {
@@ -70,7 +70,7 @@ export async function runStylize(args: StylizeArgs, log: (line: string) => void 
 }
 
 async function runWithProgress(
-  forward: Parameters<typeof stylizeFiles>[0],
+  model: Parameters<typeof stylizeFiles>[0],
   plans: OutputPlan[],
   args: StylizeArgs,
   network: NetworkWidths,
@@ -92,7 +92,7 @@ async function runWithProgress(
   };
   try {
     return await stylizeFiles(
-      forward,
+      model,
       plans,
       {
         maxSize: args.maxSize,
@@ -147,7 +147,7 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
           alias: 'm',
           type: 'string',
           demandOption: true,
-          describe: 'checkpoint folder written by nst train or nst import (.onnx: not yet supported)',
+          describe: 'checkpoint folder written by nst train or nst import, or an .onnx file (nst export; run by ONNX Runtime)',
         })
         .option('out', { type: 'string', describe: 'write outputs into this folder, keeping the input names (+ --suffix)' })
         .option('output', { alias: 'o', type: 'string', describe: 'write the single output to this file (format from its extension)' })
