@@ -1,0 +1,20 @@
+/**
+ * Training, as a library (the CLI's `nst train` is a thin layer over this):
+ *
+ *   import { train } from 'nst/dist/src/train';
+ *   const result = await train({ style: 'udnie.jpg', data: ['photos/'], out: 'checkpoints/udnie', iterations: 2000 });
+ *   await train({ iterations: 4000 }, { resume: 'checkpoints/udnie' });   // continue exactly
+ */
+export { train, checkpointDirOf, TrainingDivergedError } from './loop';
+export type { TrainHooks, TrainResult, StepReport, StepLosses } from './loop';
+export { parseTrainConfig, TrainConfigSchema, DEFAULT_WEIGHTS, totalSteps } from './config';
+export type { TrainConfig, TrainConfigInput } from './config';
+export { gram, contentLoss, styleLayerLoss, styleLoss, totalVariation, perceptualLoss, styleTargetsFrom } from './losses';
+export type { StyleTarget, LossWeights, PerceptualLoss } from './losses';
+export { listImages, loadCroppedImage, BatchStream, epochOrder } from './data';
+export type { Batch, DataCursor, DataStats } from './data';
+export { resolveTaps, DEFAULT_STYLE_LAYERS, DEFAULT_CONTENT_LAYER } from './taps';
+export { Rng } from './rng';
+export { defaultDeps } from './deps';
+export type { TrainDeps, CheckpointStore } from './deps';
+export { installStopSignals } from './signals';
