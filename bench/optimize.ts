@@ -128,6 +128,7 @@ export async function optimizeBench(options: OptimizeBenchOptions = {}): Promise
       // Every iterate is a valid image (both optimizers stay in 0..255), so these are the losses of images one could write.
       const atStep = steps.map((s) => {
         const h = r.history[Math.min(s, r.history.length) - 1];
+        if (!h) return { step: 0, evaluations: r.evaluations, seconds: 0, ...terms(r.initialLosses) }; // converged at once
         return { step: h.step, evaluations: h.evaluations, seconds: Number((h.ms / 1000).toFixed(1)), ...terms(h) };
       });
       const atEvaluations = steps.map((n) => {

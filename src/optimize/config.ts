@@ -22,7 +22,7 @@ export const DEFAULT_OPTIMIZER: OptimizerName = 'lbfgs';
  * For L-BFGS the rate only sizes the first, steepest-descent step (no pixel moves more than `lr` grey levels);
  * afterwards the curvature estimate sets the step.
  */
-export const DEFAULT_LR: Record<OptimizerName, number> = { adam: 4, lbfgs: 16 };
+export const DEFAULT_LR: Record<OptimizerName, number> = { adam: 16, lbfgs: 16 };
 
 export const OptimizeConfigSchema = z
   .object({
