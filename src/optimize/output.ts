@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { learningRateOf } from './config';
 import type { OptimizeResult } from './run';
 
 export const LOSSES_FILE_VERSION = 1;
@@ -33,6 +34,8 @@ export function lossesRecord(r: OptimizeResult): Record<string, unknown> {
     losses: r.losses,
     initialLosses: r.initialLosses,
     weights: { content: r.config.contentWeight, style: r.config.styleWeight, tv: r.config.tvWeight },
+    // The effective rate: options.lr is absent when the optimizer's default was used.
+    optimizer: { name: r.config.optimizer, lr: learningRateOf(r.config) },
     steps: r.steps,
     evaluations: r.evaluations,
     seconds: Number(r.seconds.toFixed(3)),

@@ -64,6 +64,7 @@ describe('optimizeImage (stand-in loss network, 32x32)', () => {
     expect(json.history).toHaveLength(3);
     expect(json.options).toMatchObject({ steps: 3, optimizer: 'lbfgs', size: 32, previewEvery: 2 });
     expect(json.weights).toEqual({ content: 1, style: 5, tv: 1 });
+    expect(json.optimizer).toEqual({ name: 'lbfgs', lr: 16 });
     // A preview at step 2 only: the last step is the output itself.
     expect(fs.existsSync(path.join(dir, 'sub', 'result.step-000002.png'))).toBe(true);
     expect(fs.readdirSync(path.join(dir, 'sub')).filter((f) => f.includes('.step-'))).toHaveLength(1);
