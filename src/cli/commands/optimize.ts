@@ -119,7 +119,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
         .option('optimizer', {
           type: 'string',
           choices: OPTIMIZERS,
-          describe: `default ${DEFAULT_OPTIMIZER} (measured faster per second here: docs/optimize.md)`,
+          describe: `default ${DEFAULT_OPTIMIZER} (lower loss at equal time, measured: docs/optimize.md)`,
         })
         .option('lr', {
           type: 'number',
