@@ -117,6 +117,7 @@ describeShared('training step vs PyTorch (pytorch-train-step fixture)', () => {
     value.dispose();
     const byOriginal = new Map(weights.map((w) => [w.originalName, grads[(w.read() as tf.Variable).name]]));
     const failures: string[] = [];
+    let worst = 0;
     const entries = torchWeightMap(PYTORCH_EXAMPLES_CONFIG);
     expect(entries.length).toBe(fixture['grad-total.f32'].length - 1); // every parameter, plus __image__
     for (const e of entries) {
@@ -133,10 +134,12 @@ describeShared('training step vs PyTorch (pytorch-train-step fixture)', () => {
         if (norm / fixture.largest_gradient_norm > 1e-4) failures.push(`${e.torchName}: |g|=${norm} should be ~0`);
       } else {
         const err = relError(oursTorch, ref);
+        worst = Math.max(worst, err);
         if (!(err <= 5e-3)) failures.push(`${e.torchName}: relative error ${err.toExponential(2)}`);
       }
     }
     tf.dispose(Object.values(grads));
+    process.stderr.write(`train-step: worst parameter-gradient relative error ${worst.toExponential(2)}\n`);
     expect(failures).toEqual([]);
   });
 });
