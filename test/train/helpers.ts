@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
+import { selectedBackend } from '../../src/backend/select';
 import { tf } from '../../src/backend/tf';
 import type { LossNetwork } from '../../src/nets/loss-network/types';
 import { Rng } from '../../src/train/rng';
@@ -78,7 +79,8 @@ const REGISTER = path.join(__dirname, 'fixtures', 'register-ts.js');
 /** Runs a TypeScript file in a child node process (compiled on the fly with swc, as jest does). */
 export function spawnTs(file: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['-r', REGISTER, file, ...args], {
-    env: { ...process.env, NST_BACKEND: process.env.NST_BACKEND ?? 'cpu', ...env },
+    // The same backend as this test process (native when built), so the child is not 20× slower than its parent.
+    env: { ...process.env, NST_BACKEND: process.env.NST_BACKEND || selectedBackend()?.name || 'cpu', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
