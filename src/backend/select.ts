@@ -5,7 +5,7 @@
 import { BackendError, UsageError } from '../errors';
 import { tf } from './tf';
 import { loadNativeAddon } from './native/loader';
-import { registerNativeKernels } from './native';
+import { registerNativeKernels, unregisterNativeKernels } from './native';
 
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'native', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -95,9 +95,10 @@ export function requestedBackend(option?: string): BackendName | undefined {
 export async function selectBackend(option?: string, log: (line: string) => void = () => {}): Promise<SelectedBackend> {
   const forced = requestedBackend(option);
   if (selected && (!forced || forced === selected.name)) return selected;
-  if (selected && forced && forced !== selected.name) {
-    throw new BackendError(`backend already set to ${selected.name} in this process; cannot switch to ${forced}`);
-  }
+  // Switching within one process (the library used from tests or an app): tfjs moves tensors between engine backends
+  // itself; native and cpu share tfjs' CPU backend, so leaving native means putting the JS kernels back.
+  if (selected?.name === 'native') unregisterNativeKernels();
+  selected = undefined;
   const order: BackendName[] = forced ? [forced] : [...BACKEND_NAMES];
   const reasons: string[] = [];
   for (const name of order) {

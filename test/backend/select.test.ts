@@ -95,3 +95,21 @@ describe('doctor report', () => {
     expect(r.lossWeights.at(-1)!.source).toMatch(/cache/);
   });
 });
+
+describe('switching backends in one process', () => {
+  it('goes from native to pure JS and back, restoring the JS kernels in between', async () => {
+    const { loadNativeAddon } = await import('../../src/backend/native/loader');
+    const { nativeKernelNames } = await import('../../src/backend/native');
+    const { selectBackend } = await import('../../src/backend/select');
+    if (!loadNativeAddon().loaded) {
+      process.stderr.write('SKIPPED: native addon not built; switching native <-> cpu not testable here\n');
+      return;
+    }
+    expect((await selectBackend('native')).name).toBe('native');
+    expect(nativeKernelNames().length).toBeGreaterThan(0);
+    expect((await selectBackend('cpu')).name).toBe('cpu');
+    expect(nativeKernelNames()).toEqual([]);
+    expect((await selectBackend('native')).name).toBe('native');
+    expect(nativeKernelNames().length).toBeGreaterThan(0);
+  });
+});
