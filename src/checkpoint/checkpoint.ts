@@ -60,6 +60,14 @@ export function isCheckpointDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, NST_JSON));
 }
 
+/** `nst train` writes its checkpoint into `OUT/checkpoint/`: accept the run folder wherever a checkpoint is read. */
+export const TRAINING_RUN_CHECKPOINT = 'checkpoint';
+
+export function resolveCheckpointDir(dir: string): string {
+  const inRun = path.join(dir, TRAINING_RUN_CHECKPOINT);
+  return !isCheckpointDir(dir) && isCheckpointDir(inRun) ? inRun : dir;
+}
+
 function validateMeta(meta: CheckpointMetaInput, dir: string): void {
   if (meta.training) {
     const r = TrainingInfo.safeParse(meta.training);
@@ -151,7 +159,7 @@ export function readCheckpointMeta(dir: string): NstJson {
 
 /** Loads a checkpoint: the model (with its weights), its validated network config and metadata. */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const abs = path.resolve(dir);
+  const abs = path.resolve(resolveCheckpointDir(dir));
   const meta = readCheckpointMeta(abs);
   const config = meta.network;
   let model: tf.LayersModel;

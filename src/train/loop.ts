@@ -39,6 +39,7 @@ import { resolveTaps } from './taps';
 import { StepRecord, TRAIN_LOG_FILE, TrainLog } from './train-log';
 import { CheckpointStore, defaultDeps, networkConfigFor, TrainDeps } from './deps';
 import { Rng } from './rng';
+import { TRAINING_RUN_CHECKPOINT } from '../checkpoint';
 import { createHash } from 'crypto';
 
 /** A non-finite loss twice in one run (the first one already restored the last checkpoint and halved the rate). */
@@ -97,7 +98,7 @@ export interface TrainResult {
 
 /** Where in the output folder the (atomic) checkpoint lives; stylize and export read it from there. */
 export function checkpointDirOf(outDir: string): string {
-  return path.join(outDir, 'checkpoint');
+  return path.join(outDir, TRAINING_RUN_CHECKPOINT);
 }
 
 /**

@@ -263,3 +263,23 @@ describe('checkpoint errors', () => {
     model.dispose();
   });
 });
+
+describe('a training run folder', () => {
+  it('loads as the checkpoint inside it (OUT/checkpoint), as nst stylize and nst export accept it', async () => {
+    const { saveCheckpoint, loadCheckpoint, resolveCheckpointDir } = await import('../../src/checkpoint');
+    const { buildTransformer } = await import('../../src/nets/transformer');
+    const fsm = await import('fs');
+    const os = await import('os');
+    const pathm = await import('path');
+    const run = fsm.mkdtempSync(pathm.join(os.tmpdir(), 'nst-run-'));
+    const model = buildTransformer({ width: 0.25, residualBlocks: 1 });
+    await saveCheckpoint(pathm.join(run, 'checkpoint'), { model, config: { width: 0.25, residualBlocks: 1 } });
+    expect(resolveCheckpointDir(run)).toBe(pathm.join(run, 'checkpoint'));
+    const loaded = await loadCheckpoint(run);
+    expect(loaded.dir).toBe(pathm.join(run, 'checkpoint'));
+    expect(loaded.config.width).toBe(0.25);
+    loaded.model.dispose();
+    model.dispose();
+    fsm.rmSync(run, { recursive: true, force: true });
+  });
+});
