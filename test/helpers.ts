@@ -41,3 +41,31 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
 }
+
+/**
+ * Whether this test file will run on the pure-JS CPU backend (decided before the backend is selected, so suites can
+ * mark minutes-long tests as skipped there — visibly — instead of returning early and passing).
+ */
+export function willRunPureJs(): boolean {
+  const forced = process.env.NST_BACKEND;
+  if (forced && forced !== 'auto') return forced === 'cpu';
+  for (const mod of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require.resolve(mod);
+      return false;
+    } catch {
+      /* not installed */
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return !(require('../src/backend/native/loader') as typeof import('../src/backend/native/loader')).loadNativeAddon().loaded;
+}
+
+/** `test`, or `test.skip` with a note on stderr when it would take minutes on the pure-JS backend (NST_SLOW_TESTS=1 runs it). */
+export function slowTest(what: string): jest.It {
+  if (willRunPureJs() && !process.env.NST_SLOW_TESTS) {
+    process.stderr.write(`SKIPPED on the pure-JS cpu backend (slow): ${what}; set NST_SLOW_TESTS=1 to run it\n`);
+    return test.skip;
+  }
+  return test;
+}

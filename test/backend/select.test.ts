@@ -1,4 +1,5 @@
 import { UsageError } from '../../src/errors';
+import { loadNativeAddon } from '../../src/backend/native/loader';
 import { probeBackend, requestedBackend, selectedBackend, BACKEND_NAMES } from '../../src/backend/select';
 import { collectDoctorReport } from '../../src/cli/commands/doctor';
 
@@ -47,18 +48,23 @@ describe('backend selection', () => {
   });
 });
 
+function installed(mod: string): boolean {
+  try {
+    require.resolve(mod);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function skipUnless(condition: boolean, why: string): jest.It {
+  if (!condition) process.stderr.write(`SKIPPED: ${why}\n`);
+  return condition ? it : it.skip;
+}
+
 describe('forcing a backend that cannot load', () => {
-  it('is a clear BackendError (fresh module state, tfjs-node absent)', async () => {
-    let installed = true;
-    try {
-      require.resolve('@tensorflow/tfjs-node');
-    } catch {
-      installed = false;
-    }
-    if (installed) {
-      process.stderr.write('SKIPPED: @tensorflow/tfjs-node is installed here, so forcing it succeeds\n');
-      return;
-    }
+  skipUnless(!installed('@tensorflow/tfjs-node'), '@tensorflow/tfjs-node is installed here, so forcing it succeeds')(
+    'is a clear BackendError (fresh module state, tfjs-node absent)', async () => {
     await jest.isolateModulesAsync(async () => {
       const fresh = await import('../../src/backend/select');
       const freshErrors = await import('../../src/errors');
@@ -97,14 +103,10 @@ describe('doctor report', () => {
 });
 
 describe('switching backends in one process', () => {
-  it('goes from native to pure JS and back, restoring the JS kernels in between', async () => {
-    const { loadNativeAddon } = await import('../../src/backend/native/loader');
+  skipUnless(loadNativeAddon().loaded, 'native addon not loaded (not built, or NST_NATIVE=0); switching native <-> cpu not testable here')(
+    'goes from native to pure JS and back, restoring the JS kernels in between', async () => {
     const { nativeKernelNames } = await import('../../src/backend/native');
     const { selectBackend } = await import('../../src/backend/select');
-    if (!loadNativeAddon().loaded) {
-      process.stderr.write('SKIPPED: native addon not built; switching native <-> cpu not testable here\n');
-      return;
-    }
     expect((await selectBackend('native')).name).toBe('native');
     expect(nativeKernelNames().length).toBeGreaterThan(0);
     expect((await selectBackend('cpu')).name).toBe('cpu');

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { tf } from '../../src/backend/tf';
 import { importPytorchExamples } from '../../src/importers';
 import { tfToTorchLayout, torchWeightMap, variablesByName } from '../../src/importers/torch-mapping';
-import { describeShared, readF32, relError, sharedPath } from '../helpers';
+import { describeShared, readF32, relError, sharedPath, slowTest } from '../helpers';
 
 interface GradEntry {
   name: string;
@@ -17,11 +17,7 @@ interface GradEntry {
  */
 describeShared('transformer gradients vs PyTorch (pytorch-train-step fixture)', () => {
   // A full-size backward pass takes minutes on the pure-JS backend of a busy 2-core machine (seconds on native).
-  test('output and every parameter gradient match PyTorch (relative error <= 5e-3; zero-gradient params ~0)', () => {
-    if (tf.getBackend() === 'cpu' && !process.env.NST_SLOW_TESTS) {
-      process.stderr.write('SKIPPED on the pure-JS cpu backend (slow): transformer gradients vs PyTorch; set NST_SLOW_TESTS=1 to run it\n');
-      return;
-    }
+  slowTest('transformer gradients vs PyTorch')('output and every parameter gradient match PyTorch (relative error <= 5e-3; zero-gradient params ~0)', () => {
     const dir = sharedPath('models/pytorch-train-step');
     const fixture = JSON.parse(fs.readFileSync(`${dir}/fixture.json`, 'utf8'));
     const grads = readF32(`${dir}/grad-total.f32`);
