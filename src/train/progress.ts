@@ -2,13 +2,8 @@
  * The terminal progress bar (stderr): step, epoch, each loss term, steps/s and ETA. Only the CLI uses it; the
  * library reports through `onStep` so it can run headless.
  */
-import * as cliProgress from 'cli-progress';
+import { formatLoss as fmt, LossProgressBar } from './loss-progress';
 import type { StepReport } from './loop';
-
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(3);
-}
 
 function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
@@ -19,25 +14,14 @@ function fmtDuration(s: number): string {
 }
 
 export class TrainProgress {
-  private readonly bar: cliProgress.SingleBar;
-  private started = false;
+  private readonly bar: LossProgressBar;
   private readonly t0 = performance.now();
   private firstStep = -1;
 
   constructor(stream: NodeJS.WriteStream = process.stderr) {
-    this.bar = new cliProgress.SingleBar(
-      {
-        stream,
-        format:
-          'step {value}/{total} ep {epoch} |{bar}| loss {loss} (c {content} s {style} tv {tv}) {rate} step/s ETA {etaText}',
-        barsize: 20,
-        hideCursor: false,
-        // Non-TTY (CI logs): print a line now and then instead of redrawing.
-        noTTYOutput: !stream.isTTY,
-        notTTYSchedule: 10000,
-        etaBuffer: 20,
-      },
-      cliProgress.Presets.shades_classic,
+    this.bar = new LossProgressBar(
+      'step {value}/{total} ep {epoch} |{bar}| loss {loss} (c {content} s {style} tv {tv}) {rate} step/s ETA {etaText}',
+      stream,
     );
   }
 
@@ -45,7 +29,7 @@ export class TrainProgress {
     if (this.firstStep < 0) this.firstStep = r.step - 1;
     const elapsed = (performance.now() - this.t0) / 1000;
     const rate = (r.step - this.firstStep) / Math.max(elapsed, 1e-9);
-    const payload = {
+    this.bar.update(r.step, r.totalSteps, {
       epoch: r.epoch.toFixed(2),
       loss: fmt(r.losses.total),
       content: fmt(r.losses.content),
@@ -53,18 +37,11 @@ export class TrainProgress {
       tv: fmt(r.losses.tv),
       rate: rate.toFixed(rate < 1 ? 3 : 2),
       etaText: fmtDuration((r.totalSteps - r.step) / rate),
-    };
-    if (!this.started) {
-      this.bar.start(r.totalSteps, r.step, payload);
-      this.started = true;
-    } else {
-      this.bar.update(r.step, payload);
-    }
+    });
   }
 
   /** Clears the bar line so a message prints cleanly. */
   stop(): void {
-    if (this.started) this.bar.stop();
-    this.started = false;
+    this.bar.stop();
   }
 }
