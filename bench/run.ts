@@ -3,7 +3,7 @@
  * `/usr/bin/python3 -c "import torch"` works), and our time / PyTorch's time. Machines here are noisy: read the ratios.
  *
  * Options: --quick (256² only, one training batch size, short memory run), --skip-cpu (leave out the pure-JS backend,
- * which takes minutes), --only part1,part2 (infer, train, memory, torch, kernels).
+ * which takes minutes), --only part1,part2 (infer, train, memory, torch, stylize, onnx, data, kernels).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -72,20 +72,30 @@ async function main() {
   }
   result.backends = perBackend;
 
-  if (want('kernels')) {
-    for (const [name, mod, fn] of [
-      ['native_conv', './native-conv', 'nativeConvBench'],
-      ['native_eltwise', './native-eltwise', 'benchNativeEltwise'],
-    ] as const) {
-      try {
-        log(`${name} …`);
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        result[name] = await require(mod)[fn]();
-      } catch (e) {
-        result[name] = { error: (e as Error).message };
-      }
+  // In this process, on the fastest local backend: the library-level benches (stylize incl. a tiled 4000×3000 photo,
+  // ONNX Runtime on our exported net, the training data pipeline's share), then the kernel benches, which switch
+  // kernels on and off themselves and so come last.
+  const runPart = async (name: string, fn: () => Promise<unknown>) => {
+    log(`${name} …`);
+    try {
+      result[name] = await fn();
+    } catch (e) {
+      result[name] = { error: (e as Error).message };
     }
+  };
+  const local = backends.includes('native') ? 'native' : 'cpu';
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (want('stylize')) await runPart('stylize', () => require('./stylize').benchStylize({ backend: local, large: local !== 'cpu' }));
+  if (want('onnx')) await runPart('onnx', () => require('./onnx').benchOnnx({ sizes: quick ? [256] : [256, 512, 1024] }));
+  if (want('data') && local !== 'cpu') await runPart('train_data_pipeline', () => require('./train').benchTrain({ batchSizes: [4] }));
+  if (want('kernels') && local === 'native') {
+    await runPart('native_conv', () => require('./native-conv').nativeConvBench());
+    await runPart('native_eltwise', () => require('./native-eltwise').benchNativeEltwise());
+    await runPart('training_step_profile_top', () =>
+      require('./native-eltwise').profileTrainingStep({ size: 256, topN: 12, skipJs: true }),
+    );
   }
+  /* eslint-enable @typescript-eslint/no-require-imports */
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }
 
