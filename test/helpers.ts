@@ -5,16 +5,37 @@ import * as path from 'path';
 export const SHARED = path.resolve(__dirname, '..', '..', 'shared');
 export const hasShared = fs.existsSync(path.join(SHARED, 'README.md'));
 
-/**
- * `describe` for suites that need ../shared: when it is absent they are skipped, and say so on stderr,
- * instead of passing silently.
- */
-export const describeShared: jest.Describe = hasShared
-  ? describe
-  : ((name: string, fn: () => void) => {
-      process.stderr.write(`SKIPPED (../shared not found at ${SHARED}): ${name}\n`);
-      return describe.skip(name, fn);
-    }) as unknown as jest.Describe;
+/** `describe` when `available`, else `describe.skip` that says `why` on stderr: suites never pass silently. */
+export function describeIf(available: boolean, why: string): jest.Describe {
+  return available
+    ? describe
+    : (((name: string, fn: () => void) => {
+        process.stderr.write(`SKIPPED (${why}): ${name}\n`);
+        return describe.skip(name, fn);
+      }) as unknown as jest.Describe);
+}
+
+/** For suites that need ../shared. */
+export const describeShared: jest.Describe = describeIf(hasShared, `../shared not found at ${SHARED}`);
+
+/** For suites that need the oneDNN addon (built by npm install when libdnnl-dev is present). */
+export const describeNative: jest.Describe = (() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const status = (require('../src/backend/native/loader') as typeof import('../src/backend/native/loader')).loadNativeAddon();
+  return describeIf(status.loaded, `native addon not available: ${status.reason}`);
+})();
+
+/** A tiny deterministic PRNG (mulberry32) in [0, 1), so a failing random case replays from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 export function sharedPath(...parts: string[]): string {
   return path.join(SHARED, ...parts);

@@ -1,18 +1,9 @@
 /** Small random networks and images for the export tests: deterministic, with weights that make every layer matter. */
 import { tf } from '../../src/backend/tf';
 import { buildTransformer, TransformerConfig } from '../../src/nets/transformer';
+import { seededRandom } from '../helpers';
 
-/** A tiny deterministic PRNG (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 /**
  * A deterministic net with random weights that exercise every layer: Glorot-uniform kernels from `seed`, norm scales

@@ -1,14 +1,6 @@
 // The conv bench (bench/native-conv.ts) runs end to end on a tiny shape and reports every field the bench runner reads.
-import { loadNativeAddon } from '../../src/backend/native/loader';
 import { nativeConvBench } from '../../bench/native-conv';
-
-const status = loadNativeAddon();
-const describeNative: jest.Describe = status.loaded
-  ? describe
-  : ((name: string, fn: () => void) => {
-      process.stderr.write(`SKIPPED (native addon not available: ${status.reason}): ${name}\n`);
-      return describe.skip(name, fn);
-    }) as unknown as jest.Describe;
+import { describeNative } from '../helpers';
 
 describeNative('native conv bench', () => {
   it('reports GFLOP/s for the three passes, the JS ratio and the implementations', async () => {

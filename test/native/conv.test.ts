@@ -12,29 +12,13 @@ import { loadNativeAddon, NativeAddon } from '../../src/backend/native/loader';
 import { unregisterNativeKernels } from '../../src/backend/native';
 import { convKernelCalls, installConvKernels, resetConvKernelCalls, ConvKernelCalls } from '../../src/backend/native/conv-kernels';
 import { ConvStrategy } from '../../src/backend/native/conv-geometry';
-import { relError } from '../helpers';
+import { describeNative, relError, seededRandom } from '../helpers';
 
 const TOLERANCE = 1e-4;
 const status = loadNativeAddon();
 
-const describeNative: jest.Describe = status.loaded
-  ? describe
-  : ((name: string, fn: () => void) => {
-      process.stderr.write(`SKIPPED (native addon not available: ${status.reason}): ${name}\n`);
-      return describe.skip(name, fn);
-    }) as unknown as jest.Describe;
 
-/** Deterministic PRNG (mulberry32) so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const randomTensor = (r: () => number, shape: number[]): tf.Tensor =>

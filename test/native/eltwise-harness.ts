@@ -13,35 +13,20 @@ import {
   installEltwiseKernels,
   resetEltwiseKernelCalls,
 } from '../../src/backend/native/eltwise-kernels';
-import { relError } from '../helpers';
+import { describeNative, relError, seededRandom } from '../helpers';
+
+export { describeNative };
 
 export const TOLERANCE = 1e-4;
 export const nativeStatus = loadNativeAddon();
 
-/** `describe` that skips, saying why on stderr, when the addon is not built. */
-export const describeNative: jest.Describe = nativeStatus.loaded
-  ? describe
-  : ((name: string, fn: () => void) => {
-      process.stderr.write(`SKIPPED (native addon not available: ${nativeStatus.reason}): ${name}\n`);
-      return describe.skip(name, fn);
-    }) as unknown as jest.Describe;
 
 /** The suite compares against pure JS: take out whatever native kernels the backend selection installed. */
 export function useJsBaseline(): void {
   beforeAll(() => unregisterNativeKernels());
 }
 
-/** Deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 
