@@ -9,6 +9,7 @@
  * matMul reaches the native backprop kernels too.
  */
 import { tf } from '../tf';
+import { installKernels } from './install';
 import { UsageError } from '../../errors';
 import type { NativeAddon } from './loader';
 import { applicableStrategy, convGeometry, matMulPlan, poolGeometry, ConvGeometry, ConvShapeInfo, ConvStrategy, CONV_STRATEGIES } from './conv-geometry';
@@ -286,17 +287,5 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
  * puts the previous kernels back. For benchmarks and tests that compare against the JS kernels in one process.
  */
 export function installConvKernels(addon: NativeAddon, options: ConvKernelOptions = {}): () => void {
-  const configs = convKernels(addon, options);
-  const previous = configs.map((c) => tf.getKernel(c.kernelName, 'cpu'));
-  for (const c of configs) {
-    if (tf.getKernel(c.kernelName, 'cpu')) tf.unregisterKernel(c.kernelName, 'cpu');
-    tf.registerKernel(c);
-  }
-  return () => {
-    configs.forEach((c, i) => {
-      tf.unregisterKernel(c.kernelName, 'cpu');
-      const old = previous[i];
-      if (old) tf.registerKernel(old);
-    });
-  };
+  return installKernels(convKernels(addon, options));
 }

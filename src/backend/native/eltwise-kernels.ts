@@ -4,6 +4,7 @@
  * collects them, skipping any family whose addon functions are missing (an addon built from older sources).
  */
 import { tf } from '../tf';
+import { installKernels } from './install';
 import type { NativeAddon } from './loader';
 import { EltwiseAddon, eltwiseAddon } from './eltwise-support';
 import { arithmeticKernels } from './eltwise-arith';
@@ -46,17 +47,5 @@ export function eltwiseKernels(addon: NativeAddon): tf.KernelConfig[] {
  * puts the previous kernels back. For benchmarks and tests that compare against the JS kernels in one process.
  */
 export function installEltwiseKernels(addon: NativeAddon): () => void {
-  const configs = eltwiseKernels(addon);
-  const previous = configs.map((c) => tf.getKernel(c.kernelName, 'cpu'));
-  for (const c of configs) {
-    if (previous[configs.indexOf(c)]) tf.unregisterKernel(c.kernelName, 'cpu');
-    tf.registerKernel(c);
-  }
-  return () => {
-    configs.forEach((c, i) => {
-      tf.unregisterKernel(c.kernelName, 'cpu');
-      const old = previous[i];
-      if (old) tf.registerKernel(old);
-    });
-  };
+  return installKernels(eltwiseKernels(addon));
 }

@@ -6,48 +6,31 @@ import { tf } from '../tf';
 import { loadNativeAddon, NativeAddon } from './loader';
 import { convKernels } from './conv-kernels';
 import { eltwiseKernels } from './eltwise-kernels';
+import { installKernels } from './install';
 
 export type KernelFactory = (addon: NativeAddon) => tf.KernelConfig[];
 
 const FACTORIES: KernelFactory[] = [convKernels, eltwiseKernels];
 
-let registered: string[] | undefined;
-const replaced = new Map<string, tf.KernelConfig>();
+let registered: { names: string[]; restore: () => void } | undefined;
 
 /** Kernel names currently served natively (empty when the addon is not registered). */
 export function nativeKernelNames(): string[] {
-  return registered ? [...registered] : [];
+  return registered ? [...registered.names] : [];
 }
 
 /** Replaces the CPU backend's kernels with native ones. Returns the kernel names replaced. Idempotent. */
 export function registerNativeKernels(addon: NativeAddon = requireAddon()): string[] {
-  if (registered) return registered;
-  const names: string[] = [];
-  for (const factory of FACTORIES) {
-    for (const config of factory(addon)) {
-      const cfg = { ...config, backendName: 'cpu' };
-      const old = tf.getKernel(cfg.kernelName, 'cpu');
-      if (old) {
-        replaced.set(cfg.kernelName, old);
-        tf.unregisterKernel(cfg.kernelName, 'cpu');
-      }
-      tf.registerKernel(cfg);
-      names.push(cfg.kernelName);
-    }
+  if (!registered) {
+    const configs = FACTORIES.flatMap((factory) => factory(addon));
+    registered = { names: configs.map((c) => c.kernelName), restore: installKernels(configs) };
   }
-  registered = names;
-  return names;
+  return [...registered.names];
 }
 
 /** Puts the pure-JS kernels back (used by tests that compare native against JS in one process). */
 export function unregisterNativeKernels(): void {
-  if (!registered) return;
-  for (const name of registered) {
-    tf.unregisterKernel(name, 'cpu');
-    const old = replaced.get(name);
-    if (old) tf.registerKernel(old);
-  }
-  replaced.clear();
+  registered?.restore();
   registered = undefined;
 }
 
