@@ -6,13 +6,10 @@
 //
 //   node scripts/compare-loss-networks.js [--steps 300] [--size 128] [--style ../shared/data/styles/udnie.jpg]
 'use strict';
-const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const sharp = require('sharp');
+const { ROOT, nst, readLossLog, textCell, imageCell, composeGrid } = require('./lib/sheet');
 
-const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'nst.js');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : dflt;
@@ -25,23 +22,6 @@ const DATA = path.join(ROOT, 'datasets', 'sample-pd');
 const OUT = path.join(ROOT, 'out', 'compare-loss-networks');
 const PHOTOS = ['beach1.jpg', 'city9.jpg', 'mountain1.jpg'];
 const CELL = 256;
-
-function nst(args) {
-  process.stderr.write(`$ nst ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`nst ${args[0]} exited with ${r.status}`);
-}
-
-function lastLosses(runDir) {
-  const lines = fs.readFileSync(path.join(runDir, 'train-log.jsonl'), 'utf8').trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]);
-}
-
-async function label(text, width) {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="28"><rect width="100%" height="100%" fill="white"/>` +
-    `<text x="6" y="19" font-family="sans-serif" font-size="14">${text}</text></svg>`;
-  return sharp(Buffer.from(svg)).png().toBuffer();
-}
 
 async function main() {
   if (!fs.existsSync(style)) throw new Error(`${style}: style image not found (pass --style)`);
@@ -65,20 +45,19 @@ async function main() {
       nst(['stylize', '--model', run, path.join(DATA, p), '-o', o, '--max-size', String(CELL * 2), '--no-progress']);
       outs.push(o);
     }
-    rows.push({ ...n, outs, seconds, losses: lastLosses(run) });
+    const log = readLossLog(run);
+    rows.push({ ...n, outs, seconds, losses: log[log.length - 1] });
   }
   const cols = [{ name: 'photo (public domain)', outs: PHOTOS.map((p) => path.join(DATA, p)) }, ...rows];
-  const tiles = [];
-  for (let c = 0; c < cols.length; c++) {
-    tiles.push({ input: await label(cols[c].name, CELL), left: c * CELL, top: 0 });
-    for (let r = 0; r < PHOTOS.length; r++) {
-      const img = await sharp(cols[c].outs[r]).resize(CELL, CELL / 2, { fit: 'cover' }).png().toBuffer();
-      tiles.push({ input: img, left: c * CELL, top: 28 + r * (CELL / 2) });
-    }
+  const grid = [{ height: 28, cells: await Promise.all(cols.map(async (c) => ({ width: CELL, buffer: await textCell(c.name, CELL, 28) }))) }];
+  for (let r = 0; r < PHOTOS.length; r++) {
+    grid.push({
+      height: CELL / 2,
+      cells: await Promise.all(cols.map(async (c) => ({ width: CELL, buffer: await imageCell(c.outs[r], CELL, CELL / 2) }))),
+    });
   }
   const sheet = path.join(ROOT, 'docs', 'loss-networks.png');
-  await sharp({ create: { width: CELL * cols.length, height: 28 + PHOTOS.length * (CELL / 2), channels: 3, background: 'white' } })
-    .composite(tiles).png().toFile(sheet);
+  await composeGrid(grid, sheet);
   const summary = rows.map((r) => ({
     lossNetwork: r.name, steps, imageSize: size, seconds: Math.round(r.seconds),
     final: { content: r.losses.content, style: r.losses.style, tv: r.losses.tv },
