@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { InputError } from '../../src/errors';
+import { UsageError } from '../../src/errors';
 import { loadLossNetwork, weightCandidates } from '../../src/nets/loss-network';
 import { describeShared, sharedPath } from '../helpers';
 
@@ -67,24 +67,7 @@ describe('loss weight lookup', () => {
   });
 });
 
-describe('loss weight lookup falling back', () => {
-  it('with no VGG that serves the taps and allowFallback, loads the MobileNetV2 and warns through log', async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
-    const lines: string[] = [];
-    // relu4_2: beyond the partial VGG19 in ../shared (if present), so only the fallback can serve it.
-    const net = await withEnv({ NST_HOME: home, NST_LOSS_WEIGHTS: undefined }, () =>
-      loadLossNetwork({ taps: ['relu2_2', 'relu4_2'], allowFallback: true, log: (l) => lines.push(l) }),
-    );
-    try {
-      expect(net.arch).toBe('mobilenetv2-fallback');
-      expect(lines.join('\n')).toMatch(/warning: using the MobileNetV2 fallback .*quality is noticeably lower than with VGG/);
-      expect(lines.join('\n')).toMatch(/warning: no ImageNet VGG weights found .*nst weights fetch vgg16/);
-    } finally {
-      net.dispose();
-      fs.rmSync(home, { recursive: true, force: true });
-    }
-  });
-
+describe('loss weight lookup, tap names', () => {
   it('rejects unknown tap names before looking for anything', async () => {
     await expect(loadLossNetwork({ taps: ['conv1_1'] })).rejects.toThrow(/unknown loss-network tap conv1_1: taps are relu1_1, /);
     await expect(loadLossNetwork({ net: 'vgg16', taps: ['relu3_4'] })).rejects.toThrow(/tap relu3_4 not available from vgg16/);
@@ -107,15 +90,25 @@ describeShared('loss weight lookup with ../shared', () => {
     }
   });
 
-  it('skips the partial VGG19 when it cannot serve the taps, then fails clearly without a fallback', async () => {
+  it('the partial VGG19 that cannot serve the taps is logged as skipped, then refused with the ways out', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
     const lines: string[] = [];
     const attempt = withEnv({ NST_HOME: home, NST_LOSS_WEIGHTS: undefined }, () =>
       loadLossNetwork({ taps: ['relu4_2'], log: (l) => lines.push(l) }),
     );
-    await expect(attempt).rejects.toThrow(InputError);
-    await expect(attempt).rejects.toThrow(/no ImageNet VGG weights found .*nst weights fetch vgg16.*--loss-weights/);
+    await expect(attempt).rejects.toThrow(UsageError);
+    await expect(attempt).rejects.toThrow(/tap relu4_2 not available .*nst weights fetch vgg16/);
     expect(lines.join('\n')).toMatch(/skipped: loss-network tap relu4_2 not available/);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a searched VGG that lacks a named tap is an error naming the choices, not a silent MobileNetV2 fallback', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
+    const attempt = withEnv({ NST_HOME: home, NST_LOSS_WEIGHTS: undefined }, () =>
+      loadLossNetwork({ taps: ['relu2_2', 'relu4_2'], allowFallback: true }),
+    );
+    await expect(attempt).rejects.toThrow(UsageError);
+    await expect(attempt).rejects.toThrow(/tap relu4_2 not available from vgg19 .*available taps are relu1_1, .*relu3_4\. .*--loss-net mobilenetv2/);
     fs.rmSync(home, { recursive: true, force: true });
   });
 

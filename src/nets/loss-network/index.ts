@@ -65,21 +65,34 @@ export async function loadLossNetwork(options: LoadLossNetworkOptions): Promise<
   const log = opts.log ?? (() => {});
   const candidates: WeightCandidate[] = weightCandidates(opts.weights, opts.net);
   const searched: string[] = [];
+  let lacksTaps: NstError | undefined;
   for (const c of candidates) {
     searched.push(`${c.source}: ${c.file}`);
     let net: LossNetwork | undefined;
     try {
       net = await loadVggFromFile(c.file, opts.net);
+    } catch (e) {
+      if (c.explicit || !(e instanceof NstError)) throw e;
+      // A file found by searching that does not load (wrong arch, damaged): say so, try the next one.
+      log(`nst: loss weights ${c.file} (${c.source}) skipped: ${e.message}`);
+      continue;
+    }
+    try {
       checkTaps(opts.taps, net.availableTaps, net.description);
     } catch (e) {
-      net?.dispose();
+      net.dispose();
       if (c.explicit || !(e instanceof NstError)) throw e;
-      // A file found by searching that does not fit (wrong arch, truncated too early): say so, try the next one.
       log(`nst: loss weights ${c.file} (${c.source}) skipped: ${e.message}`);
+      lacksTaps ??= e;
       continue;
     }
     log(`nst: loss network ${net.description} [${c.source}]`);
     return net;
+  }
+  // VGG weights were found but lack a tap the user named: falling back to MobileNetV2 would quietly trade quality
+  // for that tap, so make it a decision (name other taps, fetch full weights, or ask for the fallback).
+  if (lacksTaps) {
+    throw new UsageError(`${lacksTaps.message}. Name taps it has, run \`nst weights fetch vgg16\` for the full network, or pass --loss-net mobilenetv2 for the lower-quality fallback`);
   }
   if (!opts.allowFallback) throw new InputError(notFoundMessage(searched, true));
   log(`nst: warning: ${notFoundMessage(searched, false)}`);
