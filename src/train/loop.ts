@@ -173,14 +173,22 @@ function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-async function restoreOptimizer(store: CheckpointStore, dir: string, lr: number, betaPowers?: [number, number]): Promise<tf.AdamOptimizer> {
+async function restoreOptimizer(
+  store: CheckpointStore,
+  dir: string,
+  lr: number,
+  betaPowers: [number, number] | undefined,
+  log: (line: string) => void,
+): Promise<tf.AdamOptimizer> {
   const optimizer = tf.train.adam(lr);
   const manifest = (await store.readExtra(dir, OPTIMIZER_MANIFEST_FILE)).toString('utf8');
   const data = await store.readExtra(dir, OPTIMIZER_DATA_FILE);
   const weights = unpackTensors(manifest, data, path.join(dir, OPTIMIZER_DATA_FILE));
   await optimizer.setWeights(weights);
   tf.dispose(weights.map((w) => w.tensor)); // setWeights copied them into its own variables
-  writeAdamBetaPowers(optimizer, betaPowers);
+  if (!writeAdamBetaPowers(optimizer, betaPowers)) {
+    log("nst: warning: this tfjs' Adam has no accBeta1/accBeta2 fields, so its bias correction restarts: resume continues, but not bit-exactly");
+  }
   return optimizer;
 }
 
@@ -252,7 +260,7 @@ export async function train(
     if (resumeDir) {
       model = await store.loadModel(resumeDir);
       state = await readTrainState(store, resumeDir);
-      optimizer = await restoreOptimizer(store, resumeDir, state.learningRate, state.adamBetaPowers);
+      optimizer = await restoreOptimizer(store, resumeDir, state.learningRate, state.adamBetaPowers, log);
       log(`nst: resuming from ${resumeDir} at step ${state.step}`);
     } else {
       model = withSeededMathRandom(config.seed, () => deps.buildModel(networkConfig));
@@ -462,7 +470,7 @@ class Runner {
     model.dispose();
     const lr = restored.learningRate / 2;
     s.optimizer.dispose();
-    s.optimizer = await restoreOptimizer(this.store, this.ckptDir, lr, restored.adamBetaPowers);
+    s.optimizer = await restoreOptimizer(this.store, this.ckptDir, lr, restored.adamBetaPowers, this.log);
     s.state = { ...restored, learningRate: lr, lrHalved: true };
     this.stream.close();
     this.stream = new BatchStream(

@@ -78,11 +78,14 @@ export function readAdamBetaPowers(optimizer: tf.AdamOptimizer): [number, number
   return [o.accBeta1.dataSync()[0], o.accBeta2.dataSync()[0]];
 }
 
-export function writeAdamBetaPowers(optimizer: tf.AdamOptimizer, powers: [number, number] | undefined): void {
+/** Restores the β powers; false when this tfjs' Adam no longer has the fields (resume is then only approximate). */
+export function writeAdamBetaPowers(optimizer: tf.AdamOptimizer, powers: [number, number] | undefined): boolean {
   const o = optimizer as unknown as Partial<AdamInternals>;
-  if (!powers || !o.accBeta1 || !o.accBeta2) return;
+  if (!powers) return true;
+  if (!o.accBeta1 || !o.accBeta2) return false;
   const [b1, b2] = [tf.scalar(powers[0]), tf.scalar(powers[1])];
   o.accBeta1.assign(b1);
   o.accBeta2.assign(b2);
   tf.dispose([b1, b2]);
+  return true;
 }
