@@ -94,9 +94,6 @@ async function main() {
     '--width', String(plan.width),
     '--batch-size', String(plan.batchSize),
     '--iterations', String(plan.steps),
-    // A short run: weight content like style (default 1 : 5) so the network learns to keep the photo in its first
-    // hundred steps and the style shows on top of it, instead of painting style blobs over grey first.
-    '--content-weight', '5',
     '--checkpoint-every', String(Math.max(25, Math.floor(plan.steps / 3))),
     '--preview-every', String(Math.max(10, Math.floor(plan.steps / 5))),
   ]);

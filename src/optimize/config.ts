@@ -9,7 +9,12 @@
 import { z } from 'zod';
 import { UsageError } from '../errors';
 import { imageFormatFromPath } from '../infer/image-io';
-import { DEFAULT_WEIGHTS } from '../train/config';
+
+/**
+ * Per-image optimization starts from the photo itself, so it needs no content-heavy start: 1 : 5 gives the Gatys look
+ * (docs/optimize.md).
+ */
+export const DEFAULT_WEIGHTS = { content: 1, style: 5, tv: 1 } as const;
 
 export const OPTIMIZERS = ['adam', 'lbfgs'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];

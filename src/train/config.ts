@@ -5,8 +5,12 @@
 import { z } from 'zod';
 import { UsageError } from '../errors';
 
-/** Defaults on the normalized loss scale (docs/training.md): each term starts near 1, whatever the style or size. */
-export const DEFAULT_WEIGHTS = { content: 1, style: 5, tv: 1 } as const;
+/**
+ * Defaults on the normalized loss scale (docs/training.md): each term starts near 1, whatever the style or size.
+ * Content is weighted like style because runs here are hundreds to a few thousand steps: at 1 : 5 the network spent
+ * them painting style blobs over grey without learning to keep the photo (measured in docs/quality.md).
+ */
+export const DEFAULT_WEIGHTS = { content: 5, style: 5, tv: 1 } as const;
 
 export const TrainConfigSchema = z
   .object({

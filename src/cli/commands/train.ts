@@ -7,7 +7,7 @@
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
-import { parseTrainConfig, TrainConfigInput } from '../../train/config';
+import { DEFAULT_WEIGHTS, parseTrainConfig, TrainConfigInput } from '../../train/config';
 import { train, TrainResult } from '../../train/loop';
 import { TrainProgress } from '../../train/progress';
 import { installStopSignals, SIGNAL_EXIT_CODES } from '../../train/signals';
@@ -152,9 +152,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         .option('style', { type: 'string', describe: 'the style image' })
         .option('data', { type: 'string', array: true, describe: 'content photos: folders and/or globs (jpg/png/webp)' })
         .option('out', { type: 'string', describe: 'output folder: checkpoint/, train-log.jsonl, previews, loss-curve.svg' })
-        .option('content-weight', { type: 'number', describe: 'content loss weight (default 1; normalized scale, see docs/training.md)' })
-        .option('style-weight', { type: 'number', describe: 'style loss weight (default 5): higher = more style, less photo' })
-        .option('tv-weight', { type: 'number', describe: 'total-variation weight (default 1): smooths high-frequency noise' })
+        .option('content-weight', { type: 'number', describe: `content loss weight (default ${DEFAULT_WEIGHTS.content}; normalized scale, see docs/training.md)` })
+        .option('style-weight', { type: 'number', describe: `style loss weight (default ${DEFAULT_WEIGHTS.style}): higher = more style, less photo` })
+        .option('tv-weight', { type: 'number', describe: `total-variation weight (default ${DEFAULT_WEIGHTS.tv}): smooths high-frequency noise` })
         .option('style-layers', { type: 'string', describe: 'comma-separated loss-network taps (default relu1_2,relu2_2,relu3_3,relu4_3)' })
         .option('content-layer', { type: 'string', describe: 'content tap (default relu2_2)' })
         .option('lr', { type: 'number', describe: 'Adam learning rate (default 1e-3)' })
