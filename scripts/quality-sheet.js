@@ -107,7 +107,7 @@ async function main() {
     for (const out of row.outs) cells.push({ width: CELL_W, buffer: await imageCell(out, CELL_W, CELL_H) });
     grid.push({ height: CELL_H, cells });
   }
-  const sheet = path.join(opts.out, 'sheet.png');
+  const sheet = path.join(opts.out, 'sheet.jpg');
   await composeGrid(grid, sheet);
   fs.writeFileSync(path.join(opts.out, 'summary.json'), JSON.stringify({ photos: opts.photos, runs: summary }, null, 2) + '\n');
   process.stdout.write(`${sheet}\n`);

@@ -62,7 +62,9 @@ async function composeGrid(rows, file) {
     width = Math.max(width, left);
     top += row.height;
   }
-  await sharp({ create: { width, height: top, channels: 3, background: 'white' } }).composite(tiles).png().toFile(file);
+  // The format follows the file's extension (.jpg keeps photo-heavy sheets small enough to commit).
+  const image = sharp({ create: { width, height: top, channels: 3, background: 'white' } }).composite(tiles);
+  await (file.endsWith('.jpg') ? image.jpeg({ quality: 85, mozjpeg: true }) : image.png()).toFile(file);
 }
 
 module.exports = { ROOT, nst, readLossLog, meanLosses, textCell, imageCell, composeGrid };
