@@ -16,5 +16,6 @@ export const PIXEL_BOUNDS = [0, 255] as const;
 
 /** Projection onto valid pixels, in place: what Adam applies after each update (L-BFGS takes PIXEL_BOUNDS). */
 export function clampPixels(x: Float64Array): void {
-  for (let i = 0; i < x.length; i++) x[i] = x[i] < 0 ? 0 : x[i] > 255 ? 255 : x[i];
+  const [lo, hi] = PIXEL_BOUNDS;
+  for (let i = 0; i < x.length; i++) x[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
 }

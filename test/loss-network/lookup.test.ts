@@ -3,22 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { UsageError } from '../../src/errors';
 import { loadLossNetwork, weightCandidates } from '../../src/nets/loss-network';
-import { describeShared, sharedPath } from '../helpers';
-
-function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
-  const saved: Record<string, string | undefined> = {};
-  for (const k of Object.keys(env)) {
-    saved[k] = process.env[k];
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
-  return fn().finally(() => {
-    for (const k of Object.keys(saved)) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  });
-}
+import { describeShared, sharedPath, withEnv } from '../helpers';
 
 describe('loss weight lookup', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
