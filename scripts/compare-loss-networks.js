@@ -8,7 +8,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { ROOT, nst, readLossLog, textCell, imageCell, composeGrid } = require('./lib/sheet');
+const { ROOT, nst, stylizePhotos, readLossLog, textCell, imageCell, composeGrid } = require('./lib/sheet');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,12 +39,7 @@ async function main() {
       '--batch-size', '2', '--iterations', String(steps), '--content-weight', '5', '--seed', '1', '--no-progress',
       '--preview-every', String(steps), '--checkpoint-every', String(steps), ...n.args]);
     const seconds = (Date.now() - t0) / 1000;
-    const outs = [];
-    for (const p of PHOTOS) {
-      const o = path.join(run, `stylized-${p.replace(/\.jpg$/, '.png')}`);
-      nst(['stylize', '--model', run, path.join(DATA, p), '-o', o, '--max-size', String(CELL * 2), '--no-progress']);
-      outs.push(o);
-    }
+    const outs = stylizePhotos(run, PHOTOS.map((p) => path.join(DATA, p)), path.join(run, 'stylized'), CELL * 2);
     const log = readLossLog(run);
     rows.push({ ...n, outs, seconds, losses: log[log.length - 1] });
   }

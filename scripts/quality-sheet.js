@@ -9,7 +9,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { ROOT, nst, readLossLog, meanLosses, textCell, imageCell, composeGrid } = require('./lib/sheet');
+const { ROOT, nst, stylizePhotos, readLossLog, meanLosses, textCell, imageCell, composeGrid } = require('./lib/sheet');
 
 const DATA = path.join(ROOT, 'datasets', 'sample-pd');
 const WORK = path.join(ROOT, 'out', 'quality-sheet');
@@ -39,13 +39,8 @@ function parseArgs(argv) {
   return opts;
 }
 
-function stylizeAll(model, key, photos) {
-  const dir = path.join(WORK, key);
-  fs.rmSync(dir, { recursive: true, force: true });
-  nst(['stylize', '--model', model, ...photos.map((p) => path.join(DATA, p)), '--out', dir, '--format', 'png',
-    '--max-size', String(CELL_W * 2), '--no-progress']);
-  return photos.map((p) => path.join(dir, p.replace(/\.\w+$/, '.png')));
-}
+const stylizeAll = (model, key, photos) =>
+  stylizePhotos(model, photos.map((p) => path.join(DATA, p)), path.join(WORK, key), CELL_W * 2);
 
 /** What the sheet and summary say about one training run: its stored options and its losses at the end. */
 function describeRun(run) {

@@ -17,6 +17,13 @@ function nst(args) {
   if (r.status !== 0) throw new Error(`nst ${args[0]} exited with ${r.status ?? r.signal}`);
 }
 
+/** Stylizes `photos` (paths) with `model` in one CLI call into a fresh `dir` as PNGs; returns the output paths in order. */
+function stylizePhotos(model, photos, dir, maxSize) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  nst(['stylize', '--model', model, ...photos, '--out', dir, '--format', 'png', '--max-size', String(maxSize), '--no-progress']);
+  return photos.map((p) => path.join(dir, path.basename(p).replace(/\.\w+$/, '.png')));
+}
+
 /** Every line of a run's train-log.jsonl, parsed. */
 function readLossLog(runDir) {
   const file = path.join(runDir, 'train-log.jsonl');
@@ -67,4 +74,4 @@ async function composeGrid(rows, file) {
   await (file.endsWith('.jpg') ? image.jpeg({ quality: 85, mozjpeg: true }) : image.png()).toFile(file);
 }
 
-module.exports = { ROOT, nst, readLossLog, meanLosses, textCell, imageCell, composeGrid };
+module.exports = { ROOT, nst, stylizePhotos, readLossLog, meanLosses, textCell, imageCell, composeGrid };
