@@ -16,13 +16,13 @@ import { tf } from '../src/backend/tf';
 import { selectBackend } from '../src/backend/select';
 import { isCheckpointDir } from '../src/checkpoint/checkpoint';
 import { importNetwork } from '../src/importers';
-import { decodeImage, encodeImage } from '../src/infer/image-io';
+import { decodeImage, encodeImage } from '../src/image/image-io';
 import { loadStyleModel } from '../src/infer/model';
 import type { LossNetwork } from '../src/nets/loss-network/types';
 import { optimizeImage, OptimizerName, PerceptualObjective, LossTerms, DEFAULT_LR, parseOptimizeConfig } from '../src/optimize';
-import { loadLossNetworkFor } from '../src/train/deps';
+import { loadLossNetworkFor } from '../src/losses/loss-network';
 import type { TrainConfig } from '../src/train/config';
-import { resolveTaps } from '../src/train/taps';
+import { resolveTaps } from '../src/losses/taps';
 
 const SHARED = path.resolve(__dirname, '..', '..', 'shared');
 
@@ -109,7 +109,7 @@ export async function optimizeBench(options: OptimizeBenchOptions = {}): Promise
 
   // One loss network for every run, chosen exactly as nst optimize chooses it.
   const base = parseOptimizeConfig({ content, style, output: path.join(outDir, 'x.png'), size });
-  const lossNet: LossNetwork = await loadLossNetworkFor(base as unknown as TrainConfig, log);
+  const lossNet: LossNetwork = await loadLossNetworkFor(base, log);
   try {
     const taps = resolveTaps(lossNet.availableTaps, {}, lossNet.description);
     const columns: OptimizerColumn[] = [];

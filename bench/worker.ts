@@ -12,7 +12,7 @@ import { buildTransformer } from '../src/nets/transformer';
 import { VggFeatureExtractor } from '../src/nets/loss-network/vgg-net';
 import { vggLayout } from '../src/nets/loss-network/vgg-layout';
 import type { RawConv } from '../src/nets/loss-network/types';
-import { gram, perceptualLoss, StyleTarget } from '../src/train/losses';
+import { gram, perceptualLoss, StyleTarget } from '../src/losses/perceptual';
 
 const STYLE_LAYERS = ['relu1_2', 'relu2_2', 'relu3_3', 'relu4_3'];
 const CONTENT_LAYER = 'relu2_2';

@@ -14,7 +14,7 @@ import { tf } from '../backend/tf';
 import { InputError } from '../errors';
 import { buildTransformer, ENGSTROM_CONFIG, transformerConvSpecs } from '../nets/transformer';
 import { sha256Hex } from './sha256';
-import { variablesByName } from './torch-mapping';
+import { variablesByName } from '../nets/torch-mapping';
 import type { ImportedNetwork } from './types';
 
 export const ENGSTROM_FORMAT = 'engstrom-deeplearnjs';

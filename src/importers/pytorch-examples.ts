@@ -9,7 +9,7 @@ import { InputError } from '../errors';
 import { readTorchStateDict, TorchStateDict } from '../io/torch-pth';
 import { buildTransformer, parseTransformerConfig, PYTORCH_EXAMPLES_CONFIG, TransformerConfig } from '../nets/transformer';
 import { sha256Hex } from './sha256';
-import { setWeightsFromTorchStateDict } from './torch-mapping';
+import { setWeightsFromTorchStateDict } from '../nets/torch-mapping';
 import type { ImportedNetwork } from './types';
 
 export const PYTORCH_EXAMPLES_FORMAT = 'pytorch-examples';

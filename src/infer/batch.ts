@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import fg from 'fast-glob';
 import { InputError, NstError, UsageError } from '../errors';
-import { encodeImage, IMAGE_EXTENSIONS, ImageFormat, imageFormatFromPath } from './image-io';
+import { encodeImage, IMAGE_EXTENSIONS, ImageFormat, imageFormatFromPath } from '../image/image-io';
 import { stylize, StyleModel, StylizeOptions, StylizeResult } from './stylize';
 
 /**

@@ -5,7 +5,7 @@
  * pixels off (or misaligned). Padding the bottom/right edges by reflection (not zeros, which would darken the border
  * through instance norm and the convs) and cropping afterwards returns exactly the input size.
  */
-import type { RgbImage } from './image-io';
+import type { RgbImage } from '../image/image-io';
 
 /** Total downsampling factor of the transformation network. */
 export const NETWORK_STRIDE = 4;

@@ -16,8 +16,8 @@
 import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { UsageError } from '../errors';
-import { blendStrength, preserveColor as transferLuminance } from './color';
-import { decodeImage, DecodedImage, EncodableImage, fitWithin, pixelsToTensor, resizeImage, RgbImage } from './image-io';
+import { blendStrength, preserveColor as transferLuminance } from '../image/color';
+import { decodeImage, DecodedImage, EncodableImage, fitWithin, pixelsToTensor, resizeImage, RgbImage } from '../image/image-io';
 import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, maxTileSide, NetworkWidths } from './memory';
 import { cropRgb, NETWORK_STRIDE, padToMultiple } from './pad';
 import { planTiles, Tile } from './tiling';

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../errors';
-import { imageFormatFromPath } from '../infer/image-io';
+import { imageFormatFromPath } from '../image/image-io';
 
 /**
  * Per-image optimization starts from the photo itself, so it needs no content-heavy start: 1 : 5 gives the Gatys look

@@ -1,6 +1,6 @@
 /** The starting image of an optimization: the content photo itself, or seeded uniform noise (Gatys' original). */
-import type { RgbImage } from '../infer/image-io';
-import { Rng } from '../train/rng';
+import type { RgbImage } from '../image/image-io';
+import { Rng } from '../util/rng';
 
 export type InitMode = 'content' | 'noise';
 

@@ -1,6 +1,6 @@
 /**
  * The perceptual loss of one image as a function of its pixels: value, gradient and each term. It is the training
- * loss (src/train/losses.ts) with the transformer taken out — the image itself is the variable.
+ * loss (src/losses/perceptual.ts) with the transformer taken out — the image itself is the variable.
  *
  * Content features and style Grams are computed once here and reused by every evaluation; each evaluation is one
  * forward and one backward pass of the loss network, and frees every tensor it made.
@@ -14,8 +14,8 @@ import {
   perceptualLoss,
   StyleTarget,
   styleTargetsFrom,
-} from '../train/losses';
-import type { RgbImage } from '../infer/image-io';
+} from '../losses/perceptual';
+import type { RgbImage } from '../image/image-io';
 import type { Evaluation } from './lbfgs';
 
 /** The unweighted terms (style summed over layers with their layer weights) and the weighted total. */

@@ -7,12 +7,11 @@
  */
 import * as path from 'path';
 import { NstError } from '../errors';
-import { decodeImage, encodeImage, RgbImage } from '../infer/image-io';
-import { preserveColor } from '../infer/color';
+import { decodeImage, encodeImage, RgbImage } from '../image/image-io';
+import { preserveColor } from '../image/color';
 import type { LossNetwork } from '../nets/loss-network/types';
-import { loadLossNetworkFor } from '../train/deps';
-import type { TrainConfig } from '../train/config';
-import { resolveTaps } from '../train/taps';
+import { loadLossNetworkFor } from '../losses/loss-network';
+import { resolveTaps } from '../losses/taps';
 import { Adam } from './adam';
 import { learningRateOf, OptimizeConfig, OptimizeConfigInput, parseOptimizeConfig } from './config';
 import { clampPixels, initialPixels, PIXEL_BOUNDS } from './init';
@@ -92,10 +91,7 @@ async function loadImages(config: OptimizeConfig): Promise<{ content: RgbImage; 
 }
 
 async function loadLossNet(config: OptimizeConfig, log: (line: string) => void): Promise<LossNetwork> {
-  // loadLossNetworkFor reads only lossNet, lossWeights, styleLayers and contentLayer of a TrainConfig, which our
-  // config shares field for field; the cast goes once train/deps.ts accepts that Pick (asked for in issue 7's report).
-  const selection = { lossNet: config.lossNet, lossWeights: config.lossWeights, styleLayers: config.styleLayers, contentLayer: config.contentLayer };
-  return loadLossNetworkFor(selection as unknown as TrainConfig, log);
+  return loadLossNetworkFor(config, log);
 }
 
 function toImage(x: Float64Array, width: number, height: number): RgbImage {

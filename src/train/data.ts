@@ -10,8 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import fg from 'fast-glob';
 import { InputError } from '../errors';
-import { decodeImage } from '../infer/image-io';
-import { Rng } from './rng';
+import { decodeImage } from '../image/image-io';
+import { Rng } from '../util/rng';
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp'] as const;
 

@@ -4,12 +4,11 @@
  * stand-in) without touching the loop.
  */
 import type { tf } from '../backend/tf';
-import { loadLossNetwork, loadMobileNetFallback } from '../nets/loss-network';
+import { loadLossNetworkFor } from '../losses/loss-network';
 import type { LossNetwork } from '../nets/loss-network/types';
 import { buildTransformer, parseTransformerConfig, TransformerConfig } from '../nets/transformer';
 import { checkpointStore } from './checkpoint-store';
 import type { TrainConfig } from './config';
-import { DEFAULT_STYLE_LAYERS } from './taps';
 
 /** The training record stored with every checkpoint (the checkpoint format's `training` block). */
 export interface TrainingRecord {
@@ -49,26 +48,6 @@ export interface TrainDeps {
 /** The network a `nst train` run builds: the project's default transformer at the chosen width. */
 export function networkConfigFor(config: Pick<TrainConfig, 'width'>): TransformerConfig {
   return parseTransformerConfig({ width: config.width }, '--width');
-}
-
-/**
- * Loads the loss network the config asks for. With default taps we ask the loader only for the shallowest default,
- * so that a truncated VGG still qualifies; the taps are then resolved against what it has (train/taps.ts). Explicit
- * taps are passed through, so a network that lacks one is refused by the loader with its own clear message.
- */
-export async function loadLossNetworkFor(config: TrainConfig, log: (line: string) => void): Promise<LossNetwork> {
-  if (config.lossNet === 'mobilenetv2') {
-    log('nst: warning: using the MobileNetV2 fallback loss network: style quality is noticeably lower than with VGG');
-    return loadMobileNetFallback();
-  }
-  const explicit = [...(config.styleLayers ?? []), ...(config.contentLayer ? [config.contentLayer] : [])];
-  return loadLossNetwork({
-    net: config.lossNet,
-    weights: config.lossWeights,
-    taps: explicit.length ? [...new Set(explicit)] : [DEFAULT_STYLE_LAYERS[0]],
-    allowFallback: config.lossNet === 'auto',
-    log,
-  });
 }
 
 export function defaultDeps(): TrainDeps {

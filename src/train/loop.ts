@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../backend/tf';
 import { NstError, UsageError } from '../errors';
-import { decodeImage, pixelsToTensor } from '../infer/image-io';
+import { decodeImage, pixelsToTensor } from '../image/image-io';
 import type { LossNetwork } from '../nets/loss-network/types';
 import { parseTrainConfig, RESUMABLE_OVERRIDES, totalSteps, TrainConfig, TrainConfigInput } from './config';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
@@ -22,7 +22,7 @@ import {
   perceptualLoss,
   StyleTarget,
   styleTargetsFrom,
-} from './losses';
+} from '../losses/perceptual';
 import { loadPreviewBatch, writePreview } from './preview';
 import {
   OPTIMIZER_DATA_FILE,
@@ -35,10 +35,10 @@ import {
   unpackTensors,
   writeAdamBetaPowers,
 } from './state';
-import { resolveTaps } from './taps';
+import { resolveTaps } from '../losses/taps';
 import { StepRecord, TRAIN_LOG_FILE, TrainLog } from './train-log';
 import { CheckpointStore, defaultDeps, networkConfigFor, TrainDeps } from './deps';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import { TRAINING_RUN_CHECKPOINT } from '../checkpoint';
 import { createHash } from 'crypto';
 

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { tf } from '../backend/tf';
-import { encodeImage, RgbImage } from '../infer/image-io';
+import { encodeImage, RgbImage } from '../image/image-io';
 import { loadCroppedImage } from './data';
 
 export const PREVIEW_LATEST_FILE = 'preview-latest.png';

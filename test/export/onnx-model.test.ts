@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf } from '../../src/backend/tf';
 import { transformerToOnnx } from '../../src/export';
-import { decodeImage } from '../../src/infer/image-io';
+import { decodeImage } from '../../src/image/image-io';
 import { isOnnxModelPath, loadOnnxStyleModel } from '../../src/infer/onnx-model';
 import { stylize } from '../../src/infer/stylize';
 import { parseTransformerConfig } from '../../src/nets/transformer';

@@ -4,7 +4,7 @@ import { transformerToOnnx } from '../../src/export';
 import * as fs from 'fs';
 import { importEngstrom, importPytorchExamples } from '../../src/importers';
 import { cropRgb } from '../../src/infer/pad';
-import { decodeImage } from '../../src/infer/image-io';
+import { decodeImage } from '../../src/image/image-io';
 import { describeShared, maxAbsDiff, readF32, sharedPath } from '../helpers';
 import { nchwToNhwc, nhwcToNchw, tfjsForward } from './net-fixtures';
 

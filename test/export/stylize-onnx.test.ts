@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { tf } from '../../src/backend/tf';
 import { runStylize } from '../../src/cli/commands/stylize';
 import { transformerToOnnx } from '../../src/export';
-import { decodeImage } from '../../src/infer/image-io';
+import { decodeImage } from '../../src/image/image-io';
 import { loadStyleModel } from '../../src/infer/model';
 import { stylize } from '../../src/infer/stylize';
 import { parseTransformerConfig } from '../../src/nets/transformer';

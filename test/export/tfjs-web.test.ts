@@ -11,7 +11,7 @@ import {
   WeightQuantization,
 } from '../../src/export';
 import { importEngstrom } from '../../src/importers';
-import { decodeImage } from '../../src/infer/image-io';
+import { decodeImage } from '../../src/image/image-io';
 import { cropRgb } from '../../src/infer/pad';
 import { InstanceNorm } from '../../src/nets/layers';
 import { parseTransformerConfig } from '../../src/nets/transformer';

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { tf } from '../../src/backend/tf';
 import { loadCheckpoint } from '../../src/checkpoint';
 import { InputError } from '../../src/errors';
-import { decodeImage } from '../../src/infer/image-io';
+import { decodeImage } from '../../src/image/image-io';
 import { detectImportFormat, engstromVariableNames, importEngstrom, importToCheckpoint } from '../../src/importers';
 import { ENGSTROM_CONFIG } from '../../src/nets/transformer';
 import { describeShared, sharedPath } from '../helpers';

@@ -1,8 +1,8 @@
 import { tf } from '../../src/backend/tf';
-import { decodeImage } from '../../src/infer/image-io';
+import { decodeImage } from '../../src/image/image-io';
 import { readTorchStateDict } from '../../src/io/torch-pth';
 import { importPytorchExamples } from '../../src/importers';
-import { getTorchStateDict } from '../../src/importers/torch-mapping';
+import { getTorchStateDict } from '../../src/nets/torch-mapping';
 import { PYTORCH_EXAMPLES_CONFIG } from '../../src/nets/transformer';
 import { describeShared, maxAbsDiff, readF32, sharedPath } from '../helpers';
 

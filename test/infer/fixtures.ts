@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import { tf } from '../../src/backend/tf';
-import type { RgbImage } from '../../src/infer/image-io';
+import type { RgbImage } from '../../src/image/image-io';
 
 export function makeTmpDir(prefix = 'nst-infer-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

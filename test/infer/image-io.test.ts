@@ -10,7 +10,7 @@ import {
   pixelsToTensor,
   tensorToPixels,
   tensorToPixelsBatch,
-} from '../../src/infer/image-io';
+} from '../../src/image/image-io';
 import { InputError } from '../../src/errors';
 import { makeTmpDir, patternImage, toRawRgb, writePng } from './fixtures';
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { tf } from '../../src/backend/tf';
-import { blendStrength, preserveColor, rgbToYCbCr, yCbCrToRgb } from '../../src/infer/color';
+import { blendStrength, preserveColor, rgbToYCbCr, yCbCrToRgb } from '../../src/image/color';
 import { activationBytesPerPixel, maxTileSide } from '../../src/infer/memory';
 import { cropRgb, padToMultiple, reflectIndex } from '../../src/infer/pad';
 import { chooseTiling, stylize } from '../../src/infer/stylize';

@@ -11,7 +11,8 @@
 import { tf } from '../../src/backend/tf';
 import { selectedBackend } from '../../src/backend/select';
 import { nativeKernelNames } from '../../src/backend/native';
-import { instanceNorm, INSTANCE_NORM_KERNEL } from '../../src/nets/ops/instance-norm';
+import { INSTANCE_NORM_KERNEL } from '../../src/backend/kernel-contracts';
+import { instanceNorm } from '../../src/nets/ops/instance-norm';
 import { reflectPad2d } from '../../src/nets/ops/reflect-pad';
 import { relError } from '../helpers';
 

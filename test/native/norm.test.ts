@@ -2,7 +2,8 @@
 // tfjs' JS kernels: forward, and the gradients for x, gamma and beta, on seeded random shapes (batch > 1, odd sizes,
 // 1x1 images, inputs far from zero). Tolerance: see eltwise-harness.ts (relative 1e-4).
 import { tf } from '../../src/backend/tf';
-import { instanceNorm, INSTANCE_NORM_KERNEL } from '../../src/nets/ops/instance-norm';
+import { INSTANCE_NORM_KERNEL } from '../../src/backend/kernel-contracts';
+import { instanceNorm } from '../../src/nets/ops/instance-norm';
 import {
   compareWithJs,
   describeNative,

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { tf } from '../../src/backend/tf';
 import { importPytorchExamples } from '../../src/importers';
-import { tfToTorchLayout, torchWeightMap, variablesByName } from '../../src/importers/torch-mapping';
+import { tfToTorchLayout, torchWeightMap, variablesByName } from '../../src/nets/torch-mapping';
 import { describeShared, readF32, relError, sharedPath, slowTest } from '../helpers';
 
 interface GradEntry {

@@ -1,6 +1,6 @@
 import { tf } from '../../src/backend/tf';
 import { UsageError } from '../../src/errors';
-import { torchWeightMap } from '../../src/importers/torch-mapping';
+import { torchWeightMap } from '../../src/nets/torch-mapping';
 import { InstanceNorm, ReflectionPad2D, TanhImageOutput } from '../../src/nets/layers';
 import {
   buildTransformer,

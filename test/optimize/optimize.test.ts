@@ -5,7 +5,7 @@ import { tf } from '../../src/backend/tf';
 import { InputError, UsageError } from '../../src/errors';
 import { PerceptualObjective } from '../../src/optimize/objective';
 import { optimizeImage } from '../../src/optimize';
-import { decodeImage } from '../../src/infer/image-io';
+import { decodeImage } from '../../src/image/image-io';
 import type { LossNetwork } from '../../src/nets/loss-network/types';
 import { makePhotos, standInLossNetwork, tempDir } from '../train/helpers';
 

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../../src/errors';
 import { BatchStream, epochOrder, listImages, loadCroppedImage } from '../../src/train/data';
-import { Rng } from '../../src/train/rng';
+import { Rng } from '../../src/util/rng';
 import { makePhotos, tempDir } from './helpers';
 
 let dir: string;

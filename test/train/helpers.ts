@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { selectedBackend } from '../../src/backend/select';
 import { tf } from '../../src/backend/tf';
 import type { LossNetwork } from '../../src/nets/loss-network/types';
-import { Rng } from '../../src/train/rng';
+import { Rng } from '../../src/util/rng';
 
 export function tempDir(prefix = 'nst-train-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

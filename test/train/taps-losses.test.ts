@@ -1,8 +1,8 @@
 // Tap resolution (defaults mapped onto what the loss network has, explicit taps never) and the pure loss maths.
 import { tf } from '../../src/backend/tf';
 import { UsageError } from '../../src/errors';
-import { contentLoss, gram, perceptualLoss, styleLayerLoss, styleTargetsFrom, totalVariation } from '../../src/train/losses';
-import { resolveTaps } from '../../src/train/taps';
+import { contentLoss, gram, perceptualLoss, styleLayerLoss, styleTargetsFrom, totalVariation } from '../../src/losses/perceptual';
+import { resolveTaps } from '../../src/losses/taps';
 
 const VGG19_BLOCK1_3 = ['relu1_1', 'relu1_2', 'relu2_1', 'relu2_2', 'relu3_1', 'relu3_2', 'relu3_3', 'relu3_4'];
 

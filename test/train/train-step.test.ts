@@ -4,11 +4,11 @@
 // every parameter (PyTorch layout) and for the output image.
 import * as fs from 'fs';
 import { tf } from '../../src/backend/tf';
-import { setWeightsFromTorchStateDict, tfToTorchLayout, torchWeightMap } from '../../src/importers/torch-mapping';
+import { setWeightsFromTorchStateDict, tfToTorchLayout, torchWeightMap } from '../../src/nets/torch-mapping';
 import { readTorchStateDict } from '../../src/io/torch-pth';
 import { loadLossNetwork, LossNetwork } from '../../src/nets/loss-network';
 import { buildTransformer, PYTORCH_EXAMPLES_CONFIG } from '../../src/nets/transformer';
-import { perceptualLoss, styleTargetsFrom, StyleTarget } from '../../src/train/losses';
+import { perceptualLoss, styleTargetsFrom, StyleTarget } from '../../src/losses/perceptual';
 import { describeShared, readF32, relError, sharedPath } from '../helpers';
 
 const dir = (...p: string[]) => sharedPath('models', 'pytorch-train-step', ...p);

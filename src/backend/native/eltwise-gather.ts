@@ -8,7 +8,7 @@
  * registered for the active backend.
  */
 import { tf } from '../tf';
-import { MIRROR_PAD_GRAD_KERNEL } from '../../nets/ops/reflect-pad';
+import { MIRROR_PAD_GRAD_KERNEL } from '../kernel-contracts';
 import { AxisMaps, EltwiseAddon, floatValues, KernelArgs, sizeOf, withJsFallback } from './eltwise-support';
 import {
   identityMap,

@@ -4,7 +4,7 @@
  * composite ops otherwise, so anything else reaching these kernels is an error, reported as one.
  */
 import { tf } from '../tf';
-import { INSTANCE_NORM_GRAD_KERNEL, INSTANCE_NORM_KERNEL, InstanceNormAttrs } from '../../nets/ops/instance-norm';
+import { INSTANCE_NORM_GRAD_KERNEL, INSTANCE_NORM_KERNEL, InstanceNormAttrs } from '../kernel-contracts';
 import { EltwiseAddon, floatValues, KernelArgs, withJsFallback } from './eltwise-support';
 
 function instanceNormForward(addon: EltwiseAddon): tf.KernelConfig {

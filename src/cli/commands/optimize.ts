@@ -5,8 +5,8 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_LR, DEFAULT_OPTIMIZER, OPTIMIZERS, optimizeImage, OptimizeResult } from '../../optimize';
-import { OptimizeProgress } from '../../optimize/progress';
-import { installStopSignals, SIGNAL_EXIT_CODES } from '../../train/signals';
+import { OptimizeProgress } from '../progress/optimize';
+import { installStopSignals, SIGNAL_EXIT_CODES } from '../../util/signals';
 import { DEFAULT_WEIGHTS } from '../../optimize/config';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 

@@ -9,7 +9,7 @@ import { MultiBar, Presets } from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { BatchSummary, expandInputs, formatSummary, OutputPlan, planOutputs, stylizeFiles } from '../../infer/batch';
-import { IMAGE_FORMATS, ImageFormat } from '../../infer/image-io';
+import { IMAGE_FORMATS, ImageFormat } from '../../image/image-io';
 import type { NetworkWidths } from '../../infer/memory';
 import { loadStyleModel } from '../../infer/model';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';

@@ -9,8 +9,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { DEFAULT_WEIGHTS, parseTrainConfig, TrainConfigInput } from '../../train/config';
 import { train, TrainResult } from '../../train/loop';
-import { TrainProgress } from '../../train/progress';
-import { installStopSignals, SIGNAL_EXIT_CODES } from '../../train/signals';
+import { TrainProgress } from '../progress/train';
+import { installStopSignals, SIGNAL_EXIT_CODES } from '../../util/signals';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 
 export interface TrainArgs extends BackendArgs {

@@ -8,7 +8,7 @@
  */
 import { tf } from '../../backend/tf';
 import { nstVersion } from '../../checkpoint';
-import { getTorchStateDict } from '../../importers/torch-mapping';
+import { getTorchStateDict } from '../../nets/torch-mapping';
 import type { TransformerConfig } from '../../nets/transformer';
 import { buildTransformerGraph, ONNX_OPSET, TanhHead } from './transformer-graph';
 

@@ -6,21 +6,12 @@
  * `NstInstanceNorm` (the native CPU path registers one) it runs that; otherwise the composite ops, whose autodiff
  * gradient is exact, so GPU backends keep working.
  *
- * The kernel contract (what src/backend/native/norm-kernels.ts implements):
- *   NstInstanceNorm      inputs {x [N,H,W,C], gamma [C], beta [C]}, attrs {epsilon}
- *                        outputs [y, mean [N,C], rstd [N,C]] (rstd = 1/sqrt(biased var + eps)); the statistics are
- *                        outputs only so that the gradient can reuse them, and instanceNorm() hands back y alone.
- *   NstInstanceNormGrad  inputs {dy, x, gamma, mean, rstd} -> [dx, dgamma, dbeta], one pass over dy and x.
+ * The kernel contract is in src/backend/kernel-contracts.ts (src/backend/native/norm-kernels.ts implements it).
  * Its gradient is registered below (gradients are global in tfjs; it only ever runs where the kernel ran).
  */
 import { tf } from '../../backend/tf';
 
-export const INSTANCE_NORM_KERNEL = 'NstInstanceNorm';
-export const INSTANCE_NORM_GRAD_KERNEL = 'NstInstanceNormGrad';
-
-export interface InstanceNormAttrs {
-  epsilon: number;
-}
+import { INSTANCE_NORM_GRAD_KERNEL, INSTANCE_NORM_KERNEL, InstanceNormAttrs } from '../../backend/kernel-contracts';
 
 /** Whether this call can use the fused kernel: it exists for the active backend and the inputs are what it takes. */
 function fusedKernelApplies(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): boolean {

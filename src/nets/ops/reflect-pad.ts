@@ -6,6 +6,7 @@
  * this module replaces that gradient, for every backend, with one that folds the border back onto the cells it mirrors:
  * a native kernel (MIRROR_PAD_GRAD_KERNEL) when the active backend has one, else the composite fold below.
  */
+import { MIRROR_PAD_GRAD_KERNEL } from '../../backend/kernel-contracts';
 import { tf } from '../../backend/tf';
 
 export type PadMode = 'reflect' | 'symmetric';
@@ -13,8 +14,6 @@ export type PadMode = 'reflect' | 'symmetric';
 /** tfjs' own MirrorPad gradient as registered before this module replaces it (test/ops/reflect-pad.test.ts runs it). */
 export const tfjsMirrorPadGradient: tf.GradConfig | undefined = tf.getGradient('MirrorPad');
 
-/** Kernel contract: inputs {dy} (the padded tensor's gradient), attrs {paddings, mode} as MirrorPad's -> dx. */
-export const MIRROR_PAD_GRAD_KERNEL = 'NstMirrorPadGrad';
 
 /** Pads H and W of an NHWC tensor by reflection (the edge row is not repeated, as in PyTorch's ReflectionPad2d). */
 export function reflectPad2d(x: tf.Tensor4D, top: number, bottom = top, left = top, right = left): tf.Tensor4D {

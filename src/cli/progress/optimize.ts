@@ -2,8 +2,8 @@
  * The terminal progress bar of `nst optimize` (stderr): step, each loss term, evaluations and ETA. Only the CLI uses
  * it; the library reports through `onStep` so it runs headless.
  */
-import { formatLoss as fmt, LossProgressBar } from '../train/loss-progress';
-import type { StepRecord } from './run';
+import { formatLoss as fmt, LossProgressBar } from './loss-bar';
+import type { StepRecord } from '../../optimize/run';
 
 export class OptimizeProgress {
   private readonly bar: LossProgressBar;

@@ -2,8 +2,8 @@
  * The terminal progress bar (stderr): step, epoch, each loss term, steps/s and ETA. Only the CLI uses it; the
  * library reports through `onStep` so it can run headless.
  */
-import { formatLoss as fmt, LossProgressBar } from './loss-progress';
-import type { StepReport } from './loop';
+import { formatLoss as fmt, LossProgressBar } from './loss-bar';
+import type { StepReport } from '../../train/loop';
 
 function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
