@@ -1,5 +1,5 @@
 /**
- * Training throughput through the real library path (src/train/loop.ts in dry-run mode: data pipeline with prefetch,
+ * Training throughput through the real library path (src/train/per-style.ts in dry-run mode: data pipeline with prefetch,
  * transformer, loss network found by the usual lookup, perceptual losses, Adam), on datasets/sample-pd at 256².
  * The first step of each run is not timed (one-time set-up). Reports seconds per step and the share of the step spent
  * waiting for the data pipeline (≈ 0 when prefetch keeps ahead).
@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { selectBackend } from '../src/backend/select';
-import { train } from '../src/train/loop';
+import { train } from '../src/train/per-style';
 
 export interface TrainBenchOptions {
   batchSizes?: number[];

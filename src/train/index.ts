@@ -1,12 +1,15 @@
 /**
  * Training, as a library (the CLI's `nst train` is a thin layer over this):
  *
- *   import { train } from 'nst/dist/src/train';
+ *   import { train } from 'nst';
  *   const result = await train({ style: 'udnie.jpg', data: ['photos/'], out: 'checkpoints/udnie', iterations: 2000 });
  *   await train({ iterations: 4000 }, { resume: 'checkpoints/udnie' });   // continue exactly
  */
-export { train, checkpointDirOf, TrainingDivergedError } from './loop';
-export type { TrainHooks, TrainResult, StepReport, StepLosses } from './loop';
+export { train } from './per-style';
+export type { TrainResult } from './per-style';
+export { checkpointDirOf } from './session';
+export { TrainingDivergedError } from './loop';
+export type { TrainHooks, StepReport, StepLosses, TrainingTask } from './task';
 export { parseTrainConfig, TrainConfigSchema, DEFAULT_WEIGHTS, totalSteps } from './config';
 export type { TrainConfig, TrainConfigInput } from './config';
 export { gram, contentLoss, styleLayerLoss, styleLoss, totalVariation, perceptualLoss, styleTargetsFrom } from '../losses/perceptual';

@@ -11,12 +11,16 @@ export const TRAIN_STATE_FILE = 'train-state.json';
 export const OPTIMIZER_MANIFEST_FILE = 'optimizer.json';
 export const OPTIMIZER_DATA_FILE = 'optimizer.bin';
 
+const Cursor = z.object({ epoch: z.number().int().nonnegative(), index: z.number().int().nonnegative() });
+
 export const TrainStateSchema = z.object({
   version: z.literal(1),
   /** Optimizer steps completed. */
   step: z.number().int().nonnegative(),
   /** The next sample the data stream reads. */
-  cursor: z.object({ epoch: z.number().int().nonnegative(), index: z.number().int().nonnegative() }),
+  cursor: Cursor,
+  /** Further data streams of the trainer (e.g. the style images of an arbitrary-style run), by name. */
+  streams: z.record(z.string(), Cursor).optional(),
   learningRate: z.number().positive(),
   /** True once a non-finite loss halved the learning rate (a second one stops the run). */
   lrHalved: z.boolean(),

@@ -2,13 +2,13 @@
  * nst train --style STYLE.jpg --data DIR_OR_GLOB --out checkpoints/NAME [options]
  *
  * Argument handling and reporting only: the options become one TrainConfig (validated once, by zod, in
- * src/train/config.ts) and the run is src/train/loop.ts. SIGINT/SIGTERM save a checkpoint and exit 130/143.
+ * src/train/config.ts) and the run is src/train/per-style.ts. SIGINT/SIGTERM save a checkpoint and exit 130/143.
  */
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { DEFAULT_WEIGHTS, parseTrainConfig, TrainConfigInput } from '../../train/config';
-import { train, TrainResult } from '../../train/loop';
+import { train, TrainResult } from '../../train';
 import { TrainProgress } from '../progress/train';
 import { installStopSignals, SIGNAL_EXIT_CODES } from '../../util/signals';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';

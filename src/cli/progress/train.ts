@@ -3,7 +3,7 @@
  * library reports through `onStep` so it can run headless.
  */
 import { formatLoss as fmt, LossProgressBar } from './loss-bar';
-import type { StepReport } from '../../train/loop';
+import type { StepReport } from '../../train/task';
 
 function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';

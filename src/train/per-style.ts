@@ -1,0 +1,240 @@
+/**
+ * The per-style trainer (Johnson et al. 2016), as a library — the CLI's `nst train` is a thin layer over it: a
+ * transformation network trained by the shared machinery (session.ts, loop.ts) against the perceptual loss of one
+ * style image, whose Gram targets are computed once.
+ *
+ *   const result = await train({ style: 'udnie.jpg', data: ['photos/'], out: 'checkpoints/udnie', iterations: 2000 });
+ *   await train({ iterations: 4000 }, { resume: 'checkpoints/udnie' });   // continue exactly
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf } from '../backend/tf';
+import { decodeImage, pixelsToTensor } from '../image/image-io';
+import { contentScaleOf, NORMALIZED_TV_SCALE, perceptualLoss, StyleTarget, styleTargetsFrom } from '../losses/perceptual';
+import { resolveTaps } from '../losses/taps';
+import type { LossNetwork } from '../nets/loss-network/types';
+import { Rng } from '../util/rng';
+import { parseTrainConfig, RESUMABLE_OVERRIDES, totalSteps, TrainConfig, TrainConfigInput } from './config';
+import { BatchStream, DataCursor, DataStats, listImages } from './data';
+import { defaultDeps, networkConfigFor, TrainDeps } from './deps';
+import { LoopResult, TrainingLoop } from './loop';
+import { loadPreviewBatch, writePreview } from './preview';
+import { locateRun, startOrResume } from './session';
+import type { BatchObjective, CheckpointRecord, StepLosses, TaskBatch, TrainHooks, TrainingTask } from './task';
+import type { TrainState } from './state';
+
+export interface TrainResult extends LoopResult {
+  config: TrainConfig;
+  outDir: string;
+  checkpointDir: string;
+  styleLayers: string[];
+  contentLayer: string;
+  lossNetwork: string;
+  notes: string[];
+}
+
+/**
+ * Math.random replaced by a seeded stream while `fn` runs. tfjs' initializers draw their seeds from Math.random when
+ * none is given, so this makes the transformer's initial weights a function of the run's seed without touching how
+ * the network chooses its initializers.
+ */
+export function withSeededMathRandom<T>(seed: number, fn: () => T): T {
+  const rng = Rng.fromSeed(seed, 0x1417);
+  const original = Math.random;
+  Math.random = () => rng.next();
+  try {
+    return fn();
+  } finally {
+    Math.random = original;
+  }
+}
+
+async function loadStyleTargets(config: TrainConfig, lossNet: LossNetwork, styleLayers: string[]): Promise<Record<string, StyleTarget>> {
+  const size = config.styleSize ?? config.imageSize;
+  const style = await decodeImage(config.style, { resize: { width: size, height: size, fit: 'inside' } });
+  const x = pixelsToTensor(style);
+  try {
+    const feats = lossNet.extract(x, styleLayers);
+    const targets = styleTargetsFrom(feats, config.lossScale === 'normalized');
+    tf.dispose(Object.values(feats));
+    return targets;
+  } finally {
+    x.dispose();
+  }
+}
+
+/** One style image's perceptual loss over a stream of photo crops. */
+class PerStyleTask implements TrainingTask {
+  readonly styleLayers: string[];
+  readonly contentLayer: string;
+  readonly lossWeights: { content: number; style: number; tv: number };
+  private stream: BatchStream;
+  private styleRef?: { name: string; sha256: string };
+
+  constructor(
+    private readonly config: TrainConfig,
+    private readonly files: string[],
+    private readonly lossNet: LossNetwork,
+    taps: { styleLayers: string[]; contentLayer: string },
+    private readonly styleTargets: Record<string, StyleTarget>,
+    private readonly notes: string[],
+    cursor: DataCursor,
+    private readonly log: (line: string) => void,
+    private readonly outDir: string,
+    private readonly previewBatch?: tf.Tensor4D,
+  ) {
+    this.styleLayers = taps.styleLayers;
+    this.contentLayer = taps.contentLayer;
+    this.lossWeights = { content: config.contentWeight, style: config.styleWeight, tv: config.tvWeight };
+    this.stream = this.openStream(cursor);
+  }
+
+  get datasetSize(): number {
+    return this.files.length;
+  }
+
+  private openStream(cursor: DataCursor): BatchStream {
+    const c = this.config;
+    return new BatchStream(this.files, { imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, crop: c.crop, prefetch: c.prefetch, log: this.log }, cursor);
+  }
+
+  async nextBatch(): Promise<TaskBatch> {
+    const batch = await this.stream.next();
+    return { tensors: [tf.tensor4d(batch.data, batch.shape)], cursorAfter: batch.cursorAfter };
+  }
+
+  dataStats(): DataStats {
+    return this.stream.stats();
+  }
+
+  seek(cursor: DataCursor): void {
+    this.stream.close();
+    this.stream = this.openStream(cursor);
+  }
+
+  objective(model: tf.LayersModel, batch: TaskBatch, state: TrainState): BatchObjective {
+    const x = batch.tensors[0] as tf.Tensor4D;
+    const normalized = this.config.lossScale === 'normalized';
+    const contentFeatures = tf.tidy(() => this.lossNet.extract(x, [this.contentLayer])[this.contentLayer]);
+    if (normalized && state.step === 0 && state.contentScale === 1) {
+      // Fixed once, from the first batch, and stored in the checkpoint (so resumed runs use the same constant).
+      state.contentScale = contentScaleOf(contentFeatures);
+    }
+    const taps = [...new Set([...this.styleLayers, this.contentLayer])];
+    return {
+      loss: () => {
+        const y = model.apply(x, { training: true }) as tf.Tensor4D;
+        return perceptualLoss({
+          output: y,
+          outputFeatures: this.lossNet.extract(y, taps),
+          contentFeatures,
+          contentLayer: this.contentLayer,
+          styleTargets: this.styleTargets,
+          weights: this.lossWeights,
+          styleLayerWeights: this.config.styleLayerWeights,
+          contentScale: normalized ? state.contentScale : 1,
+          tvScale: normalized ? NORMALIZED_TV_SCALE : 1,
+        });
+      },
+      dispose: () => contentFeatures.dispose(),
+    };
+  }
+
+  async preview(model: tf.LayersModel, step: number): Promise<void> {
+    if (this.previewBatch) await writePreview(this.outDir, step, this.previewBatch, (x) => model.predict(x) as tf.Tensor4D);
+  }
+
+  checkpointRecord(info: { state: TrainState; lastLosses?: StepLosses; secondsPerStep?: number; totalSteps: number }): CheckpointRecord {
+    const { config } = this;
+    const last = info.lastLosses;
+    return {
+      networkConfig: networkConfigFor(config),
+      training: {
+        styleImage: this.styleImage(),
+        lossNetwork: `${this.lossNet.description} (style ${this.styleLayers.join(', ')}; content ${this.contentLayer})`,
+        weights: this.lossWeights,
+        steps: info.state.step,
+        finalLosses: last ? { total: last.total, content: last.content, style: last.style, tv: last.tv } : undefined,
+        options: config as unknown as Record<string, unknown>,
+        results: { totalSteps: info.totalSteps, lossScale: config.lossScale, secondsPerStep: info.secondsPerStep, notes: this.notes },
+      },
+    };
+  }
+
+  private styleImage(): { name: string; sha256: string } {
+    if (!this.styleRef) {
+      const sha256 = createHash('sha256').update(fs.readFileSync(this.config.style)).digest('hex');
+      this.styleRef = { name: path.basename(this.config.style), sha256 };
+    }
+    return this.styleRef;
+  }
+
+  dispose(): void {
+    this.stream.close();
+    tf.dispose(Object.values(this.styleTargets).map((t) => t.gram));
+  }
+}
+
+/**
+ * Trains (or, with `resume`, continues training) a style network. `configInput` is validated here; when resuming it
+ * may be partial: the checkpoint's stored config is used, except for the fields in RESUMABLE_OVERRIDES.
+ */
+export async function train(
+  configInput: TrainConfigInput | Partial<TrainConfigInput>,
+  options: { resume?: string; hooks?: TrainHooks; deps?: TrainDeps; dryRunSteps?: number } = {},
+): Promise<TrainResult> {
+  const hooks = options.hooks ?? {};
+  const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const deps: TrainDeps = options.deps ?? defaultDeps();
+  const store = deps.checkpoints;
+  const dryRun = options.dryRunSteps !== undefined;
+
+  const rules = { parse: parseTrainConfig, resumableOverrides: RESUMABLE_OVERRIDES };
+  const location = await locateRun(rules, configInput as Record<string, unknown>, options.resume, store, log);
+  const { config, outDir, ckptDir } = location;
+  const files = await listImages(config.data);
+  const steps = totalSteps(config, files.length);
+
+  const lossNet = await deps.loadLossNetwork(config, log);
+  const notes: string[] = [];
+  let task: PerStyleTask | undefined;
+  let trainee: Awaited<ReturnType<typeof startOrResume>> | undefined;
+  let previewBatch: tf.Tensor4D | undefined;
+  let styleTargets: Record<string, StyleTarget> | undefined;
+  try {
+    const taps = resolveTaps(lossNet.availableTaps, { styleLayers: config.styleLayers, contentLayer: config.contentLayer }, lossNet.description);
+    for (const n of taps.notes) {
+      notes.push(n);
+      log(`nst: note: ${n}`);
+    }
+    styleTargets = await loadStyleTargets(config, lossNet, taps.styleLayers);
+    trainee = await startOrResume(location, () => withSeededMathRandom(config.seed, () => deps.buildModel(networkConfigFor(config))), config.lr, store, log);
+    if (!dryRun) {
+      fs.mkdirSync(outDir, { recursive: true });
+      const previewFiles = (config.previewImages?.length ? config.previewImages : files.slice(0, config.previewCount)).slice(0, 16);
+      previewBatch = await loadPreviewBatch(previewFiles, Math.min(config.imageSize, 256));
+    }
+    task = new PerStyleTask(config, files, lossNet, taps, styleTargets, notes, trainee.state.cursor, log, outDir, previewBatch);
+    styleTargets = undefined; // the task owns them now
+    const loop = new TrainingLoop(task, trainee, { totalSteps: steps, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
+      store,
+      hooks,
+      log,
+      outDir,
+      ckptDir,
+      dryRunSteps: options.dryRunSteps,
+    });
+    // A checkpoint before the first step, so the NaN guard always has a good state to return to.
+    if (!dryRun && !location.resumeDir) await loop.saveCheckpoint();
+    const result = await loop.run();
+    return { ...result, config, outDir, checkpointDir: ckptDir, styleLayers: task.styleLayers, contentLayer: task.contentLayer, lossNetwork: lossNet.description, notes };
+  } finally {
+    task?.dispose();
+    if (styleTargets) tf.dispose(Object.values(styleTargets).map((t) => t.gram));
+    previewBatch?.dispose();
+    trainee?.optimizer.dispose();
+    trainee?.model.dispose();
+    lossNet.dispose();
+  }
+}
