@@ -20,8 +20,8 @@ export function nstHome(): string {
 
 /**
  * Where loss-network weights are looked for, in order: --loss-weights, NST_LOSS_WEIGHTS, then the cache folder.
- * (The loss-network loader appends the partial VGG19 in ../shared for development checkouts, then its MobileNetV2
- * fallback: see lossWeightSearchOrder in src/nets/loss-network/locate.ts.)
+ * (The loss-network loader appends the embedded partial VGG19 in assets/, then its MobileNetV2 fallback: see
+ * lossWeightSearchOrder in src/nets/loss-network/locate.ts.)
  */
 export function lossWeightsSearchPaths(option?: string): Array<{ source: string; path: string }> {
   const out: Array<{ source: string; path: string }> = [];

@@ -4,14 +4,14 @@ import * as path from 'path';
 import { loadLossNetwork } from '../../src/nets/loss-network';
 import { withEnv } from '../helpers';
 
-// The fallback is for machines with no VGG weights at all. ../shared's partial VGG19 would be found on development
-// checkouts, so this file hides it from the lookup: the test then behaves the same with or without ../shared.
+// The fallback is for installs with no VGG weights at all, not even the embedded partial VGG19 (assets missing): this
+// file hides the embedded one from the lookup to stand for that.
 jest.mock('../../src/nets/loss-network/locate', () => {
   const actual = jest.requireActual('../../src/nets/loss-network/locate');
   return {
     ...actual,
     weightCandidates: (option: string | undefined, net: 'vgg16' | 'vgg19' | 'auto') =>
-      actual.weightCandidates(option, net, actual.lossWeightSearchOrder(option).filter((e: { source: string }) => !e.source.startsWith('shared demo'))),
+      actual.weightCandidates(option, net, actual.lossWeightSearchOrder(option).filter((e: { source: string }) => e.source !== actual.EMBEDDED_SOURCE)),
   };
 });
 

@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UsageError } from '../../src/errors';
-import { loadLossNetwork, weightCandidates } from '../../src/nets/loss-network';
-import { describeShared, sharedPath, withEnv } from '../helpers';
+import { embeddedLossWeights, loadLossNetwork, lossWeightSearchOrder, weightCandidates } from '../../src/nets/loss-network';
+import { withEnv } from '../helpers';
 
 describe('loss weight lookup', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
@@ -59,8 +59,15 @@ describe('loss weight lookup, tap names', () => {
   });
 });
 
-describeShared('loss weight lookup with ../shared', () => {
-  it('finds the partial VGG19 beside the checkout when nothing else is configured', async () => {
+describe('loss weight lookup with the embedded VGG19', () => {
+  it('searches --loss-weights, NST_LOSS_WEIGHTS, the cache, then the embedded assets — and nothing beside the checkout', async () => {
+    const order = await withEnv({ NST_HOME: '/nowhere', NST_LOSS_WEIGHTS: '/env/w.h5' }, async () => lossWeightSearchOrder('/opt/w.pth'));
+    expect(order.map((e) => e.source)).toEqual(['--loss-weights', 'NST_LOSS_WEIGHTS', 'cache (NST_HOME)', 'embedded (assets)']);
+    expect(order[3].path).toBe(embeddedLossWeights());
+    expect(order.some((e) => e.path.includes(`${path.sep}shared${path.sep}`))).toBe(false);
+  });
+
+  it('finds the embedded partial VGG19 when nothing else is configured', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-lookup-'));
     const lines: string[] = [];
     const net = await withEnv({ NST_HOME: home, NST_LOSS_WEIGHTS: undefined }, () =>
@@ -68,7 +75,8 @@ describeShared('loss weight lookup with ../shared', () => {
     );
     try {
       expect(net.arch).toBe('vgg19');
-      expect(lines.join('\n')).toContain('[shared demo (../shared)]');
+      expect(net.availableTaps).toEqual(['relu1_1', 'relu1_2', 'relu2_1', 'relu2_2', 'relu3_1', 'relu3_2', 'relu3_3', 'relu3_4']);
+      expect(lines.join('\n')).toContain('[embedded (assets)]');
     } finally {
       net.dispose();
       fs.rmSync(home, { recursive: true, force: true });
@@ -99,7 +107,7 @@ describeShared('loss weight lookup with ../shared', () => {
 
   it('an explicit path that cannot serve the taps is an error, not a silent fallback', async () => {
     await expect(
-      loadLossNetwork({ weights: sharedPath('models', 'vgg19-imagenet-block1-3', 'model'), taps: ['relu4_1'], allowFallback: true }),
+      loadLossNetwork({ weights: embeddedLossWeights(), taps: ['relu4_1'], allowFallback: true }),
     ).rejects.toThrow(/tap relu4_1 not available/);
   });
 });

@@ -21,7 +21,7 @@ export { vggTaps, vggLayout } from './vgg-layout';
 export { preprocess, CAFFE_MEAN_BGR, TORCH_MEAN_RGB, TORCH_STD_RGB } from './preprocess';
 export { loadVggFromFile } from './load-vgg';
 export { loadMobileNetFallback, MOBILENET_TAP_MAP } from './mobilenet-fallback';
-export { weightCandidates, lossWeightSearchOrder, sharedDemoLossWeights } from './locate';
+export { weightCandidates, lossWeightSearchOrder, embeddedLossWeights, EMBEDDED_SOURCE } from './locate';
 export { KNOWN_WEIGHTS, knownWeightsFor } from './catalog';
 export { fetchWeights, listWeights, weightsCacheDir, DEFAULT_SOURCE } from './fetch-weights';
 export type { FetchWeightsOptions, WeightsListing, WeightsSource } from './fetch-weights';
@@ -57,7 +57,8 @@ function notFoundMessage(searched: string[], mentionFallback: boolean): string {
 
 /**
  * Finds and loads the loss network. Lookup order: `weights` (--loss-weights) → NST_LOSS_WEIGHTS → the cache folder
- * (NST_HOME/weights) → ../shared's partial VGG19 → the MobileNetV2 fallback (only with allowFallback). A path the user
+ * (NST_HOME/weights) → the embedded partial VGG19 (assets/) → the MobileNetV2 fallback (only with allowFallback, and
+ * in practice only when the package's assets are missing). A path the user
  * named must work; found-by-search files that cannot serve the taps are skipped with a log line.
  */
 export async function loadLossNetwork(options: LoadLossNetworkOptions): Promise<LossNetwork> {

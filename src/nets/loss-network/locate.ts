@@ -1,6 +1,6 @@
 /**
  * Where loss-network weights come from. Each search entry (--loss-weights, NST_LOSS_WEIGHTS, the cache folder, the
- * shared demo model) expands to candidate files; a path the user named explicitly must exist.
+ * VGG19 embedded in the package) expands to candidate files; a path the user named explicitly must exist.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,20 +18,25 @@ export interface WeightCandidate {
   explicit: boolean;
 }
 
-/** The partial VGG19 (block1–3, TensorFlow.js layers) in ../shared beside the checkout: good enough for a demo. */
-export function sharedDemoLossWeights(): string {
-  return path.resolve(PACKAGE_ROOT, '..', 'shared', 'models', 'vgg19-imagenet-block1-3', 'model');
+/**
+ * The VGG19 shipped with the package (blocks 1–3, TensorFlow.js layers; assets/vgg19-block1-3/README.md): the AdaIN
+ * encoder, and the loss network whenever the user has installed no other.
+ */
+export function embeddedLossWeights(): string {
+  return path.join(PACKAGE_ROOT, 'assets', 'vgg19-block1-3');
 }
+
+export const EMBEDDED_SOURCE = 'embedded (assets)';
 
 /**
  * The full lookup order: the user-configurable places (--loss-weights, NST_LOSS_WEIGHTS, the cache folder; from
- * src/paths.ts) and then, on development checkouts only, the partial VGG19 in ../shared. It comes after the cache so
- * that a complete VGG the user downloaded always wins over a partial development copy.
+ * src/paths.ts), then the embedded VGG19. It comes last so that a complete VGG the user installed always wins over the
+ * partial embedded one; the MobileNetV2 fallback is only reached when the package's assets are missing too.
  */
 export function lossWeightSearchOrder(option?: string): Array<{ source: string; path: string }> {
   const out = lossWeightsSearchPaths(option);
-  const shared = sharedDemoLossWeights();
-  if (fs.existsSync(path.join(shared, 'model.json'))) out.push({ source: 'shared demo (../shared)', path: shared });
+  const embedded = embeddedLossWeights();
+  if (fs.existsSync(path.join(embedded, 'model.json'))) out.push({ source: EMBEDDED_SOURCE, path: embedded });
   return out;
 }
 
