@@ -5,6 +5,7 @@ import { importCommand } from './commands/import';
 import { optimizeCommand } from './commands/optimize';
 import { stylizeCommand } from './commands/stylize';
 import { trainCommand } from './commands/train';
+import { trainAdainCommand } from './commands/train-adain';
 import { weightsCommand } from './commands/weights';
 
 export function buildCli(argv: string[]) {
@@ -12,6 +13,7 @@ export function buildCli(argv: string[]) {
     .scriptName('nst')
     .usage('$0 <command> [options]\n\nFast neural style transfer: train a style network, stylize photos, export models.')
     .command(trainCommand)
+    .command(trainAdainCommand)
     .command(stylizeCommand)
     .command(optimizeCommand)
     .command(importCommand)

@@ -6,9 +6,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isCheckpointDir, loadCheckpoint, readCheckpointMeta, readExtraFile, saveCheckpoint } from '../checkpoint';
+import { isCheckpointDir, loadAdainCheckpoint, loadCheckpoint, readAdainCheckpointMeta, readCheckpointMeta, readExtraFile, saveAdainCheckpoint, saveCheckpoint } from '../checkpoint';
 import { leftoverSiblings, OLD_MARK } from '../checkpoint/atomic-dir';
 import { InputError } from '../errors';
+import type { AdainRecord } from './adain';
 import type { CheckpointStore } from './deps';
 
 function pidAlive(pid: number): boolean {
@@ -33,23 +34,55 @@ export function recoverInterruptedSave(dir: string): string | undefined {
   return undefined;
 }
 
-export function checkpointStore(log: (line: string) => void = (l) => process.stderr.write(l + '\n')): CheckpointStore {
+type Log = (line: string) => void;
+const stderrLog: Log = (l) => process.stderr.write(l + '\n');
+
+/** What both kinds of store do alike: recover an interrupted save, read the training state files. */
+function commonStore(log: Log): Pick<CheckpointStore<unknown>, 'exists' | 'readExtra'> {
   return {
     exists(dir) {
       const note = recoverInterruptedSave(dir);
       if (note) log(`nst: ${note}`);
       return isCheckpointDir(dir);
     },
+    async readExtra(dir, name) {
+      const buf = await readExtraFile(dir, name);
+      if (!buf) throw new InputError(`${path.join(dir, name)}: missing; this checkpoint cannot be resumed (it holds no training state)`);
+      return buf;
+    },
+  };
+}
+
+/** The store of arbitrary-style (AdaIN decoder) runs: the same layout, kind 'adain'. */
+export function adainCheckpointStore(log: Log = stderrLog): CheckpointStore<AdainRecord> {
+  return {
+    ...commonStore(log),
+    async readTrainingOptions(dir) {
+      return readAdainCheckpointMeta(dir).training?.options;
+    },
+    async loadModel(dir) {
+      return (await loadAdainCheckpoint(dir)).model;
+    },
+    async save(dir, payload) {
+      await saveAdainCheckpoint(dir, {
+        model: payload.model,
+        config: payload.networkConfig,
+        encoder: payload.encoder,
+        training: payload.training,
+        extraFiles: payload.extraFiles,
+      });
+    },
+  };
+}
+
+export function checkpointStore(log: Log = stderrLog): CheckpointStore {
+  return {
+    ...commonStore(log),
     async readTrainingOptions(dir) {
       return readCheckpointMeta(dir).training?.options;
     },
     async loadModel(dir) {
       return (await loadCheckpoint(dir)).model;
-    },
-    async readExtra(dir, name) {
-      const buf = await readExtraFile(dir, name);
-      if (!buf) throw new InputError(`${path.join(dir, name)}: missing; this checkpoint cannot be resumed (it holds no training state)`);
-      return buf;
     },
     async save(dir, payload) {
       await saveCheckpoint(dir, {

@@ -32,6 +32,8 @@ export interface BatchStreamOptions {
   prefetch?: number;
   /** Warnings (one per corrupt file). */
   log?: (line: string) => void;
+  /** How one sample is read (default: loadCroppedImage with `crop`); `rng` is the sample's own seeded stream. */
+  load?: (file: string, size: number, rng: Rng) => Promise<Float32Array>;
 }
 
 export interface Batch {
@@ -191,7 +193,8 @@ export class BatchStream {
         slots.map(async (s) => {
           if (this.bad.has(s.file)) return undefined;
           try {
-            return await loadCroppedImage(s.file, size, this.crop, Rng.fromSeed(this.opts.seed, s.cursor.epoch, s.cursor.index));
+            const rng = Rng.fromSeed(this.opts.seed, s.cursor.epoch, s.cursor.index);
+            return await (this.opts.load ? this.opts.load(s.file, size, rng) : loadCroppedImage(s.file, size, this.crop, rng));
           } catch (e) {
             this.markBad(s.file, e as Error);
             return undefined;

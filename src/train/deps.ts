@@ -22,21 +22,26 @@ export interface TrainingRecord {
   results?: Record<string, unknown>;
 }
 
-export interface CheckpointPayload {
-  model: tf.LayersModel;
+/** What a per-style trainer records in its checkpoints besides the weights; other trainers have their own record. */
+export interface PerStyleRecord {
   networkConfig: TransformerConfig;
   training: TrainingRecord;
-  extraFiles: Record<string, Buffer>;
 }
 
-export interface CheckpointStore {
+/** A trainer's record, with the network and the machinery's files (training state, Adam). */
+export type CheckpointPayload<R = PerStyleRecord> = R & {
+  model: tf.LayersModel;
+  extraFiles: Record<string, Buffer>;
+};
+
+export interface CheckpointStore<R = PerStyleRecord> {
   exists(dir: string): boolean;
   /** The stored training options, or undefined when the checkpoint was not made by `nst train`. */
   readTrainingOptions(dir: string): Promise<unknown>;
   loadModel(dir: string): Promise<tf.LayersModel>;
   readExtra(dir: string, name: string): Promise<Buffer>;
   /** Atomic: after a crash at any point the previous checkpoint is still loadable. */
-  save(dir: string, payload: CheckpointPayload): Promise<void>;
+  save(dir: string, payload: CheckpointPayload<R>): Promise<void>;
 }
 
 export interface TrainDeps {

@@ -14,7 +14,7 @@ import { NstError } from '../errors';
 import type { DataStats } from './data';
 import type { CheckpointStore } from './deps';
 import { readTrainState, restoreOptimizer, Trainee } from './session';
-import { OPTIMIZER_DATA_FILE, OPTIMIZER_MANIFEST_FILE, packTensors, readAdamBetaPowers, TRAIN_STATE_FILE } from './state';
+import { OPTIMIZER_DATA_FILE, OPTIMIZER_MANIFEST_FILE, packTensors, readAdamBetaPowers, setAdamLearningRate, TRAIN_STATE_FILE } from './state';
 import { optimizerStep } from './step';
 import type { StepLosses, StepReport, TrainHooks, TrainingTask } from './task';
 import { writeLossCurve } from './loss-plot';
@@ -41,17 +41,19 @@ export interface LoopResult {
   data: DataStats;
 }
 
-export interface LoopOptions {
-  store: CheckpointStore;
+export interface LoopOptions<R> {
+  store: CheckpointStore<R>;
   hooks: TrainHooks;
   log: (line: string) => void;
   outDir: string;
   ckptDir: string;
   /** Time this many steps without writing anything (the first one is not timed: it pays one-time costs). */
   dryRunSteps?: number;
+  /** The rate of the coming step from the run's base rate (which the NaN guard may have halved); default: the base rate. */
+  schedule?: (baseRate: number, step: number) => number;
 }
 
-export class TrainingLoop {
+export class TrainingLoop<R> {
   private readonly trainLog: TrainLog;
   private readonly dryRun: boolean;
   private sessionMs = 0;
@@ -60,10 +62,10 @@ export class TrainingLoop {
   private lastLosses?: StepLosses;
 
   constructor(
-    private readonly task: TrainingTask,
+    private readonly task: TrainingTask<R>,
     private readonly trainee: Trainee,
     private readonly cadence: Cadence,
-    private readonly o: LoopOptions,
+    private readonly o: LoopOptions<R>,
   ) {
     this.trainLog = new TrainLog(path.join(o.outDir, TRAIN_LOG_FILE));
     this.dryRun = o.dryRunSteps !== undefined;
@@ -117,6 +119,8 @@ export class TrainingLoop {
     const batch = await task.nextBatch();
     const dataWaitMs = task.dataStats().waitMs - waitBefore;
     const stepNumber = trainee.state.step + 1;
+    const lr = this.o.schedule ? this.o.schedule(trainee.state.learningRate, trainee.state.step) : trainee.state.learningRate;
+    if (this.o.schedule) setAdamLearningRate(trainee.optimizer, lr);
     let outcome;
     try {
       outcome = await optimizerStep(task, trainee, batch, this.o.hooks.injectNonFinite?.(stepNumber) ?? false);
@@ -139,9 +143,9 @@ export class TrainingLoop {
     this.sessionWaitMs += dataWaitMs;
     this.sessionSteps++;
     const epoch = (state.cursor.epoch * task.datasetSize + state.cursor.index) / task.datasetSize;
-    const report: StepReport = { step: stepNumber, totalSteps: this.cadence.totalSteps, epoch, losses, stepMs, dataWaitMs, lr: state.learningRate };
+    const report: StepReport = { step: stepNumber, totalSteps: this.cadence.totalSteps, epoch, losses, stepMs, dataWaitMs, lr };
     if (!this.dryRun) {
-      this.trainLog.append({ step: stepNumber, epoch, time: Date.now(), lr: state.learningRate, ...losses, stepMs, dataWaitMs });
+      this.trainLog.append({ step: stepNumber, epoch, time: Date.now(), lr, ...losses, stepMs, dataWaitMs });
     }
     this.o.hooks.onStep?.(report);
     return true;
@@ -185,8 +189,8 @@ export class TrainingLoop {
       totalSteps: this.cadence.totalSteps,
     });
     await o.store.save(o.ckptDir, {
-      model: trainee.model,
       ...record,
+      model: trainee.model,
       extraFiles: {
         [TRAIN_STATE_FILE]: Buffer.from(JSON.stringify({ ...trainee.state, adamBetaPowers: readAdamBetaPowers(trainee.optimizer) }, null, 1)),
         [OPTIMIZER_MANIFEST_FILE]: Buffer.from(packed.manifest),

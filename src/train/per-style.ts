@@ -17,11 +17,11 @@ import type { LossNetwork } from '../nets/loss-network/types';
 import { Rng } from '../util/rng';
 import { parseTrainConfig, RESUMABLE_OVERRIDES, totalSteps, TrainConfig, TrainConfigInput } from './config';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
-import { defaultDeps, networkConfigFor, TrainDeps } from './deps';
+import { defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
 import { LoopResult, TrainingLoop } from './loop';
 import { loadPreviewBatch, writePreview } from './preview';
 import { locateRun, startOrResume } from './session';
-import type { BatchObjective, CheckpointRecord, StepLosses, TaskBatch, TrainHooks, TrainingTask } from './task';
+import type { BatchObjective, RecordContext, TaskBatch, TrainHooks, TrainingTask } from './task';
 import type { TrainState } from './state';
 
 export interface TrainResult extends LoopResult {
@@ -145,7 +145,7 @@ class PerStyleTask implements TrainingTask {
     if (this.previewBatch) await writePreview(this.outDir, step, this.previewBatch, (x) => model.predict(x) as tf.Tensor4D);
   }
 
-  checkpointRecord(info: { state: TrainState; lastLosses?: StepLosses; secondsPerStep?: number; totalSteps: number }): CheckpointRecord {
+  checkpointRecord(info: RecordContext): PerStyleRecord {
     const { config } = this;
     const last = info.lastLosses;
     return {

@@ -60,11 +60,11 @@ function mergeConfig<C>(rules: ConfigRules<C>, input: Record<string, unknown>, s
  * Validates the config (merged with the checkpoint's when resuming) and locates the run. `resume` may name the run
  * folder or its checkpoint/; the run continues in the folder holding checkpoint/ unless `out` says otherwise.
  */
-export async function locateRun<C extends { out: string }>(
+export async function locateRun<C extends { out: string }, R>(
   rules: ConfigRules<C>,
   input: Record<string, unknown>,
   resume: string | undefined,
-  store: CheckpointStore,
+  store: CheckpointStore<R>,
   log: Log,
 ): Promise<RunLocation<C>> {
   let resumeDir: string | undefined;
@@ -85,15 +85,15 @@ export async function locateRun<C extends { out: string }>(
   return { config, outDir, ckptDir: checkpointDirOf(outDir), resumeDir };
 }
 
-export async function readTrainState(store: CheckpointStore, dir: string): Promise<TrainState> {
+export async function readTrainState<R>(store: CheckpointStore<R>, dir: string): Promise<TrainState> {
   const raw = (await store.readExtra(dir, TRAIN_STATE_FILE)).toString('utf8');
   const r = TrainStateSchema.safeParse(JSON.parse(raw));
   if (!r.success) throw new UsageError(`${path.join(dir, TRAIN_STATE_FILE)}: not a training state this version can resume`);
   return r.data;
 }
 
-export async function restoreOptimizer(
-  store: CheckpointStore,
+export async function restoreOptimizer<R>(
+  store: CheckpointStore<R>,
   dir: string,
   lr: number,
   betaPowers: [number, number] | undefined,
@@ -124,11 +124,11 @@ function trainableVariables(model: tf.LayersModel): tf.Variable[] {
 }
 
 /** A new network from `build` with a fresh Adam, or the checkpoint's network, Adam and state. */
-export async function startOrResume(
+export async function startOrResume<R>(
   location: { resumeDir?: string },
   build: () => tf.LayersModel,
   lr: number,
-  store: CheckpointStore,
+  store: CheckpointStore<R>,
   log: Log,
 ): Promise<Trainee> {
   const { resumeDir } = location;

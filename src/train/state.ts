@@ -93,3 +93,11 @@ export function writeAdamBetaPowers(optimizer: tf.AdamOptimizer, powers: [number
   tf.dispose([b1, b2]);
   return true;
 }
+
+/**
+ * Sets the rate Adam uses from its next step on. tfjs keeps it in a protected field read at every applyGradients, so a
+ * schedule (a pure function of the step, hence exact on resume) writes it there before each step.
+ */
+export function setAdamLearningRate(optimizer: tf.AdamOptimizer, lr: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}

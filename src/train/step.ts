@@ -9,8 +9,8 @@ import type { Trainee } from './session';
 
 export type StepOutcome = { ok: true; losses: StepLosses } | { ok: false; value: number };
 
-export async function optimizerStep(
-  task: TrainingTask,
+export async function optimizerStep<R>(
+  task: TrainingTask<R>,
   trainee: Trainee,
   batch: TaskBatch,
   injectNonFinite = false,

@@ -6,7 +6,7 @@
  */
 import type { tf } from '../backend/tf';
 import type { DataCursor, DataStats } from './data';
-import type { CheckpointPayload } from './deps';
+import type { PerStyleRecord } from './deps';
 import type { TrainState } from './state';
 
 export interface StepLosses {
@@ -50,6 +50,14 @@ export interface TrainHooks {
   injectNonFinite?: (step: number) => boolean;
 }
 
+/** Where the run stands when a checkpoint is written. */
+export interface RecordContext {
+  state: TrainState;
+  lastLosses?: StepLosses;
+  secondsPerStep?: number;
+  totalSteps: number;
+}
+
 /** One batch as the task's loss takes it, and where the data stream stands after it. */
 export interface TaskBatch {
   /** Tensors the loss reads; the machinery disposes them after the step. */
@@ -65,10 +73,8 @@ export interface BatchObjective {
   dispose(): void;
 }
 
-/** What the checkpoint records about the run (the trainer's part of the payload). */
-export type CheckpointRecord = Pick<CheckpointPayload, 'networkConfig' | 'training'>;
-
-export interface TrainingTask {
+/** What a checkpoint records about the run (the trainer's part of the payload; `R` is the trainer's record type). */
+export interface TrainingTask<R = PerStyleRecord> {
   /** Per-layer style terms, in report order. */
   readonly styleLayers: string[];
   /** The loss weights, as the loss curve labels its terms. */
@@ -86,6 +92,6 @@ export interface TrainingTask {
   /** Writes the preview grid (and whatever else the trainer shows) for this step. */
   preview(model: tf.LayersModel, step: number): Promise<void>;
   /** The network config and training record of a checkpoint at this point. */
-  checkpointRecord(info: { state: TrainState; lastLosses?: StepLosses; secondsPerStep?: number; totalSteps: number }): CheckpointRecord;
+  checkpointRecord(info: RecordContext): R;
   dispose(): void;
 }
