@@ -1,9 +1,11 @@
 /**
  * The training run's configuration: one zod schema, validated once at the boundary (CLI or library caller), stored
- * whole in every checkpoint so a run can be resumed and audited.
+ * whole in every checkpoint so a run can be resumed and audited. The loss options are the shared ones
+ * (src/losses/options.ts); each field's description is also its `nst train --help` line.
  */
 import { z } from 'zod';
-import { UsageError } from '../errors';
+import { lossOptionsShape } from '../losses/options';
+import { parseOrUsageError } from '../util/flag-names';
 
 /**
  * Defaults on the normalized loss scale (docs/training.md): each term starts near 1, whatever the style or size.
@@ -14,47 +16,26 @@ export const DEFAULT_WEIGHTS = { content: 5, style: 5, tv: 1 } as const;
 
 export const TrainConfigSchema = z
   .object({
-    /** Style image file. */
-    style: z.string().min(1),
-    /** Folders and/or globs of content photos (jpg/png/webp). */
-    data: z.array(z.string().min(1)).min(1),
-    /** Output folder: checkpoint, log, previews, loss curve. */
-    out: z.string().min(1),
-    contentWeight: z.number().nonnegative().default(DEFAULT_WEIGHTS.content),
-    styleWeight: z.number().nonnegative().default(DEFAULT_WEIGHTS.style),
-    tvWeight: z.number().nonnegative().default(DEFAULT_WEIGHTS.tv),
-    /** Loss-network taps; omitted = the defaults, mapped onto what the loss network has (and said so). */
-    styleLayers: z.array(z.string().min(1)).min(1).optional(),
-    contentLayer: z.string().min(1).optional(),
-    /** Extra weight per style layer (default 1 each). */
-    styleLayerWeights: z.record(z.string(), z.number().nonnegative()).optional(),
-    /** 'normalized' (default) divides each term by a constant fixed at the start; 'reference' is the PyTorch fixture scale. */
-    lossScale: z.enum(['normalized', 'reference']).default('normalized'),
-    lr: z.number().positive().max(1).default(1e-3),
-    batchSize: z.number().int().positive().max(256).default(4),
-    /** Passes over the data; ignored when `iterations` is given. */
-    epochs: z.number().positive().default(2),
-    /** Total optimizer steps (overrides epochs). */
-    iterations: z.number().int().positive().optional(),
-    checkpointEvery: z.number().int().positive().default(500),
-    previewEvery: z.number().int().positive().default(100),
-    /** Training crop size (square). */
-    imageSize: z.number().int().min(16).max(4096).default(256),
-    /** Longest side of the style image as the loss network sees it (default: imageSize). */
-    styleSize: z.number().int().min(16).max(4096).optional(),
-    /** Transformer channel multiplier (1 = 32/64/128 channels). */
-    width: z.number().positive().max(8).default(1),
-    seed: z.number().int().nonnegative().default(1),
-    /** Loss network: a VGG found by search (auto: VGG, else the MobileNetV2 fallback with a warning), or one forced. */
-    lossNet: z.enum(['auto', 'vgg16', 'vgg19', 'mobilenetv2']).default('auto'),
-    /** Loss-network weights file or folder (else NST_LOSS_WEIGHTS, then the cache). */
-    lossWeights: z.string().min(1).optional(),
-    crop: z.enum(['random', 'center']).default('random'),
-    /** Photos stylized into the preview grid (default: the first few training photos, centre-cropped). */
-    previewImages: z.array(z.string()).optional(),
-    previewCount: z.number().int().positive().max(16).default(4),
-    /** Batches decoded ahead of the training step. */
-    prefetch: z.number().int().positive().max(64).default(2),
+    style: z.string().min(1).describe('the style image'),
+    data: z.array(z.string().min(1)).min(1).describe('content photos: folders and/or globs (jpg/png/webp)'),
+    out: z.string().min(1).describe('output folder: checkpoint/, train-log.jsonl, previews, loss-curve.svg'),
+    ...lossOptionsShape({ weights: DEFAULT_WEIGHTS, styleSizeFrom: 'imageSize' }),
+    lr: z.number().positive().max(1).default(1e-3).describe('Adam learning rate'),
+    batchSize: z.number().int().positive().max(256).default(4).describe('photos per step'),
+    epochs: z.number().positive().default(2).describe('passes over the photos (ignored when --iterations is given)'),
+    iterations: z.number().int().positive().optional().describe('total optimizer steps (instead of --epochs)'),
+    checkpointEvery: z.number().int().positive().default(500).describe('steps between checkpoints (always one at the end)'),
+    previewEvery: z.number().int().positive().default(100).describe('steps between preview grids and loss-curve updates'),
+    imageSize: z.number().int().min(16).max(4096).default(256).describe('training crop size in px (square)'),
+    width: z.number().positive().max(8).default(1).describe('network channel multiplier: 1 = 32/64/128 channels; 0.5 is ~4x faster'),
+    seed: z.number().int().nonnegative().default(1).describe('seed for weights, photo order and crops'),
+    crop: z.enum(['random', 'center']).default('random').describe('crop position: random (seeded, per photo and epoch) or the centre'),
+    previewImages: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'photos stylized into the preview grid', defaultDescription: 'the first training photos, centre-cropped' }),
+    previewCount: z.number().int().positive().max(16).default(4).describe('photos in the preview grid'),
+    prefetch: z.number().int().positive().max(64).default(2).describe('batches decoded ahead of the training step'),
   })
   .strict();
 
@@ -64,13 +45,9 @@ export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 /** Fields a resumed run may change; every other field is taken from the checkpoint so the run continues as it began. */
 export const RESUMABLE_OVERRIDES = ['out', 'epochs', 'iterations', 'checkpointEvery', 'previewEvery', 'prefetch'] as const;
 
-export function parseTrainConfig(input: unknown, where = 'training config'): TrainConfig {
-  const r = TrainConfigSchema.safeParse(input);
-  if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new UsageError(`${where}: ${issues}`);
-  }
-  return r.data;
+/** Errors name each field as `nameOf` says: the field itself for stored configs, its flag for the CLI (flagOf). */
+export function parseTrainConfig(input: unknown, where = 'training config', nameOf: (field: string) => string = (f) => f): TrainConfig {
+  return parseOrUsageError(TrainConfigSchema, input, where, nameOf);
 }
 
 /** Total optimizer steps of a run over `datasetSize` photos. */

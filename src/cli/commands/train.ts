@@ -1,80 +1,34 @@
 /**
  * nst train --style STYLE.jpg --data DIR_OR_GLOB --out checkpoints/NAME [options]
  *
- * Argument handling and reporting only: the options become one TrainConfig (validated once, by zod, in
- * src/train/config.ts) and the run is src/train/per-style.ts. SIGINT/SIGTERM save a checkpoint and exit 130/143.
+ * Argument handling and reporting only: the options are declared, defaulted and validated once, by the zod schema of
+ * src/train/config.ts (flags derived by ../options-from-schema.ts); they become one TrainConfig and the run is
+ * src/train/per-style.ts. SIGINT/SIGTERM save a checkpoint and exit 130/143.
  */
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
-import { DEFAULT_WEIGHTS, parseTrainConfig, TrainConfigInput } from '../../train/config';
+import { LOSS_OPTION_FIELDS } from '../../losses/options';
+import { parseTrainConfig, TrainConfigInput, TrainConfigSchema } from '../../train/config';
 import { train, TrainResult } from '../../train';
+import { flagOf, parseOrUsageError } from '../../util/flag-names';
 import { TrainProgress } from '../progress/train';
 import { installStopSignals, SIGNAL_EXIT_CODES } from '../../util/signals';
+import { ArgsOf, configFromArgs as schemaFieldsOf, optionsFromSchema, withOptionGroups } from '../options-from-schema';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 
-export interface TrainArgs extends BackendArgs {
-  style?: string;
-  data?: string[];
-  out?: string;
-  contentWeight?: number;
-  styleWeight?: number;
-  tvWeight?: number;
-  styleLayers?: string;
-  contentLayer?: string;
-  lr?: number;
-  batchSize?: number;
-  epochs?: number;
-  iterations?: number;
-  checkpointEvery?: number;
-  previewEvery?: number;
-  imageSize?: number;
-  styleSize?: number;
-  width?: number;
-  seed?: number;
-  lossNet?: string;
-  lossWeights?: string;
-  lossScale?: string;
-  resume?: string;
-  dryRun?: boolean;
-  progress?: boolean;
-}
+export type TrainArgs = BackendArgs &
+  ArgsOf<TrainConfigInput> & {
+    resume?: string;
+    dryRun?: boolean;
+    progress?: boolean;
+  };
 
 const DRY_RUN_STEPS = 3;
 
-function commaList(v: string | undefined): string[] | undefined {
-  if (v === undefined) return undefined;
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (list.length === 0) throw new UsageError('--style-layers needs at least one tap name, e.g. relu1_2,relu2_2,relu3_3');
-  return list;
-}
-
 /** Only the options the user gave: undefined ones take the schema defaults (or, on --resume, the checkpoint's). */
 export function configFromArgs(args: TrainArgs): Partial<TrainConfigInput> {
-  const raw: Partial<TrainConfigInput> = {
-    style: args.style,
-    data: args.data,
-    out: args.out,
-    contentWeight: args.contentWeight,
-    styleWeight: args.styleWeight,
-    tvWeight: args.tvWeight,
-    styleLayers: commaList(args.styleLayers),
-    contentLayer: args.contentLayer,
-    lr: args.lr,
-    batchSize: args.batchSize,
-    epochs: args.epochs,
-    iterations: args.iterations,
-    checkpointEvery: args.checkpointEvery,
-    previewEvery: args.previewEvery,
-    imageSize: args.imageSize,
-    styleSize: args.styleSize,
-    width: args.width,
-    seed: args.seed,
-    lossNet: args.lossNet as TrainConfigInput['lossNet'],
-    lossWeights: args.lossWeights,
-    lossScale: args.lossScale as TrainConfigInput['lossScale'],
-  };
-  return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as Partial<TrainConfigInput>;
+  return schemaFieldsOf(TrainConfigSchema, args);
 }
 
 function formatDuration(seconds: number): string {
@@ -103,7 +57,10 @@ export async function runTrain(args: TrainArgs, log: (line: string) => void = (l
     if (!config.data?.length) throw new UsageError('--data DIR_OR_GLOB is required (or --resume a checkpoint)');
     if (!config.out && !args.dryRun) throw new UsageError('--out checkpoints/NAME is required');
     // Validate everything before the (slow) backend and loss-network start.
-    parseTrainConfig({ out: '(dry run)', ...config }, 'nst train');
+    parseTrainConfig({ out: '(dry run)', ...config }, 'nst train', flagOf);
+  } else {
+    // The checkpoint supplies the rest; what was given must still be valid, and is named by its flag.
+    parseOrUsageError(TrainConfigSchema.partial(), config, 'nst train');
   }
   if (args.iterations !== undefined && args.epochs !== undefined) {
     throw new UsageError('give --epochs or --iterations, not both');
@@ -142,34 +99,15 @@ export async function runTrain(args: TrainArgs, log: (line: string) => void = (l
   }
 }
 
+const TRAIN_OPTIONS = optionsFromSchema(TrainConfigSchema);
+
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
   describe: 'train a style network on a folder of photos',
   builder: (y: Argv) =>
     withBackendOption(
-      y
+      withOptionGroups(y, TRAIN_OPTIONS, 'Training options:', { 'Loss options:': LOSS_OPTION_FIELDS })
         .usage('$0 train --style STYLE.jpg --data DIR_OR_GLOB --out checkpoints/NAME [options]')
-        .option('style', { type: 'string', describe: 'the style image' })
-        .option('data', { type: 'string', array: true, describe: 'content photos: folders and/or globs (jpg/png/webp)' })
-        .option('out', { type: 'string', describe: 'output folder: checkpoint/, train-log.jsonl, previews, loss-curve.svg' })
-        .option('content-weight', { type: 'number', describe: `content loss weight (default ${DEFAULT_WEIGHTS.content}; normalized scale, see docs/training.md)` })
-        .option('style-weight', { type: 'number', describe: `style loss weight (default ${DEFAULT_WEIGHTS.style}): higher = more style, less photo` })
-        .option('tv-weight', { type: 'number', describe: `total-variation weight (default ${DEFAULT_WEIGHTS.tv}): smooths high-frequency noise` })
-        .option('style-layers', { type: 'string', describe: 'comma-separated loss-network taps (default relu1_2,relu2_2,relu3_3,relu4_3)' })
-        .option('content-layer', { type: 'string', describe: 'content tap (default relu2_2)' })
-        .option('lr', { type: 'number', describe: 'Adam learning rate (default 1e-3)' })
-        .option('batch-size', { type: 'number', describe: 'photos per step (default 4)' })
-        .option('epochs', { type: 'number', describe: 'passes over the photos (default 2)' })
-        .option('iterations', { type: 'number', describe: 'total optimizer steps (instead of --epochs)' })
-        .option('checkpoint-every', { type: 'number', describe: 'steps between checkpoints (default 500; always one at the end)' })
-        .option('preview-every', { type: 'number', describe: 'steps between preview grids and loss-curve updates (default 100)' })
-        .option('image-size', { type: 'number', describe: 'training crop size in px (default 256)' })
-        .option('style-size', { type: 'number', describe: 'longest side of the style image as the loss network sees it (default: image size)' })
-        .option('width', { type: 'number', describe: 'network channel multiplier (default 1 = 32/64/128; 0.5 is ~4x faster)' })
-        .option('seed', { type: 'number', describe: 'seed for weights, photo order and crops (default 1)' })
-        .option('loss-net', { type: 'string', choices: ['auto', 'vgg16', 'vgg19', 'mobilenetv2'], describe: 'loss network (default auto)' })
-        .option('loss-weights', { type: 'string', describe: 'loss-network weights file or folder (else NST_LOSS_WEIGHTS, then the cache)' })
-        .option('loss-scale', { type: 'string', choices: ['normalized', 'reference'], describe: 'loss normalization (default normalized)' })
         .option('resume', { type: 'string', describe: 'continue the run saved in this output folder (or checkpoint folder) exactly' })
         .option('dry-run', { type: 'boolean', describe: `time ${DRY_RUN_STEPS} steps and print the expected time of the whole run; writes nothing` })
         .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr (--no-progress to hide)' })
