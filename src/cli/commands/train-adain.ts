@@ -7,37 +7,30 @@
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
-import { AdainTrainConfigInput, parseAdainTrainConfig } from '../../train/adain-config';
+import { AdainTrainConfigInput, AdainTrainConfigSchema, parseAdainTrainConfig } from '../../train/adain-config';
+import { flagOf } from '../../util/flag-names';
+import { ArgsOf, configFromArgs, optionsFromSchema, withOptionGroups } from '../options-from-schema';
 import { trainAdain } from '../../train/adain';
 import { TrainProgress } from '../progress/train';
 import { installStopSignals, SIGNAL_EXIT_CODES } from '../../util/signals';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 
-export interface TrainAdainArgs extends BackendArgs, Partial<Record<keyof AdainTrainConfigInput, unknown>> {
-  resume?: string;
-  dryRun?: boolean;
-  progress?: boolean;
-}
-
-const CONFIG_KEYS = [
-  'styles', 'data', 'out', 'holdOut', 'encoderLayer', 'width', 'contentWeight', 'styleWeight', 'lr', 'lrDecay', 'batchSize',
-  'imageSize', 'minScale', 'maxScale', 'epochs', 'iterations', 'checkpointEvery', 'previewEvery', 'seed', 'lossWeights',
-  'previewImages', 'previewStyles', 'previewCount', 'prefetch',
-] as const;
-
-function configFromArgs(args: TrainAdainArgs): Partial<AdainTrainConfigInput> {
-  return Object.fromEntries(CONFIG_KEYS.map((k) => [k, args[k]]).filter(([, v]) => v !== undefined)) as Partial<AdainTrainConfigInput>;
-}
+export type TrainAdainArgs = BackendArgs &
+  ArgsOf<AdainTrainConfigInput> & {
+    resume?: string;
+    dryRun?: boolean;
+    progress?: boolean;
+  };
 
 const DRY_RUN_STEPS = 3;
 
 export async function runTrainAdain(args: TrainAdainArgs, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
-  const config = configFromArgs(args);
+  const config = configFromArgs(AdainTrainConfigSchema, args);
   if (!args.resume) {
     if (!config.styles?.length) throw new UsageError('--styles DIR_OR_GLOB is required (or --resume a checkpoint)');
     if (!config.data?.length) throw new UsageError('--data DIR_OR_GLOB is required (or --resume a checkpoint)');
     if (!config.out && !args.dryRun) throw new UsageError('--out checkpoints/NAME is required');
-    parseAdainTrainConfig({ out: '(dry run)', ...config }, 'nst train-adain');
+    parseAdainTrainConfig({ out: '(dry run)', ...config }, 'nst train-adain', flagOf);
   }
   if (args.iterations !== undefined && args.epochs !== undefined) throw new UsageError('give --epochs or --iterations, not both');
   const backend = await startBackend(args);
@@ -75,35 +68,15 @@ export async function runTrainAdain(args: TrainAdainArgs, log: (line: string) =>
   }
 }
 
+const ADAIN_OPTIONS = optionsFromSchema(AdainTrainConfigSchema);
+
 export const trainAdainCommand: CommandModule<object, TrainAdainArgs> = {
   command: 'train-adain',
   describe: 'train an arbitrary-style (AdaIN) decoder on folders of style images and photos',
   builder: (y: Argv) =>
     withBackendOption(
-      y
+      withOptionGroups(y, ADAIN_OPTIONS, 'Training options:', { 'Loss options:': ['contentWeight', 'styleWeight', 'lossWeights', 'lossNet'] })
         .usage('$0 train-adain --styles DIR_OR_GLOB... --data DIR_OR_GLOB... --out checkpoints/NAME [options]')
-        .option('styles', { type: 'string', array: true, describe: 'style images: folders and/or globs (paintings, textures)' })
-        .option('data', { type: 'string', array: true, describe: 'content photos: folders and/or globs' })
-        .option('out', { type: 'string', describe: 'output folder: checkpoint/, train-log.jsonl, previews, loss-curve.svg' })
-        .option('hold-out', { type: 'string', array: true, describe: 'style file names kept out of training (to judge unseen styles)' })
-        .option('encoder-layer', { type: 'string', choices: ['auto', 'relu3_1', 'relu4_1'], describe: 'AdaIN layer (default auto: relu4_1 if the VGG19 has block 4)' })
-        .option('width', { type: 'number', describe: 'decoder channel multiplier (default 1)' })
-        .option('content-weight', { type: 'number', describe: 'content loss weight (default 1; normalized scale)' })
-        .option('style-weight', { type: 'number', describe: 'style loss weight (default 2): higher = more style' })
-        .option('lr', { type: 'number', describe: 'Adam learning rate (default 5e-4)' })
-        .option('lr-decay', { type: 'number', describe: 'inverse-time decay: lr / (1 + decay·step) (default 5e-5)' })
-        .option('batch-size', { type: 'number', describe: 'photo–style pairs per step (default 8)' })
-        .option('image-size', { type: 'number', describe: 'training crop size in px (default 256)' })
-        .option('min-scale', { type: 'number', describe: 'smallest resize before cropping, × image size (default 1)' })
-        .option('max-scale', { type: 'number', describe: 'largest resize before cropping, × image size (default 2)' })
-        .option('epochs', { type: 'number', describe: 'passes over the photos (default 1)' })
-        .option('iterations', { type: 'number', describe: 'total optimizer steps (instead of --epochs)' })
-        .option('checkpoint-every', { type: 'number', describe: 'steps between checkpoints (default 250; always one at the end)' })
-        .option('preview-every', { type: 'number', describe: 'steps between preview grids (default 250)' })
-        .option('seed', { type: 'number', describe: 'seed for weights, orders and crops (default 1)' })
-        .option('loss-weights', { type: 'string', describe: 'VGG19 weights file or folder (default: nst weights list, ending at the embedded one)' })
-        .option('preview-images', { type: 'string', array: true, describe: 'photos of the preview grid (default: the first few)' })
-        .option('preview-styles', { type: 'string', array: true, describe: 'styles of the preview grid (default: held-out ones first)' })
         .option('resume', { type: 'string', describe: 'continue the run saved in this output folder exactly' })
         .option('dry-run', { type: 'boolean', describe: `time ${DRY_RUN_STEPS} steps and print the expected time of the run; writes nothing` })
         .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr (--no-progress to hide)' })
