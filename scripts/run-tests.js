@@ -19,9 +19,14 @@ if (typeErrors) console.error('type check failed (see above)');
 // the report goes to an absolute path in a private folder of the OS temp dir, removed afterwards whatever happens.
 const reportDir = fs.mkdtempSync(path.join(path.resolve(os.tmpdir()), 'nst-jest-'));
 const report = path.join(reportDir, 'results.json');
+// ONNX Runtime's native library writes a device id and a small database under $XDG_CACHE_HOME (default ~/.cache)
+// whenever a session is created; tests must not write outside the checkout and the temp dir, so it gets one here.
+const cacheHome = path.join(reportDir, 'xdg-cache');
+fs.mkdirSync(cacheHome);
 const jest = spawnSync(bin('jest'), ['--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
+  env: { ...process.env, XDG_CACHE_HOME: cacheHome },
 });
 
 let passed = 0, failed = 0, skipped = 0, suitesFailed = 0;
