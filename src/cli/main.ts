@@ -8,7 +8,30 @@ import { trainCommand } from './commands/train';
 import { trainAdainCommand } from './commands/train-adain';
 import { weightsCommand } from './commands/weights';
 
+const COMMANDS = [trainCommand, stylizeCommand, optimizeCommand, importCommand, exportCommand, weightsCommand, doctorCommand];
+
+/** The names (first word of each command's usage) a first positional argument may be. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => String(c.command).split(' ')[0]);
+
+/** One line, exit 2: the shape of every command-line mistake. */
+function usageFailure(message: string): never {
+  process.stderr.write(`nst: error: ${message.replace(/\s*\n\s*/g, ' ')} (run nst --help for usage)\n`);
+  process.exit(2);
+}
+
+/**
+ * The first word that is not an option, when it is not a command. Checked before yargs parses, because yargs answers
+ * `nst paint --help` with the top-level help and exit 0, as if the command existed.
+ */
+export function unknownCommand(argv: readonly string[]): string | undefined {
+  const first = argv.find((a) => !a.startsWith('-'));
+  // 'help' is yargs' own word for the top-level help.
+  return first !== undefined && first !== 'help' && !COMMAND_NAMES.includes(first) ? first : undefined;
+}
+
 export function buildCli(argv: string[]) {
+  const unknown = unknownCommand(argv);
+  if (unknown !== undefined) usageFailure(`unknown command '${unknown}': the commands are ${COMMAND_NAMES.join(', ')}`);
   return yargs(argv)
     .scriptName('nst')
     .usage('$0 <command> [options]\n\nFast neural style transfer: train a style network, stylize photos, export models.')
@@ -28,8 +51,7 @@ export function buildCli(argv: string[]) {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`nst: error: ${msg}\nRun nst --help for usage.\n`);
-      process.exit(2);
+      usageFailure(msg);
     });
 }
 

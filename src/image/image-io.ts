@@ -76,8 +76,8 @@ export interface EncodeOptions {
   quality?: number;
 }
 
-/** Extensions decodeImage understands as images when scanning folders (sharp reads more, e.g. by content). */
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.heic', '.heif'];
+/** Extensions treated as images when scanning folders and globs: one list, kept by the input expander. */
+export { IMAGE_EXTENSIONS } from './expand-inputs';
 
 /** Builds the sharp pipeline shared by decode paths: orientation, optional resizes and crop. */
 function decodePipeline(source: string | Buffer, options: DecodeOptions): sharp.Sharp {

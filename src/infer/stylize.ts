@@ -3,7 +3,8 @@
  *
  *   stylize(model, image, options) -> Promise<StylizeResult>
  *
- * Steps: decode (file/Buffer) or take pixels → downscale to maxSize → pad bottom/right by reflection to a multiple of 4
+ * Steps: decode (file/Buffer) or take pixels → downscale to maxSize → pad bottom/right (reflection, or edge repeat
+ * where the image is too small to mirror) to a multiple of 4 and at least the network's 8×8 minimum
  * → run the network in one pass, or in overlapping tiles with feathered blending when its activations would not fit
  * the memory budget (or a tile size is forced) → crop back → optional luminance-only colour preservation → blend with
  * the input by `strength`. Alpha is carried through untouched.
@@ -19,7 +20,7 @@ import { UsageError } from '../errors';
 import { blendStrength, preserveColor as transferLuminance } from '../image/color';
 import { decodeImage, DecodedImage, EncodableImage, fitWithin, pixelsToTensor, resizeImage, RgbImage } from '../image/image-io';
 import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, maxTileSide, NetworkWidths } from './memory';
-import { cropRgb, NETWORK_STRIDE, padToMultiple } from './pad';
+import { cropRgb, NETWORK_STRIDE, padForNetwork } from './pad';
 import { planTiles, Tile } from './tiling';
 
 /** A forward pass: NHWC float RGB 0–255 of any size (multiple of 4) in, the same shape out (unclamped). */
@@ -171,7 +172,8 @@ export async function stylize(model: StyleModel, image: StylizeInput, options: S
     return { width: input.width, height: input.height, rgb: input.rgb.slice(), alpha: input.alpha, tiles: 0, ms: 0 };
   }
   const forward = toForward(model);
-  const padded = padToMultiple(input, NETWORK_STRIDE);
+  // Tiny images (1×1, 1×N, 3×5) are padded up to what the network's reflection paddings need, and cropped back.
+  const padded = padForNetwork(input);
   const tiling = chooseTiling(padded.width, padded.height, o);
   const tiles = tiling
     ? planTiles(padded.width, padded.height, tiling.tile, tiling.overlap, NETWORK_STRIDE)

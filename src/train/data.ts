@@ -6,14 +6,12 @@
  * Rng.fromSeed(seed, e).shuffle(files), and the crop of position i uses Rng.fromSeed(seed, e, i). So the state needed
  * to resume exactly is a cursor {epoch, index}, no matter how far the prefetch queue has read ahead.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import fg from 'fast-glob';
+import sharp from 'sharp';
 import { InputError } from '../errors';
+import { expandInputs, IMAGE_EXTENSIONS } from '../image/expand-inputs';
 import { decodeImage } from '../image/image-io';
 import { Rng } from '../util/rng';
-
-export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp'] as const;
 
 /** The next sample to read: position `index` in epoch `epoch`'s shuffled order. */
 export interface DataCursor {
@@ -51,42 +49,43 @@ export interface DataStats {
   waitMs: number;
   /** Total time spent decoding (in the background). */
   decodeMs: number;
+  /** Photos that could not be read or decoded (each warned about once), left out of every batch since. */
   skippedFiles: number;
+  skippedPaths: string[];
 }
 
 /**
- * Expands folders (every jpg/png/webp below them) and globs into a sorted, de-duplicated file list.
- * Sorting makes the list — and so the seeded order — independent of the file system's listing order.
+ * The training photos of `sources` (files, folders, globs: the rules of src/image/expand-inputs.ts, which nst stylize
+ * uses too — folders are searched recursively) as a sorted, de-duplicated list of absolute paths. Sorting makes the
+ * list — and so the seeded order — independent of the file system's listing order and of the order of the sources.
+ * A source that gives no image (a missing path, a folder named like an image, a glob matching nothing) is a warning,
+ * and an error only when no photo at all is found.
  */
-export async function listImages(sources: string[]): Promise<string[]> {
-  const ext = `{${IMAGE_EXTENSIONS.flatMap((e) => [e, e.toUpperCase()]).join(',')}}`;
+export async function listImages(sources: string[], log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<string[]> {
   const found = new Set<string>();
-  for (const source of sources) {
-    let pattern: string;
-    if (fs.existsSync(source) && fs.statSync(source).isDirectory()) {
-      pattern = `${fg.convertPathToPattern(path.resolve(source))}/**/*.${ext}`;
-    } else if (fs.existsSync(source)) {
-      found.add(path.resolve(source));
-      continue;
-    } else {
-      pattern = path.isAbsolute(source) ? source : fg.convertPathToPattern(process.cwd()) + '/' + source;
-    }
-    for (const f of await fg(pattern, { onlyFiles: true, absolute: true, followSymbolicLinks: true })) {
-      if (IMAGE_EXTENSIONS.some((e) => f.toLowerCase().endsWith(`.${e}`))) found.add(path.normalize(f));
-    }
+  for (const entry of await expandInputs(sources)) {
+    if (entry.problem) log(`nst: warning: --data ${entry.path}: ${entry.problem}`);
+    else found.add(path.resolve(entry.path));
   }
   const files = [...found].sort();
   if (files.length === 0) {
     throw new InputError(
-      `no training images found in ${sources.map((s) => `'${s}'`).join(', ')}: --data takes folders or globs of ${IMAGE_EXTENSIONS.join('/')} files`,
+      `no training images found in ${sources.map((s) => `'${s}'`).join(', ')}: --data takes folders or globs of ${IMAGE_EXTENSIONS.join(' ')} files`,
     );
   }
   return files;
 }
 
+/**
+ * Photos more elongated than this are centre-cropped square before resizing: scaling a 1×3000 strip's short side to
+ * 256 would first make a 256×768000 image (gigabytes as floats), enough to end a night's run.
+ */
+export const MAX_TRAINING_ASPECT = 4;
+
 /** Decodes one photo, resizes its shorter side to `size` and crops a size×size square: HWC RGB 0..255. */
 export async function loadCroppedImage(file: string, size: number, crop: CropMode, rng?: Rng): Promise<Float32Array> {
-  const { width, height, rgb } = await decodeImage(file, { resize: { width: size, height: size, fit: 'outside' } });
+  const fit = (await isElongated(file)) ? 'cover' : 'outside';
+  const { width, height, rgb } = await decodeImage(file, { resize: { width: size, height: size, fit } });
   const pick = (span: number) => (span <= 0 ? 0 : crop === 'random' && rng ? rng.int(span + 1) : Math.floor(span / 2));
   const x0 = pick(width - size);
   const y0 = pick(height - size);
@@ -98,6 +97,16 @@ export async function loadCroppedImage(file: string, size: number, crop: CropMod
   return out;
 }
 
+/** Whether the photo's sides differ by more than MAX_TRAINING_ASPECT (from its header; undecodable: left to decodeImage). */
+async function isElongated(file: string): Promise<boolean> {
+  try {
+    const { width, height } = await sharp(file).metadata();
+    return !!width && !!height && Math.max(width, height) > MAX_TRAINING_ASPECT * Math.min(width, height);
+  } catch {
+    return false;
+  }
+}
+
 /** The file order of one epoch. */
 export function epochOrder(files: readonly string[], seed: number, epoch: number): string[] {
   return Rng.fromSeed(seed, epoch).shuffle(files);
@@ -106,6 +115,11 @@ export function epochOrder(files: readonly string[], seed: number, epoch: number
 /**
  * An endless stream of batches, `prefetch` batches decoded ahead. Batches may span an epoch boundary (the last,
  * partial batch of an epoch is completed from the next epoch), so no photo is ever dropped.
+ *
+ * A photo that cannot be read or decoded (corrupt, truncated, deleted since listing) is warned about once, counted in
+ * stats(), and never tried again by this stream; its place goes to the next position of the order, as if it were not
+ * in the list. The batches stay a function of (seed, epoch, position) and of which photos are unreadable, so a run
+ * resumed from a cursor meets the same photos — the unreadable ones fail again the same way — and resume stays exact.
  */
 export class BatchStream {
   private readonly crop: CropMode;
@@ -116,7 +130,7 @@ export class BatchStream {
   private queue: Array<Promise<Batch>> = [];
   private lastCursor: Promise<DataCursor>;
   private closed = false;
-  private readonly stats_: DataStats = { batches: 0, waitMs: 0, decodeMs: 0, skippedFiles: 0 };
+  private readonly stats_: DataStats = { batches: 0, waitMs: 0, decodeMs: 0, skippedFiles: 0, skippedPaths: [] };
 
   constructor(
     readonly files: readonly string[],
@@ -143,7 +157,7 @@ export class BatchStream {
   }
 
   stats(): DataStats {
-    return { ...this.stats_ };
+    return { ...this.stats_, skippedPaths: [...this.stats_.skippedPaths] };
   }
 
   /** Stops reading ahead; pending decodes finish in the background and are dropped. */
@@ -219,6 +233,9 @@ export class BatchStream {
     if (this.bad.has(file)) return;
     this.bad.add(file);
     this.stats_.skippedFiles++;
-    this.log(`nst: warning: skipping unreadable image ${file}: ${e.message.split('\n')[0]}`);
+    this.stats_.skippedPaths.push(file);
+    const count = `${this.stats_.skippedFiles} of ${this.files.length} photos skipped so far`;
+    const reason = e.message.split('\n')[0];
+    this.log(`nst: warning: skipping unreadable image ${file} (${count}): ${reason.startsWith(`${file}: `) ? reason.slice(file.length + 2) : reason}`);
   }
 }

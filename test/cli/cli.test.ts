@@ -27,10 +27,17 @@ const COMMANDS = ['train', 'stylize', 'optimize', 'import', 'export', 'weights',
     expect(r.out).toContain(`nst ${cmd}`);
   });
 
-  it('an unknown command is a one-line error and exit code 2', () => {
-    const r = nst(['paint']);
+  it.each([[['paint']], [['paint', '--help']], [['--help', 'paint']], [['paint', '-h']]])('an unknown command (%j) is a one-line error and exit code 2', (args) => {
+    const r = nst(args);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/nst: error: Unknown argument: paint/);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`nst: error: unknown command 'paint': the commands are ${COMMANDS.join(', ')} (run nst --help for usage)\n`);
+  });
+
+  it('a usage mistake inside a command is one line too', () => {
+    const r = nst(['stylize', 'a.png']);
+    expect(r.code).toBe(2);
+    expect(r.err.trimEnd().split('\n')).toEqual([expect.stringMatching(/^nst: error: Missing required argument: model \(run nst --help for usage\)$/)]);
   });
 
   it('doctor reports the backends truthfully', () => {

@@ -5,7 +5,8 @@ import * as path from 'path';
 import sharp from 'sharp';
 import { saveCheckpoint } from '../../src/checkpoint';
 import { buildCli } from '../../src/cli/main';
-import { expandInputs, planOutputs } from '../../src/infer/batch';
+import { expandInputs } from '../../src/image/expand-inputs';
+import { isSkipped, OutputPlan, planOutputs } from '../../src/infer/batch';
 import { buildTransformer } from '../../src/nets/transformer';
 import { makeTmpDir, patternImage, writePng } from './fixtures';
 
@@ -117,19 +118,32 @@ describe('nst stylize', () => {
 });
 
 describe('input expansion and output planning', () => {
-  it('expands folders (images only) and globs, and keeps missing files to report them', async () => {
-    const files = await expandInputs([photos, path.join(photos, '*.png'), path.join(dir, 'missing.png')]);
-    expect(files.map((f) => path.basename(f))).toEqual(['a.png', 'b.jpg', 'broken.jpg', 'empty.png', 'missing.png']);
-    await expect(expandInputs([path.join(dir, '*.nothing')])).rejects.toThrow(/matches no files/);
+  it('expands folders (images only) and globs, and reports missing files and empty globs instead of failing', async () => {
+    const entries = await expandInputs([photos, path.join(photos, '*.png'), path.join(dir, 'missing.png'), path.join(dir, '*.nothing')]);
+    expect(entries.map((e) => [path.basename(e.path), e.problem])).toEqual([
+      ['a.png', undefined],
+      ['b.jpg', undefined],
+      ['broken.jpg', undefined],
+      ['empty.png', undefined],
+      ['missing.png', 'no such file or folder'],
+      ['*.nothing', 'the pattern matches no image files'],
+    ]);
   });
 
-  it('plans names with suffix and format, and refuses collisions', () => {
-    const plans = planOutputs(['x/a.png', 'y/b.tif'], { outDir: 'out', suffix: '-s' });
+  it('plans names with suffix and format; a name taken twice gets a numbered one, said in a note', () => {
+    const plans = planOutputs(['x/a.png', 'y/b.tif'], { outDir: 'out', suffix: '-s' }) as OutputPlan[];
     expect(plans.map((p) => [p.output, p.format])).toEqual([
       [path.join('out', 'a-s.png'), 'png'],
       [path.join('out', 'b-s.png'), 'png'],
     ]);
-    expect(() => planOutputs(['x/a.png', 'y/a.png'], { outDir: 'out' })).toThrow(/both be written to/);
+    const twice = planOutputs(['x/a.png', 'y/a.png'], { outDir: 'out' }) as OutputPlan[];
+    expect(twice.map((p) => p.output)).toEqual([path.join('out', 'a.png'), path.join('out', 'a-2.png')]);
+    expect(twice[1].note).toBe(`renamed: ${path.join('out', 'a.png')} is taken by x/a.png`);
     expect(() => planOutputs(['a.png', 'b.png'], { outFile: 'c.png' })).toThrow(/exactly one input/);
+    // An input whose output would be itself is skipped; when that is every input the options are wrong.
+    const mixed = planOutputs(['a.png', 'sub/b.png'], { outDir: '.', suffix: '' });
+    expect(mixed.map(isSkipped)).toEqual([true, false]);
+    expect(mixed[0]).toEqual({ input: 'a.png', skip: 'refusing to overwrite itself: choose another --out folder or --suffix' });
+    expect(() => planOutputs(['a.png', 'b.png'], { outDir: '.', suffix: '' })).toThrow(/refusing to overwrite the input a\.png/);
   });
 });

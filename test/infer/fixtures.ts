@@ -57,3 +57,26 @@ export function makeLocalConvModel(seed = 7): { predict(x: tf.Tensor4D): tf.Tens
     },
   };
 }
+
+/**
+ * A folder of the odd inputs a new user's photo folder holds, for the batch tests (stylize and training):
+ *   one.png 1×1, strip.png 1×7, small.png 3×5 — smaller than the network's 8×8 minimum;
+ *   corrupt.jpg — text, not an image;  .hidden.jpg — a dotfile (never listed);
+ *   x.jpg/ — a folder named like an image, holding inner.png 6×4;
+ *   photo.png, photo.gif, photo.tiff, photo.heic (PNG bytes: decoded by content) — 10×6, one output name between them.
+ */
+export async function makeOddFolder(root: string): Promise<string> {
+  fs.mkdirSync(path.join(root, 'x.jpg'), { recursive: true });
+  await writePng(path.join(root, 'one.png'), patternImage(1, 1));
+  await writePng(path.join(root, 'strip.png'), patternImage(1, 7));
+  await writePng(path.join(root, 'small.png'), patternImage(3, 5));
+  await writePng(path.join(root, 'x.jpg', 'inner.png'), patternImage(6, 4));
+  fs.writeFileSync(path.join(root, 'corrupt.jpg'), 'definitely not a jpeg');
+  fs.writeFileSync(path.join(root, '.hidden.jpg'), 'a resource fork, not a photo');
+  const photo = sharp(toRawRgb(patternImage(10, 6, 3)), { raw: { width: 10, height: 6, channels: 3 } });
+  await photo.clone().png().toFile(path.join(root, 'photo.png'));
+  await photo.clone().gif().toFile(path.join(root, 'photo.gif'));
+  await photo.clone().tiff().toFile(path.join(root, 'photo.tiff'));
+  await photo.clone().png().toFile(path.join(root, 'photo.heic'));
+  return root;
+}

@@ -8,7 +8,8 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
-import { BatchSummary, expandInputs, formatSummary, OutputPlan, planOutputs, stylizeFiles } from '../../infer/batch';
+import { expandInputs } from '../../image/expand-inputs';
+import { BatchItem, BatchSummary, formatFileLine, formatSummary, isSkipped, planOutputs, stylizeFiles } from '../../infer/batch';
 import { IMAGE_FORMATS, ImageFormat } from '../../image/image-io';
 import type { NetworkWidths } from '../../infer/memory';
 import { loadStyleModel } from '../../infer/model';
@@ -46,32 +47,46 @@ function validate(args: StylizeArgs): void {
   if (args.inputs.length === 0) throw new UsageError('name at least one input image, folder or glob');
 }
 
-/** Runs the command; returns the exit code (1 when some file failed). Exposed for tests. */
+/** Exit code when every input was written. */
+export const EXIT_ALL_WRITTEN = 0;
+/** Exit code when at least one input was skipped or failed (the others were still written). Usage errors exit 2. */
+export const EXIT_SOME_FAILED = 1;
+
+/** Runs the command; returns the exit code (EXIT_SOME_FAILED when some input failed). Exposed for tests. */
 export async function runStylize(args: StylizeArgs, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
   validate(args);
   // Plan everything before loading the model: an overwrite or a typo fails in milliseconds, not after a slow load.
   const inputs = await expandInputs(args.inputs);
-  if (inputs.length === 0) throw new UsageError(`no images found in ${args.inputs.join(', ')}`);
-  const plans = planOutputs(inputs, {
+  const items = planOutputs(inputs, {
     outDir: args.out,
     outFile: args.output,
     suffix: args.suffix,
     format: args.format as ImageFormat | undefined,
   });
-  const backend = await startBackend(args);
-  const model = await loadStyleModel(args.model);
-  try {
-    const summary = await runWithProgress(model.model ?? model.forward, plans, args, model.network, log);
-    log(`${formatSummary(summary)} [${backend.name}]`);
-    return summary.failed > 0 ? 1 : 0;
-  } finally {
-    model.dispose();
+  let summary: BatchSummary;
+  let backendName = '';
+  if (items.every(isSkipped)) {
+    // Nothing to stylize: account for each input without loading a model.
+    summary = await stylizeFiles(() => {
+      throw new Error('unreachable: every input is skipped');
+    }, items, {}, { onFileDone: (r) => log(formatFileLine(r)) });
+  } else {
+    const backend = await startBackend(args);
+    backendName = ` [${backend.name}]`;
+    const model = await loadStyleModel(args.model);
+    try {
+      summary = await runWithProgress(model.model ?? model.forward, items, args, model.network, log);
+    } finally {
+      model.dispose();
+    }
   }
+  log(`${formatSummary(summary)}${backendName}`);
+  return summary.failed > 0 ? EXIT_SOME_FAILED : EXIT_ALL_WRITTEN;
 }
 
 async function runWithProgress(
   model: Parameters<typeof stylizeFiles>[0],
-  plans: OutputPlan[],
+  items: BatchItem[],
   args: StylizeArgs,
   network: NetworkWidths,
   log: (line: string) => void,
@@ -82,7 +97,7 @@ async function runWithProgress(
   const bars = interactive
     ? new MultiBar({ stream: process.stderr, format: '{label} [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic)
     : undefined;
-  const bar = plans.length > 1 ? bars?.create(plans.length, 0, { label: 'images', file: '' }) : undefined;
+  const bar = items.length > 1 ? bars?.create(items.length, 0, { label: 'images', file: '' }) : undefined;
   let tileBar: ReturnType<MultiBar['create']> | undefined;
   // The work between bar updates is synchronous (tfjs), so the bars' timer rarely fires: render explicitly.
   const say = (line: string) => {
@@ -93,7 +108,7 @@ async function runWithProgress(
   try {
     return await stylizeFiles(
       model,
-      plans,
+      items,
       {
         maxSize: args.maxSize,
         tile: args.tile,
@@ -106,14 +121,8 @@ async function runWithProgress(
       },
       {
         onFileDone: (r, i) => {
-          if (r.ok) {
-            const res = r.result!;
-            const tiles = res.tiles > 1 ? `, ${res.tiles} tiles` : '';
-            say(`${r.plan.input} -> ${r.plan.output} (${res.width}x${res.height}${tiles}, ${res.ms} ms)`);
-          } else {
-            say(`nst: skipped ${r.error}`);
-          }
-          bar?.update(i + 1, { file: r.plan.input });
+          say(formatFileLine(r));
+          bar?.update(i + 1, { file: r.input });
           if (tileBar) bars?.remove(tileBar);
           tileBar = undefined;
         },
@@ -141,7 +150,7 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
         .positional('inputs', {
           type: 'string',
           array: true,
-          describe: 'image files, folders (their .jpg/.png/.webp/.tif/... files) or quoted globs like "photos/**/*.jpg"',
+          describe: 'image files, folders (every .jpg/.png/.webp/.tif/... below them, sub-folders too) or quoted globs like "photos/**/*.jpg"',
         })
         .option('model', {
           alias: 'm',
@@ -181,8 +190,11 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
         .example('$0 stylize -m checkpoints/udnie big.jpg -o big-udnie.png --max-size 2048 --strength 0.7 --preserve-color', 'one file, smaller, subtler, original colours')
         .example('$0 stylize -m checkpoints/udnie pano.jpg --out styled --tile 768', 'force 768-px tiles (less memory)')
         .epilogue(
-          'Outputs keep their input names (plus --suffix); an output that would overwrite an input is refused before anything runs. ' +
-            'A missing, empty or undecodable input is reported on one line and skipped; the others are still processed and the exit code is 1. ' +
+          'Outputs keep their input names (plus --suffix; with --out, the sub-folders of a folder input too); an input is never overwritten. ' +
+            'Every input gets one line: where it was written, or "nst: skipped FILE: why" (missing, empty, undecodable, a folder named like an image, ...); ' +
+            'one bad input never stops the others. Exit code: 0 when every input was written, 1 when any was skipped, 2 for a usage error. ' +
+            'Two inputs that would get the same output name (photo.gif, photo.tiff) are told apart: the later keeps its own format (tiff/gif/avif) or gets a numbered name (photo-2-stylized.png), and its line says so. ' +
+            'Images smaller than the network needs (1x1, 3x5) are padded and cropped back. ' +
             'Large images are processed in overlapping tiles automatically so memory stays bounded (see docs/stylize.md). ' +
             'Alpha is kept (png/webp; jpg is flattened onto white); EXIF orientation is applied, so outputs come out upright.',
         ),
