@@ -131,7 +131,13 @@ class AdainTask implements TrainingTask<AdainRecord> {
 
   dataStats(): DataStats {
     const [a, b] = [this.photos.stats(), this.styles.stats()];
-    return { batches: a.batches, waitMs: a.waitMs + b.waitMs, decodeMs: a.decodeMs + b.decodeMs, skippedFiles: a.skippedFiles + b.skippedFiles };
+    return {
+      batches: a.batches,
+      waitMs: a.waitMs + b.waitMs,
+      decodeMs: a.decodeMs + b.decodeMs,
+      skippedFiles: a.skippedFiles + b.skippedFiles,
+      skippedPaths: [...a.skippedPaths, ...b.skippedPaths],
+    };
   }
 
   seek(cursor: DataCursor, streams?: Record<string, DataCursor>): void {

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { expandInputs } from '../../src/image/expand-inputs';
 import { BatchStream, listImages, loadCroppedImage } from '../../src/train/data';
 import { defaultDeps } from '../../src/train/deps';
-import { train } from '../../src/train/loop';
+import { train } from '../../src/train/per-style';
 import { makeOddFolder, patternImage, toRawRgb } from '../infer/fixtures';
 import { makePhotos, standInLossNetwork, tempDir } from './helpers';
 
