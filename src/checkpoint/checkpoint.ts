@@ -25,6 +25,7 @@ import {
   TrainingInfo,
   WEIGHTS_BIN,
 } from './format';
+import { expectKind } from './kind';
 import { modelFromFiles, modelToFiles } from './model-artifacts';
 
 export interface SaveCheckpointOptions {
@@ -150,6 +151,8 @@ export function readCheckpointMeta(dir: string): NstJson {
       `${file}: checkpoint formatVersion ${version} was written by a newer nst; this nst (${nstVersion()}) reads up to ${CHECKPOINT_FORMAT_VERSION} — upgrade nst`,
     );
   }
+  // An AdaIN checkpoint's `network` is another schema: say which kind it is rather than list schema mismatches.
+  expectKind(raw, file, 'transformer');
   const r = NstJson.safeParse(raw);
   if (!r.success) {
     throw new InputError(`${file}: invalid (${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})`);

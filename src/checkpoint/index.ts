@@ -9,3 +9,14 @@ export {
   TrainingInfo,
   WEIGHTS_BIN,
 } from './format';
+export { CHECKPOINT_KINDS, readCheckpointKind, wrongKindError } from './kind';
+export type { CheckpointKind } from './kind';
+export {
+  AdainEncoderInfo,
+  AdainNstJson,
+  AdainTrainingInfo,
+  loadAdainCheckpoint,
+  readAdainCheckpointMeta,
+  saveAdainCheckpoint,
+} from './adain';
+export type { LoadedAdainCheckpoint, SaveAdainCheckpointOptions } from './adain';

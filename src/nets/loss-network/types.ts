@@ -10,6 +10,8 @@ export interface LossNetwork {
   readonly availableTaps: string[];
   /** One line for logs and checkpoints, e.g. "vgg19 (tfjs layers, block1-3) from /path". */
   readonly description: string;
+  /** The input normalisation its weights expect (VGGs say; models trained against one, like AdaIN decoders, check it). */
+  readonly preprocessing?: Preprocessing;
   /**
    * images: NHWC float RGB 0..255 (any size). Preprocessing happens inside. Differentiable w.r.t. `images`.
    * Returns one tensor per requested tap; the caller disposes them.

@@ -62,6 +62,7 @@ function toKernelTensor(raw: RawConv, spec: VggConvSpec, source: string): tf.Ten
 
 export class VggFeatureExtractor implements LossNetwork {
   readonly availableTaps: string[];
+  readonly preprocessing: RawVggWeights['preprocessing'];
   private readonly layers: ConvTensors[];
   private disposed = false;
 
@@ -78,6 +79,7 @@ export class VggFeatureExtractor implements LossNetwork {
       return { spec, kernel: toKernelTensor(raw, spec, source), bias: tf.tensor1d(raw.bias) };
     });
     this.availableTaps = prefix.map((s) => s.tap);
+    this.preprocessing = weights.preprocessing;
   }
 
   extract(images: tf.Tensor4D, taps: string[]): Record<string, tf.Tensor4D> {
@@ -95,7 +97,8 @@ export class VggFeatureExtractor implements LossNetwork {
         const { spec, kernel, bias } = this.layers[i];
         // A max-pool closes every block; VGG pools before the first conv of the next block.
         if (i > 0 && spec.index === 1) x = tf.maxPool(x, 2, 2, 'valid');
-        x = tf.relu(tf.add(tf.conv2d(x, kernel, 1, 'same'), bias)) as tf.Tensor4D;
+        // One fused kernel (conv + bias + ReLU) instead of three passes over the activations.
+        x = tf.fused.conv2d({ x, filter: kernel, strides: 1, pad: 'same', bias, activation: 'relu' }) as tf.Tensor4D;
         if (wanted.has(spec.tap)) out[spec.tap] = x;
       }
       return out;

@@ -1,0 +1,156 @@
+/**
+ * AdaIN (arbitrary-style) checkpoints: the same directory layout as per-style ones (./format.ts: model.json +
+ * weights.bin, nst.json last) with `kind: 'adain'` and the decoder's config as `network`:
+ *
+ *   { "formatVersion": 1, "kind": "adain", "network": { "encoderLayer": "relu3_1", "width": 1 },
+ *     "encoder": { "arch": "vgg19", "preprocessing": "caffe", "description": "…" }, "training": { … }, … }
+ *
+ *   saveAdainCheckpoint(dir, { model, config, encoder, training?, extraFiles? }) -> Promise<AdainNstJson>
+ *   loadAdainCheckpoint(dir)  -> Promise<LoadedAdainCheckpoint>   a per-style checkpoint here is a wrongKindError
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { z } from 'zod';
+import { tf } from '../backend/tf';
+import { InputError, UsageError } from '../errors';
+import { AdainDecoderConfig, AdainDecoderConfigInput, adainDecoderWeightSpecs, parseAdainDecoderConfig } from '../nets/adain/decoder';
+import { replaceDirAtomic, writeFileDurable } from './atomic-dir';
+import { nstVersion, resolveCheckpointDir } from './checkpoint';
+import { CHECKPOINT_FORMAT_VERSION, checkExtraFileName, MODEL_JSON, NST_JSON, WEIGHTS_BIN } from './format';
+import { expectKind } from './kind';
+import { modelFromFiles, modelToFiles } from './model-artifacts';
+
+/** The frozen encoder the decoder was trained against: inference must use the same weights and preprocessing. */
+export const AdainEncoderInfo = z.looseObject({
+  arch: z.literal('vgg19'),
+  preprocessing: z.enum(['caffe', 'torch']),
+  /** The loss network's description line, e.g. "vgg19 (tfjs layers, block1-3) from …". */
+  description: z.string().optional(),
+});
+export type AdainEncoderInfo = z.infer<typeof AdainEncoderInfo>;
+
+/** How the decoder was trained. Loose: the trainer records what it likes; `steps` is the one field others read. */
+export const AdainTrainingInfo = z.looseObject({
+  steps: z.number().int().nonnegative(),
+  weights: z.record(z.string(), z.number()).optional(),
+  finalLosses: z.record(z.string(), z.number()).optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+export type AdainTrainingInfo = z.infer<typeof AdainTrainingInfo>;
+
+export const AdainNstJson = z.looseObject({
+  formatVersion: z.number().int().positive(),
+  kind: z.literal('adain'),
+  network: AdainDecoderConfig,
+  encoder: AdainEncoderInfo,
+  training: AdainTrainingInfo.optional(),
+  createdAt: z.string(),
+  nstVersion: z.string(),
+  extraFiles: z.array(z.string()).default([]),
+});
+export type AdainNstJson = z.infer<typeof AdainNstJson>;
+
+export interface SaveAdainCheckpointOptions {
+  model: tf.LayersModel;
+  config: AdainDecoderConfigInput | AdainDecoderConfig;
+  encoder: AdainEncoderInfo;
+  training?: AdainTrainingInfo;
+  createdAt?: string;
+  extraFiles?: Record<string, Uint8Array | string>;
+}
+
+export interface LoadedAdainCheckpoint {
+  model: tf.LayersModel;
+  config: AdainDecoderConfig;
+  meta: AdainNstJson;
+  dir: string;
+}
+
+const issuesOf = (e: z.ZodError) => e.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+
+/** Atomic, like saveCheckpoint: a temp dir beside `dir`, nst.json last, renamed into place. */
+export async function saveAdainCheckpoint(dir: string, options: SaveAdainCheckpointOptions): Promise<AdainNstJson> {
+  const config = parseAdainDecoderConfig(options.config, `${dir}: decoder config`);
+  const encoder = AdainEncoderInfo.safeParse(options.encoder);
+  if (!encoder.success) throw new UsageError(`${dir}: invalid encoder metadata (${issuesOf(encoder.error)})`);
+  if (options.training) {
+    const r = AdainTrainingInfo.safeParse(options.training);
+    if (!r.success) throw new UsageError(`${dir}: invalid training metadata (${issuesOf(r.error)})`);
+  }
+  const extras = options.extraFiles ?? {};
+  for (const name of Object.keys(extras)) {
+    const problem = checkExtraFileName(name);
+    if (problem) throw new UsageError(`${dir}: ${problem}`);
+  }
+  const nstJson: AdainNstJson = {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    kind: 'adain',
+    network: config,
+    encoder: encoder.data,
+    ...(options.training ? { training: options.training } : {}),
+    createdAt: options.createdAt ?? new Date().toISOString(),
+    nstVersion: nstVersion(),
+    extraFiles: Object.keys(extras),
+  };
+  const files = await modelToFiles(options.model, WEIGHTS_BIN);
+  await replaceDirAtomic(
+    dir,
+    (temp) => {
+      writeFileDurable(path.join(temp, WEIGHTS_BIN), files.weights);
+      writeFileDurable(path.join(temp, MODEL_JSON), files.modelJson);
+      for (const name of Object.keys(extras)) writeFileDurable(path.join(temp, name), extras[name]);
+      writeFileDurable(path.join(temp, NST_JSON), JSON.stringify(nstJson, null, 2) + '\n');
+    },
+    (existing) =>
+      fs.existsSync(path.join(existing, NST_JSON)) || (fs.statSync(existing).isDirectory() && fs.readdirSync(existing).length === 0)
+        ? undefined
+        : `${existing}: exists and is not an nst checkpoint (no ${NST_JSON}); refusing to replace it — choose another path`,
+  );
+  return nstJson;
+}
+
+/** Reads and validates an AdaIN checkpoint's nst.json; a per-style checkpoint is a wrongKindError. */
+export function readAdainCheckpointMeta(dir: string): AdainNstJson {
+  const abs = path.resolve(dir);
+  const stat = fs.statSync(abs, { throwIfNoEntry: false });
+  if (!stat) throw new InputError(`${abs}: AdaIN checkpoint not found`);
+  if (!stat.isDirectory()) throw new InputError(`${abs}: not a checkpoint directory (it is a file)`);
+  const file = path.join(abs, NST_JSON);
+  if (!fs.existsSync(file)) throw new InputError(`${abs}: not an nst checkpoint (no ${NST_JSON}; incomplete or not written by nst)`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: unreadable (${(e as Error).message})`);
+  }
+  const version = (raw as { formatVersion?: unknown })?.formatVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > CHECKPOINT_FORMAT_VERSION) {
+    throw new InputError(`${file}: checkpoint formatVersion ${JSON.stringify(version)} is not one this nst reads (1..${CHECKPOINT_FORMAT_VERSION})`);
+  }
+  expectKind(raw, file, 'adain');
+  const r = AdainNstJson.safeParse(raw);
+  if (!r.success) throw new InputError(`${file}: invalid (${issuesOf(r.error)})`);
+  return r.data;
+}
+
+export async function loadAdainCheckpoint(dir: string): Promise<LoadedAdainCheckpoint> {
+  const abs = path.resolve(resolveCheckpointDir(dir));
+  const meta = readAdainCheckpointMeta(abs);
+  let model: tf.LayersModel;
+  try {
+    model = await modelFromFiles(fs.readFileSync(path.join(abs, MODEL_JSON), 'utf8'), (file) => {
+      const resolved = path.resolve(abs, file);
+      if (path.dirname(resolved) !== abs) throw new Error(`weights path '${file}' points outside the checkpoint`);
+      return fs.readFileSync(resolved);
+    });
+  } catch (e) {
+    throw new InputError(`${abs}: cannot load the decoder (${(e as Error).message.split('\n')[0]})`);
+  }
+  const expected = adainDecoderWeightSpecs(meta.network).map((w) => `${w.name}[${w.shape}]`).sort();
+  const actual = model.weights.map((w) => `${w.originalName}[${w.shape}]`).sort();
+  if (expected.join('|') !== actual.join('|')) {
+    model.dispose();
+    throw new InputError(`${abs}: model.json does not match the decoder config in ${NST_JSON} (different weights)`);
+  }
+  return { model, config: meta.network, meta, dir: abs };
+}

@@ -1,0 +1,25 @@
+/** Encoding whole images with an ArbitraryModel's encoder: tile by tile when the budget says so. */
+import type { tf } from '../../backend/tf';
+import type { RgbImage } from '../../image/image-io';
+import type { ChannelStats } from '../../nets/adain';
+import { cropRgb } from '../pad';
+import { globalContentStats, tileEncoder, type TileEncoder } from './content-stats';
+import type { ArbitraryModel } from './model';
+import { planArbitraryTiling, type ArbitraryTiling, type ArbitraryTilingOptions } from './plan';
+
+export function encoderOf(model: ArbitraryModel): TileEncoder {
+  return tileEncoder((x: tf.Tensor4D, taps: string[]) => model.encoder.extract(x, taps), model.layer);
+}
+
+/**
+ * Channel statistics of an image's features at the model's layer (a style image: cropped to a multiple of the
+ * stride — at most stride−1 rows and columns — so tiles line up with feature cells).
+ */
+export function encodedStats(model: ArbitraryModel, img: RgbImage, tiling: ArbitraryTilingOptions = {}): ChannelStats {
+  const s = model.stride;
+  const w = Math.floor(img.width / s) * s;
+  const h = Math.floor(img.height / s) * s;
+  const cropped = cropRgb(img, 0, 0, w, h);
+  const plan: ArbitraryTiling = planArbitraryTiling(w, h, s, model.layer, tiling);
+  return globalContentStats(encoderOf(model), cropped, plan.tiles, plan.cores, s);
+}
