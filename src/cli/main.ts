@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { doctorCommand } from './commands/doctor';
 import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
@@ -8,7 +8,7 @@ import { trainCommand } from './commands/train';
 import { trainAdainCommand } from './commands/train-adain';
 import { weightsCommand } from './commands/weights';
 
-const COMMANDS = [trainCommand, stylizeCommand, optimizeCommand, importCommand, exportCommand, weightsCommand, doctorCommand];
+const COMMANDS = [trainCommand, trainAdainCommand, stylizeCommand, optimizeCommand, importCommand, exportCommand, weightsCommand, doctorCommand];
 
 /** The names (first word of each command's usage) a first positional argument may be. */
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => String(c.command).split(' ')[0]);
@@ -32,17 +32,11 @@ export function unknownCommand(argv: readonly string[]): string | undefined {
 export function buildCli(argv: string[]) {
   const unknown = unknownCommand(argv);
   if (unknown !== undefined) usageFailure(`unknown command '${unknown}': the commands are ${COMMAND_NAMES.join(', ')}`);
-  return yargs(argv)
+  const cli = yargs(argv)
     .scriptName('nst')
-    .usage('$0 <command> [options]\n\nFast neural style transfer: train a style network, stylize photos, export models.')
-    .command(trainCommand)
-    .command(trainAdainCommand)
-    .command(stylizeCommand)
-    .command(optimizeCommand)
-    .command(importCommand)
-    .command(exportCommand)
-    .command(weightsCommand)
-    .command(doctorCommand)
+    .usage('$0 <command> [options]\n\nFast neural style transfer: train a style network, stylize photos, export models.');
+  for (const command of COMMANDS) cli.command(command as CommandModule);
+  return cli
     .demandCommand(1, 'Name a command: nst <command> --help shows its options.')
     .strict()
     .help()
