@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { InputError } from '../errors';
+import { pidAlive } from '../util/pid';
 
 export const TEMP_MARK = '.tmp-';
 export const OLD_MARK = '.old-';
@@ -53,16 +54,6 @@ export function leftoverSiblings(target: string, mark: string): string[] {
     return [];
   }
   return names.filter((n) => n.startsWith(prefix)).map((n) => path.join(parent, n));
-}
-
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
