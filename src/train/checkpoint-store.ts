@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isCheckpointDir, loadCheckpoint, readCheckpointMeta, readExtraFile, saveCheckpoint } from '../checkpoint';
-import { leftoverSiblings, OLD_MARK } from '../checkpoint/atomic-dir';
+import { leftoverSiblings, OLD_MARK } from '../util/atomic-write';
 import { InputError } from '../errors';
 import { pidAlive } from '../util/pid';
 import type { CheckpointStore } from './deps';
