@@ -1,9 +1,10 @@
 /**
- * Plumbing shared by the native non-convolution kernels: the addon functions they call (native/src/eltwise_ops.h),
- * zero-copy access to the CPU backend's typed arrays, and the rule that anything the native code does not handle
- * (another dtype, an unsupported layout) runs tfjs' own JS kernel instead — never a silently wrong answer.
+ * Plumbing shared by the native non-convolution kernels: the addon functions they call (native/src/eltwise_ops.h)
+ * and the rule that anything the native code does not handle (another dtype, an unsupported layout) runs tfjs' own
+ * JS kernel instead — never a silently wrong answer. Tensor access is in ./cpu-tensors.ts.
  */
 import { tf } from '../tf';
+import type { CpuBackendLike } from './cpu-tensors';
 import type { NativeAddon } from './loader';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'sqdiff';
@@ -33,28 +34,11 @@ export function eltwiseAddon(addon: NativeAddon, needs: Array<keyof EltwiseAddon
   return needs.every((fn) => typeof addon[fn] === 'function') ? (addon as unknown as EltwiseAddon) : undefined;
 }
 
-/** The parts of tfjs' CPU backend a kernel touches (kept structural so only src/backend/tf.ts imports tfjs). */
-export interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
 export interface KernelArgs {
   // tfjs passes every input the op declares; a missing one is a bug in the op, not something to handle here.
   inputs: Record<string, tf.TensorInfo>;
   backend: CpuBackendLike;
   attrs?: tf.NamedAttrMap;
-}
-
-/** The float32 data of a tensor, without a copy; undefined for any other dtype (the caller then falls back). */
-export function floatValues(backend: CpuBackendLike, t: tf.TensorInfo | undefined): Float32Array | undefined {
-  if (!t || t.dtype !== 'float32') return undefined;
-  const values = backend.data.get(t.dataId).values;
-  return values instanceof Float32Array ? values : undefined;
-}
-
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 /** How often each kernel ran natively and how often it fell back to JS (tests use it to prove the native path ran). */
