@@ -11,6 +11,7 @@
 import { tf } from '../tf';
 import { CpuBackendLike, floatValues, sizeOf } from './cpu-tensors';
 import { installKernels } from './install';
+import { KernelCallCounter, KernelCalls, withJsFallback } from './js-fallback';
 import { UsageError } from '../../errors';
 import type { NativeAddon } from './loader';
 import { applicableStrategy, convGeometry, matMulPlan, poolGeometry, ConvGeometry, ConvShapeInfo, ConvStrategy, CONV_STRATEGIES } from './conv-geometry';
@@ -34,25 +35,17 @@ export const CONV_KERNEL_NAMES = [
 export type ConvKernelName = (typeof CONV_KERNEL_NAMES)[number];
 
 /** How many calls each kernel served natively and how many it handed to the JS kernel (tests, diagnostics). */
-export interface ConvKernelCalls {
-  native: Record<string, number>;
-  fallback: Record<string, number>;
-}
+export type ConvKernelCalls = KernelCalls;
 
-const calls: ConvKernelCalls = { native: {}, fallback: {} };
+const calls = new KernelCallCounter();
 
 export function convKernelCalls(): ConvKernelCalls {
-  return { native: { ...calls.native }, fallback: { ...calls.fallback } };
+  return calls.snapshot();
 }
 
 export function resetConvKernelCalls(): void {
-  calls.native = {};
-  calls.fallback = {};
+  calls.reset();
 }
-
-const count = (table: Record<string, number>, name: string): void => {
-  table[name] = (table[name] ?? 0) + 1;
-};
 
 /** Activation codes of native/src/conv.cc; activations absent here (prelu, elu, sigmoid...) use the JS kernel. */
 const ACTIVATION_CODES = new Map<string, number>([
@@ -128,18 +121,7 @@ function fusion(backend: CpuBackendLike, inputs: tf.NamedTensorInfoMap, attrs: R
 
 /** Builds one kernel config whose body returns undefined to mean "let the JS kernel do it". */
 function nativeKernel(name: ConvKernelName, body: (args: KernelArgs, backend: CpuBackendLike) => tf.TensorInfo | undefined): tf.KernelConfig {
-  const js = tf.getKernel(name, 'cpu');
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const result = body(args, args.backend as CpuBackendLike);
-    if (result) {
-      count(calls.native, name);
-      return result;
-    }
-    if (!js) throw new Error(`${name}: the native kernel cannot run this case and no JS kernel was registered before it`);
-    count(calls.fallback, name);
-    return js.kernelFunc(args);
-  };
-  return { kernelName: name, backendName: 'cpu', kernelFunc };
+  return withJsFallback(name, (args) => body(args, args.backend as CpuBackendLike), calls);
 }
 
 export interface ConvKernelOptions {

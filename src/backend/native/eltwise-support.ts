@@ -1,10 +1,12 @@
 /**
- * Plumbing shared by the native non-convolution kernels: the addon functions they call (native/src/eltwise_ops.h)
- * and the rule that anything the native code does not handle (another dtype, an unsupported layout) runs tfjs' own
- * JS kernel instead — never a silently wrong answer. Tensor access is in ./cpu-tensors.ts.
+ * Plumbing shared by the native non-convolution kernels: the addon functions they call (native/src/eltwise_ops.h),
+ * their argument type and their call counters. Anything the native code does not handle (another dtype, an
+ * unsupported layout) runs tfjs' own JS kernel instead — never a silently wrong answer (./js-fallback.ts).
+ * Tensor access is in ./cpu-tensors.ts.
  */
 import { tf } from '../tf';
 import type { CpuBackendLike } from './cpu-tensors';
+import { KernelCallCounter, KernelCalls, withJsFallback as withFallback } from './js-fallback';
 import type { NativeAddon } from './loader';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'sqdiff';
@@ -41,41 +43,23 @@ export interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-/** How often each kernel ran natively and how often it fell back to JS (tests use it to prove the native path ran). */
-export interface EltwiseKernelCalls {
-  native: Record<string, number>;
-  fallback: Record<string, number>;
-}
+/** How often each kernel ran natively and how often it fell back to JS. */
+export type EltwiseKernelCalls = KernelCalls;
 
-const calls: EltwiseKernelCalls = { native: {}, fallback: {} };
+const calls = new KernelCallCounter();
 
 export function eltwiseKernelCalls(): EltwiseKernelCalls {
-  return { native: { ...calls.native }, fallback: { ...calls.fallback } };
+  return calls.snapshot();
 }
 
 export function resetEltwiseKernelCalls(): void {
-  calls.native = {};
-  calls.fallback = {};
+  calls.reset();
 }
 
-/**
- * A kernel config whose native body may decline (return undefined); it then runs tfjs' JS kernel of the same name,
- * captured now, before the native one replaces it in the registry.
- */
+/** An eltwise kernel config: the native body reads its arguments typed as below and may decline (see ./js-fallback.ts). */
 export function withJsFallback(
   kernelName: string,
   native: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | undefined,
 ): tf.KernelConfig {
-  const js = tf.getKernel(kernelName, 'cpu');
-  const kernelFunc = (args: KernelArgs) => {
-    const out = native(args);
-    if (out !== undefined) {
-      calls.native[kernelName] = (calls.native[kernelName] ?? 0) + 1;
-      return out;
-    }
-    calls.fallback[kernelName] = (calls.fallback[kernelName] ?? 0) + 1;
-    if (!js) throw new Error(`${kernelName}: the native kernel cannot handle these inputs and tfjs has no JS kernel`);
-    return js.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
-  };
-  return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+  return withFallback(kernelName, (args) => native(args as unknown as KernelArgs), calls);
 }
