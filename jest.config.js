@@ -7,6 +7,5 @@ module.exports = {
   // The pure-JS backend is slow; tests keep their inputs tiny, but a few still take tens of seconds.
   testTimeout: 300000,
   maxWorkers: 2,
-  setupFiles: ['<rootDir>/test/setup.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-backend.ts'],
 };

@@ -1,5 +1,5 @@
 /**
- * Native vs pure-JS timings of the non-convolution kernels (issue 8, part B), and a kernel profile of a small
+ * Native vs pure-JS timings of the non-convolution kernels (norm, pad, resize), and a kernel profile of a small
  * TransformerNet-like training step, before (pure JS) and after (native kernels).
  *
  *   benchNativeEltwise()        instance norm fwd+bwd at [1,64,64,128], mirror pad fwd+bwd, nearest 2x resize fwd+bwd

@@ -21,10 +21,3 @@ export class InputError extends NstError {}
 
 /** A backend or native component was requested but cannot be loaded here. */
 export class BackendError extends NstError {}
-
-/** The feature is planned but not built yet. */
-export class NotImplementedError extends NstError {
-  constructor(what: string) {
-    super(`${what} is not yet implemented`, 2);
-  }
-}

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { InputError, UsageError } from '../errors';
 import { AdainDecoderConfig, AdainDecoderConfigInput, adainDecoderWeightSpecs, parseAdainDecoderConfig } from '../nets/adain/decoder';
-import { replaceDirAtomic, writeFileDurable } from './atomic-dir';
+import { replaceDirAtomic, writeFileDurable } from '../util/atomic-write';
 import { nstVersion, resolveCheckpointDir } from './checkpoint';
 import { CHECKPOINT_FORMAT_VERSION, checkExtraFileName, MODEL_JSON, NST_JSON, WEIGHTS_BIN } from './format';
 import { expectKind } from './kind';

@@ -13,7 +13,7 @@ import { tf } from '../backend/tf';
 import { InputError, UsageError } from '../errors';
 import { PACKAGE_ROOT } from '../paths';
 import { parseTransformerConfig, TransformerConfig, TransformerConfigInput, transformerWeightSpecs } from '../nets/transformer';
-import { leftoverSiblings, OLD_MARK, replaceDirAtomic, writeFileDurable } from './atomic-dir';
+import { leftoverSiblings, OLD_MARK, replaceDirAtomic, writeFileDurable } from '../util/atomic-write';
 import {
   CHECKPOINT_FORMAT_VERSION,
   checkExtraFileName,

@@ -14,7 +14,8 @@ import { loadCheckpoint } from '../checkpoint';
 import { UsageError } from '../errors';
 import type { TransformerConfig } from '../nets/transformer';
 import { transformerToOnnx } from './onnx';
-import { checkOutputTarget, writeFileAtomic, writeFolderAtomic } from './output-target';
+import { writeFileAtomic } from '../util/atomic-write';
+import { checkOutputTarget, writeFolderAtomic } from './output-target';
 import { TFJS_MODEL_JSON, transformerToTfjsWeb } from './tfjs-web';
 import { WEIGHT_QUANTIZATIONS, WeightQuantization } from './weight-quantization';
 
@@ -74,7 +75,7 @@ export async function exportCheckpoint(checkpointDir: string, options: ExportOpt
       return { format: o.format, out: target, files: [{ path: target, bytes: bytes.byteLength }], config };
     }
     const files = await transformerToTfjsWeb(model, config, { quantize: o.quantize });
-    writeFolderAtomic(target, files);
+    await writeFolderAtomic(target, files);
     return {
       format: o.format,
       out: target,

@@ -1,6 +1,6 @@
 /**
  * Where an export goes: overwrite rules checked before any slow work, and writes that never leave a half-written
- * model behind (a temp sibling, fsynced, then renamed over the target).
+ * model behind (src/util/atomic-write.ts: a temp sibling, fsynced, renamed over the target, the folder fsynced).
  *
  *   - an existing output is replaced only with force;
  *   - even with force, a folder output replaces only an empty folder or a previous export (one with model.json),
@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UsageError } from '../errors';
+import { replaceDirAtomic, writeFileDurable } from '../util/atomic-write';
 
 export type OutputKind = 'file' | 'folder';
 
@@ -33,43 +34,10 @@ export function checkOutputTarget(out: string, kind: OutputKind, force: boolean,
   return target;
 }
 
-const tempSuffix = () => `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-
-function writeSynced(file: string, data: string | Uint8Array): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-export function writeFileAtomic(target: string, data: Uint8Array): void {
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}${tempSuffix()}`);
-  try {
-    writeSynced(temp, data);
-    fs.renameSync(temp, target);
-  } catch (e) {
-    fs.rmSync(temp, { force: true });
-    throw e;
-  }
-}
-
 /** Writes every file into a temp folder beside `target`, then swaps it in (the previous folder is removed after). */
-export function writeFolderAtomic(target: string, files: Record<string, string | Uint8Array>): void {
-  const parent = path.dirname(target);
-  const temp = path.join(parent, `.${path.basename(target)}${tempSuffix()}`);
-  const old = path.join(parent, `.${path.basename(target)}.old${tempSuffix()}`);
-  fs.mkdirSync(temp);
-  try {
-    for (const [name, data] of Object.entries(files)) writeSynced(path.join(temp, name), data);
-    if (fs.existsSync(target)) fs.renameSync(target, old);
-    fs.renameSync(temp, target);
-  } catch (e) {
-    fs.rmSync(temp, { recursive: true, force: true });
-    if (fs.existsSync(old) && !fs.existsSync(target)) fs.renameSync(old, target);
-    throw e;
-  }
-  fs.rmSync(old, { recursive: true, force: true });
+export async function writeFolderAtomic(target: string, files: Record<string, string | Uint8Array>): Promise<void> {
+  // checkOutputTarget has already decided that `target` may be replaced.
+  await replaceDirAtomic(target, (temp) => {
+    for (const [name, data] of Object.entries(files)) writeFileDurable(path.join(temp, name), data);
+  }, () => undefined);
 }

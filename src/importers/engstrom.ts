@@ -12,8 +12,8 @@ import * as path from 'path';
 import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { InputError } from '../errors';
-import { buildTransformer, ENGSTROM_CONFIG, transformerConvSpecs } from '../nets/transformer';
-import { sha256Hex } from './sha256';
+import { ENGSTROM_CONFIG, transformerConvSpecs } from '../nets/transformer';
+import { buildImported } from './build-imported';
 import { variablesByName } from '../nets/torch-mapping';
 import type { ImportedNetwork } from './types';
 
@@ -63,10 +63,8 @@ export function importEngstrom(dirOrManifest: string): ImportedNetwork {
   if (missing.length) {
     throw new InputError(`${dir}: manifest.json lacks ${missing.slice(0, 3).join(', ')}: not Engstrom's fast-style network (48 variables expected)`);
   }
-  const config = ENGSTROM_CONFIG;
-  const model = buildTransformer(config);
-  const vars = variablesByName(model);
-  try {
+  return buildImported(ENGSTROM_CONFIG, { format: ENGSTROM_FORMAT, path: dir, hashed: text }, (model) => {
+    const vars = variablesByName(model);
     for (const [variable, tfName] of names) {
       const entry = manifest[variable];
       const v = vars.get(tfName)!;
@@ -89,13 +87,5 @@ export function importEngstrom(dirOrManifest: string): ImportedNetwork {
       v.write(t);
       t.dispose();
     }
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return {
-    model,
-    config,
-    source: { format: ENGSTROM_FORMAT, path: dir, sha256: sha256Hex(text), importedAt: new Date().toISOString() },
-  };
+  });
 }

@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
 import { readTorchStateDict, TorchStateDict } from '../io/torch-pth';
-import { buildTransformer, parseTransformerConfig, PYTORCH_EXAMPLES_CONFIG, TransformerConfig } from '../nets/transformer';
-import { sha256Hex } from './sha256';
+import { parseTransformerConfig, PYTORCH_EXAMPLES_CONFIG, TransformerConfig } from '../nets/transformer';
+import { buildImported } from './build-imported';
 import { setWeightsFromTorchStateDict } from '../nets/torch-mapping';
 import type { ImportedNetwork } from './types';
 
@@ -29,18 +29,9 @@ export function importPytorchExamples(file: string): ImportedNetwork {
   const bytes = readBytes(abs);
   const dict = readTorchStateDict(bytes, abs);
   const config = configFromTorchStateDict(dict, abs);
-  const model = buildTransformer(config);
-  try {
-    setWeightsFromTorchStateDict(model, config, dict, abs);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return {
-    model,
-    config,
-    source: { format: PYTORCH_EXAMPLES_FORMAT, path: abs, sha256: sha256Hex(bytes), importedAt: new Date().toISOString() },
-  };
+  return buildImported(config, { format: PYTORCH_EXAMPLES_FORMAT, path: abs, hashed: bytes }, (model) =>
+    setWeightsFromTorchStateDict(model, config, dict, abs),
+  );
 }
 
 function readBytes(file: string): Uint8Array {

@@ -11,11 +11,8 @@
 import { tf } from '../backend/tf';
 import { InputError } from '../errors';
 import type { TorchTensor } from '../io/torch-pth';
-import { permuteArray } from '../io/tensor-layout';
+import { HWIO_TO_OIHW, OIHW_TO_HWIO, permuteArray } from '../io/tensor-layout';
 import { ConvKind, TransformerConfig, transformerConvSpecs } from './transformer';
-
-export const HWIO_TO_OIHW = [3, 2, 0, 1] as const;
-export const OIHW_TO_HWIO = [2, 3, 1, 0] as const;
 
 export interface TorchWeightEntry {
   /** pytorch/examples state_dict key, e.g. 'res1.conv1.conv2d.weight', 'in1.weight'. */

@@ -3,8 +3,8 @@
  * losses of the written image, the steps and evaluations it took, the full options and the per-step loss trace (the
  * curve answers "how many steps until the loss of a trained network's single pass?").
  */
-import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from '../util/atomic-write';
 import { learningRateOf } from './config';
 import type { OptimizeResult } from './run';
 
@@ -58,9 +58,7 @@ export function lossesRecord(r: OptimizeResult): Record<string, unknown> {
   };
 }
 
-/** Written atomically (temp file + rename) so a reader never sees half a file. */
+/** Written atomically so a reader never sees half a file. */
 export async function writeLossesFile(r: OptimizeResult): Promise<void> {
-  const tmp = `${r.lossesFile}.tmp-${process.pid}`;
-  await fs.promises.writeFile(tmp, JSON.stringify(lossesRecord(r), null, 1) + '\n');
-  await fs.promises.rename(tmp, r.lossesFile);
+  writeFileAtomic(r.lossesFile, JSON.stringify(lossesRecord(r), null, 1) + '\n');
 }

@@ -7,19 +7,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isCheckpointDir, loadAdainCheckpoint, loadCheckpoint, readAdainCheckpointMeta, readCheckpointMeta, readExtraFile, saveAdainCheckpoint, saveCheckpoint } from '../checkpoint';
-import { leftoverSiblings, OLD_MARK } from '../checkpoint/atomic-dir';
 import { InputError } from '../errors';
+import { leftoverSiblings, OLD_MARK } from '../util/atomic-write';
+import { pidAlive } from '../util/pid';
 import type { AdainRecord } from './adain';
 import type { CheckpointStore } from './deps';
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Restores the backup of an interrupted save when the target is missing; returns a note when it did. */
 export function recoverInterruptedSave(dir: string): string | undefined {

@@ -4,23 +4,18 @@
  * stand-in) without touching the loop.
  */
 import type { tf } from '../backend/tf';
+import type { TrainingInfo } from '../checkpoint';
 import { loadLossNetworkFor } from '../losses/loss-network';
 import type { LossNetwork } from '../nets/loss-network/types';
 import { buildTransformer, parseTransformerConfig, TransformerConfig } from '../nets/transformer';
 import { checkpointStore } from './checkpoint-store';
 import type { TrainConfig } from './config';
 
-/** The training record stored with every checkpoint (the checkpoint format's `training` block). */
-export interface TrainingRecord {
-  styleImage: { name: string; sha256: string };
-  lossNetwork: string;
-  weights: Record<string, number>;
-  steps: number;
-  finalLosses?: Record<string, number>;
-  /** The full, validated TrainConfig: what --resume continues with. */
-  options: Record<string, unknown>;
-  results?: Record<string, unknown>;
-}
+/**
+ * The training record stored with every checkpoint: the checkpoint format's `training` block. Its `options` hold the
+ * full, validated TrainConfig: what --resume continues with.
+ */
+export type TrainingRecord = TrainingInfo;
 
 /** What a per-style trainer records in its checkpoints besides the weights; other trainers have their own record. */
 export interface PerStyleRecord {

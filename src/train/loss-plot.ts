@@ -3,10 +3,10 @@
  * vega's View.toSVG() (no canvas, no browser). vega is ESM-only with top-level await, so it is loaded with a real
  * dynamic import in a worker (TypeScript's CommonJS output would turn `import()` into `require()`, which cannot load it).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { Worker } from 'worker_threads';
+import { writeFileAtomic } from '../util/atomic-write';
 import type { StepRecord } from './train-log';
 
 export const LOSS_CURVE_FILE = 'loss-curve.svg';
@@ -66,11 +66,10 @@ export async function renderLossCurveSvg(records: StepRecord[], weights: { conte
   });
 }
 
-/** Writes the SVG next to the log (via a temp file + rename, so a viewer never sees half a file). */
+/** Writes the SVG next to the log, atomically, so a viewer never sees half a file. */
 export async function writeLossCurve(outDir: string, records: StepRecord[], weights: { content: number; style: number; tv: number }): Promise<string> {
   const file = path.join(outDir, LOSS_CURVE_FILE);
   const svg = await renderLossCurveSvg(records, weights);
-  fs.writeFileSync(file + '.tmp', svg);
-  fs.renameSync(file + '.tmp', file);
+  writeFileAtomic(file, svg);
   return file;
 }

@@ -4,29 +4,13 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { saveCheckpoint } from '../../src/checkpoint';
-import { buildCli } from '../../src/cli/main';
 import { exportCheckpoint } from '../../src/export';
 import { parseTransformerConfig } from '../../src/nets/transformer';
+import { nstInProcess } from '../cli-in-process';
 import { maxAbsDiff } from '../helpers';
 import { nchwToNhwc, nhwcToNchw, randomImage, randomNet, tfjsForward } from './net-fixtures';
 
-/** Runs `nst ...args` in this process; returns the exit code and what it printed. */
-async function nst(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await buildCli(args).parseAsync();
-    return { code: Number(process.exitCode ?? 0), out, err };
-  } finally {
-    process.exitCode = before;
-    so.mockRestore();
-    se.mockRestore();
-  }
-}
+const nst = (...args: string[]) => nstInProcess(args);
 
 describe('nst export', () => {
   const config = parseTransformerConfig({ width: 0.25, residualBlocks: 2 });

@@ -2,27 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadCheckpoint } from '../../src/checkpoint';
-import { buildCli } from '../../src/cli/main';
+import { nstInProcess as nst } from '../cli-in-process';
 import { PYTORCH_EXAMPLES_CONFIG } from '../../src/nets/transformer';
 import { describeShared, sharedPath } from '../helpers';
-
-/** Runs `nst ...` in-process; returns what it printed and the exit code it set. */
-async function nst(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = 0;
-  try {
-    await buildCli(args).parseAsync();
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, out, err };
-}
 
 describeShared('nst import (CLI)', () => {
   let root: string;

@@ -150,4 +150,27 @@ describe('permuteArray', () => {
     expect(oihw[((4 * 4 + 3) * 2 + 1) * 3 + 2]).toBe(((1 * 3 + 2) * 4 + 3) * 5 + 4);
     expect(Array.from(permuteArray(oihw, [5, 4, 2, 3], [2, 3, 1, 0]))).toEqual(Array.from(data));
   });
+
+  test('scalars, vectors, unit axes and empty tensors come out as a reference index walk says', () => {
+    // Reference: out[j] = data[sum_k idx_k * inStride[perm[k]]] over the output's multi-index, written the slow way.
+    const reference = (data: Float32Array, shape: number[], perm: number[]): number[] => {
+      const outShape = perm.map((p) => shape[p]);
+      const inStrides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+      const out: number[] = [];
+      const walk = (k: number, offset: number): void => {
+        if (k === outShape.length) {
+          out.push(data[offset]);
+          return;
+        }
+        for (let i = 0; i < outShape[k]; i++) walk(k + 1, offset + i * inStrides[perm[k]]);
+      };
+      walk(0, 0);
+      return out;
+    };
+    const cases: Array<[number[], number[]]> = [[[], []], [[7], [0]], [[3, 1, 4], [2, 0, 1]], [[2, 0, 3], [1, 2, 0]], [[1, 2, 3, 1, 2], [4, 2, 0, 3, 1]]];
+    for (const [shape, perm] of cases) {
+      const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i + 0.5);
+      expect(Array.from(permuteArray(data, shape, perm))).toEqual(reference(data, shape, perm));
+    }
+  });
 });

@@ -6,7 +6,7 @@ import { InputError } from '../../src/errors';
 import { loadVggFromFile } from '../../src/nets/loss-network';
 import { archFromFeatureIndices, parseFeatureKey } from '../../src/nets/loss-network/formats/torch-pth';
 import { maxAbsDiff, readF32, relError } from '../helpers';
-import { oihwToHwio } from '../../src/nets/loss-network/vgg-net';
+import { OIHW_TO_HWIO, permuteArray } from '../../src/io/tensor-layout';
 
 // scripts/make-h5-fixture.py writes the same block1 weights as a torchvision state_dict (OIHW) with torch.save.
 const FIX = path.join(__dirname, '..', 'fixtures', 'vgg');
@@ -25,7 +25,7 @@ describe('torchvision .pth loss weights', () => {
     const shape = [5, 4, 3, 2];
     const src = Float32Array.from({ length: 120 }, (_, i) => i * 0.5 - 7);
     const expected = tf.tidy(() => tf.transpose(tf.tensor4d(src, shape as [number, number, number, number]), [2, 3, 1, 0]).dataSync());
-    expect(Array.from(oihwToHwio(src, shape))).toEqual(Array.from(expected));
+    expect(Array.from(permuteArray(src, shape, OIHW_TO_HWIO))).toEqual(Array.from(expected));
   });
 
   it('loads block1 (OIHW → HWIO) and matches the numpy reference with torchvision preprocessing', async () => {

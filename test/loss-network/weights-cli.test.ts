@@ -3,27 +3,9 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { buildCli } from '../../src/cli/main';
+import { nstInProcess as nst } from '../cli-in-process';
 import { formatListing } from '../../src/cli/commands/weights';
 import { listWeights } from '../../src/nets/loss-network';
-
-/** Runs the CLI in-process, capturing stdout/stderr and the exit code it sets. */
-async function nst(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const saved = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await buildCli(args).parseAsync();
-    return { out, err, code: Number(process.exitCode ?? 0) };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = saved;
-  }
-}
 
 describe('nst weights', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-wcli-'));

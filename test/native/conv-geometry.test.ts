@@ -2,7 +2,7 @@
 // the rest (the kernels then use tfjs' JS code). No addon needed.
 import { tf } from '../../src/backend/tf';
 import {
-  applicableStrategy, broadcastShapes, convGeometry, convStrategy, fitTrailingPad, matMulPlan, poolGeometry, ConvGeometry,
+  applicableStrategy, convGeometry, convStrategy, fitTrailingPad, matMulPlan, poolGeometry, ConvGeometry,
 } from '../../src/backend/native/conv-geometry';
 
 describe('fitTrailingPad', () => {
@@ -64,9 +64,9 @@ describe('matMulPlan', () => {
     expect(matMulPlan([2, 1, 4, 5], [1, 3, 5, 6], false, false)).toBeUndefined();
     expect(matMulPlan([4, 5], [6, 7], false, false)).toBeUndefined();
   });
-  it('broadcastShapes follows numpy rules', () => {
-    expect(broadcastShapes([2, 1], [3])).toEqual([2, 3]);
-    expect(broadcastShapes([2], [3])).toBeUndefined();
+  it('refuses batch dims that do not broadcast at all', () => {
+    expect(matMulPlan([2, 4, 5], [3, 5, 6], false, false)).toBeUndefined();
+    expect(matMulPlan([2, 1, 4, 5], [3, 5, 6], false, false)).toBeUndefined(); // outer [2,3]: a batch of 2 is not 6 nor 1
   });
 });
 

@@ -5,8 +5,8 @@
 // only in different orders (observed ~1e-7; Winograd's transforms add rounding, ~1e-6), so 1e-4 leaves room without
 // hiding a real bug (an off-by-one tap or a wrong pad gives errors of order 1e-1).
 //
-// Only the conv kernels are swapped in (not registerNativeKernels(), which also installs the eltwise family another
-// engineer is writing), so a failure here points at conv*.cc / conv-kernels.ts.
+// Only the conv kernels are swapped in (not registerNativeKernels(), which also installs the eltwise family), so a
+// failure here points at conv*.cc / conv-kernels.ts.
 import { tf } from '../../src/backend/tf';
 import { loadNativeAddon, NativeAddon } from '../../src/backend/native/loader';
 import { unregisterNativeKernels } from '../../src/backend/native';

@@ -2,7 +2,7 @@
 // a tiny run writes the image and its losses.
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildCli } from '../../src/cli/main';
+import { nstInProcess as nst } from '../cli-in-process';
 import { describeShared, sharedPath } from '../helpers';
 import { makePhotos, tempDir } from '../train/helpers';
 
@@ -16,37 +16,19 @@ beforeAll(async () => {
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI in-process; returns the exit code and what went to stderr. */
-async function nst(args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  });
-  const saved = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await buildCli(args).parseAsync();
-    return { code: Number(process.exitCode ?? 0), stderr };
-  } finally {
-    process.exitCode = saved;
-    spy.mockRestore();
-  }
-}
-
 describe('nst optimize: bad inputs', () => {
   test('--steps 0 exits 2 with one line naming the option', async () => {
     const r = await nst(['optimize', '--content', photo, '--style', photo, '-o', path.join(dir, 'o.png'), '--steps', '0', '--no-progress']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('nst: error: nst optimize: --steps: must be at least 1');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toContain('nst: error: nst optimize: --steps: must be at least 1');
+    expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
   test('a missing content file exits 1 naming the file', async () => {
     const missing = path.join(dir, 'missing.jpg');
     const r = await nst(['optimize', '--content', missing, '--style', photo, '-o', path.join(dir, 'o.png'), '--no-progress']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`nst: error: ${missing}: file not found`);
+    expect(r.err).toContain(`nst: error: ${missing}: file not found`);
   });
 
   test('a style file that is not an image exits 1 naming the file', async () => {
@@ -54,7 +36,7 @@ describe('nst optimize: bad inputs', () => {
     fs.writeFileSync(notImage, '{"not": "an image"}');
     const r = await nst(['optimize', '--content', photo, '--style', notImage, '-o', path.join(dir, 'o.png'), '--no-progress']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`nst: error: ${notImage}: cannot decode as an image`);
+    expect(r.err).toContain(`nst: error: ${notImage}: cannot decode as an image`);
   });
 });
 
@@ -73,7 +55,7 @@ describeShared('nst optimize with the truncated VGG19 of ../shared', () => {
     ]);
     expect(r.code).toBe(0);
     // The defaults name relu4_3, which block1-3 weights lack: substituted, and said so.
-    expect(r.stderr).toMatch(/note: style layer relu4_3 → relu3_4/);
+    expect(r.err).toMatch(/note: style layer relu4_3 → relu3_4/);
     const json = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8'));
     expect(json.steps).toBe(3);
     expect(json.width).toBe(40);

@@ -3,6 +3,7 @@
  * Each planner returns `undefined` for a case the native kernel cannot reproduce exactly; the caller then runs tfjs'
  * own JS kernel, so an unsupported configuration is slow, never wrong.
  */
+import { tf } from '../tf';
 
 /** The subset of tfjs' `backend_util.Conv2DInfo` the planners read. */
 export interface ConvShapeInfo {
@@ -144,19 +145,6 @@ export function poolGeometry(info: ConvShapeInfo): PoolGeometry | undefined {
   ];
 }
 
-/** numpy-style broadcast of two shapes, or undefined when they do not broadcast. */
-export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | undefined {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) return undefined;
-    out.push(da === 1 ? db : da);
-  }
-  return out;
-}
-
 const product = (s: readonly number[]): number => s.reduce((x, y) => x * y, 1);
 
 /**
@@ -172,8 +160,12 @@ export function matMulPlan(aShape: readonly number[], bShape: readonly number[],
   if (kA !== kB || !positiveInts([m, kA, n])) return undefined;
   const outerA = aShape.slice(0, -2);
   const outerB = bShape.slice(0, -2);
-  const outer = broadcastShapes(outerA, outerB);
-  if (!outer) return undefined;
+  let outer: number[];
+  try {
+    outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  } catch {
+    return undefined; // batch dims that do not broadcast: the JS kernel reports the error in tfjs' words
+  }
   const batch = product(outer);
   const batchA = product(outerA);
   const batchB = product(outerB);

@@ -9,18 +9,14 @@
  * matMul reaches the native backprop kernels too.
  */
 import { tf } from '../tf';
+import { CpuBackendLike, floatValues, sizeOf } from './cpu-tensors';
 import { installKernels } from './install';
+import { KernelCallCounter, KernelCalls, withJsFallback } from './js-fallback';
 import { UsageError } from '../../errors';
 import type { NativeAddon } from './loader';
 import { applicableStrategy, convGeometry, matMulPlan, poolGeometry, ConvGeometry, ConvShapeInfo, ConvStrategy, CONV_STRATEGIES } from './conv-geometry';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/** The parts of tfjs' CPU backend a kernel touches. */
-interface CpuBackend {
-  data: { get(dataId: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -39,25 +35,17 @@ export const CONV_KERNEL_NAMES = [
 export type ConvKernelName = (typeof CONV_KERNEL_NAMES)[number];
 
 /** How many calls each kernel served natively and how many it handed to the JS kernel (tests, diagnostics). */
-export interface ConvKernelCalls {
-  native: Record<string, number>;
-  fallback: Record<string, number>;
-}
+export type ConvKernelCalls = KernelCalls;
 
-const calls: ConvKernelCalls = { native: {}, fallback: {} };
+const calls = new KernelCallCounter();
 
 export function convKernelCalls(): ConvKernelCalls {
-  return { native: { ...calls.native }, fallback: { ...calls.fallback } };
+  return calls.snapshot();
 }
 
 export function resetConvKernelCalls(): void {
-  calls.native = {};
-  calls.fallback = {};
+  calls.reset();
 }
-
-const count = (table: Record<string, number>, name: string): void => {
-  table[name] = (table[name] ?? 0) + 1;
-};
 
 /** Activation codes of native/src/conv.cc; activations absent here (prelu, elu, sigmoid...) use the JS kernel. */
 const ACTIVATION_CODES = new Map<string, number>([
@@ -67,14 +55,7 @@ const ACTIVATION_CODES = new Map<string, number>([
   ['leakyrelu', 3],
 ]);
 
-function float32Values(backend: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | undefined {
-  if (!t || t.dtype !== 'float32') return undefined;
-  const values = backend.data.get(t.dataId).values;
-  return values instanceof Float32Array ? values : undefined;
-}
-
 const shape4 = (s: readonly number[]): [number, number, number, number] => s as [number, number, number, number];
-const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 function convInfo(
@@ -108,8 +89,8 @@ function poolInfo(xShape: readonly number[], attrs: Record<string, unknown>): Co
 }
 
 /** The bias as one value per output channel, or undefined for shapes that broadcast some other way. */
-function biasPerChannel(backend: CpuBackend, bias: tf.TensorInfo, channels: number): Float32Array | undefined {
-  const values = float32Values(backend, bias);
+function biasPerChannel(backend: CpuBackendLike, bias: tf.TensorInfo, channels: number): Float32Array | undefined {
+  const values = floatValues(backend, bias);
   if (!values) return undefined;
   if (values.length === 1) return new Float32Array(channels).fill(values[0]);
   const trailingOnly = bias.shape.slice(0, -1).every((d) => d === 1);
@@ -123,7 +104,7 @@ interface ConvFusion {
 }
 
 /** Reads FusedConv2D's bias and activation; undefined when the native conv cannot fuse them. */
-function fusion(backend: CpuBackend, inputs: tf.NamedTensorInfoMap, attrs: Record<string, unknown>, channels: number): ConvFusion | undefined {
+function fusion(backend: CpuBackendLike, inputs: tf.NamedTensorInfoMap, attrs: Record<string, unknown>, channels: number): ConvFusion | undefined {
   if (inputs.preluActivationWeights) return undefined;
   const activation = ACTIVATION_CODES.get((attrs.activation as string | undefined) ?? 'linear');
   if (activation === undefined) return undefined;
@@ -139,19 +120,8 @@ function fusion(backend: CpuBackend, inputs: tf.NamedTensorInfoMap, attrs: Recor
 }
 
 /** Builds one kernel config whose body returns undefined to mean "let the JS kernel do it". */
-function nativeKernel(name: ConvKernelName, body: (args: KernelArgs, backend: CpuBackend) => tf.TensorInfo | undefined): tf.KernelConfig {
-  const js = tf.getKernel(name, 'cpu');
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const result = body(args, args.backend as CpuBackend);
-    if (result) {
-      count(calls.native, name);
-      return result;
-    }
-    if (!js) throw new Error(`${name}: the native kernel cannot run this case and no JS kernel was registered before it`);
-    count(calls.fallback, name);
-    return js.kernelFunc(args);
-  };
-  return { kernelName: name, backendName: 'cpu', kernelFunc };
+function nativeKernel(name: ConvKernelName, body: (args: KernelArgs, backend: CpuBackendLike) => tf.TensorInfo | undefined): tf.KernelConfig {
+  return withJsFallback(name, (args) => body(args, args.backend as CpuBackendLike), calls);
 }
 
 export interface ConvKernelOptions {
@@ -176,11 +146,11 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
   const forced = options.strategy ?? strategyFromEnv();
   const strategy = (g: ConvGeometry): number => CONV_STRATEGIES[applicableStrategy(forced, g)];
 
-  const conv2D = (args: KernelArgs, backend: CpuBackend, fused: boolean): tf.TensorInfo | undefined => {
+  const conv2D = (args: KernelArgs, backend: CpuBackendLike, fused: boolean): tf.TensorInfo | undefined => {
     const { x, filter } = args.inputs;
     const attrs = args.attrs ?? {};
-    const xs = float32Values(backend, x);
-    const ws = float32Values(backend, filter);
+    const xs = floatValues(backend, x);
+    const ws = floatValues(backend, filter);
     if (!x || !filter || !xs || !ws || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
     const geometry = convGeometry(convInfo(x.shape, filter.shape, attrs, (attrs.dilations as Pair | undefined) ?? 1));
     if (!geometry) return undefined;
@@ -199,8 +169,8 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
     nativeKernel('Conv2DBackpropInput', (args, backend) => {
       const { dy, filter } = args.inputs;
       const attrs = args.attrs ?? {};
-      const dys = float32Values(backend, dy);
-      const ws = float32Values(backend, filter);
+      const dys = floatValues(backend, dy);
+      const ws = floatValues(backend, filter);
       const inputShape = attrs.inputShape as number[];
       if (!dy || !filter || !dys || !ws || dy.shape.length !== 4 || filter.shape.length !== 4 || inputShape?.length !== 4) return undefined;
       const info = convInfo(inputShape, filter.shape, attrs, 1);
@@ -214,8 +184,8 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
     nativeKernel('Conv2DBackpropFilter', (args, backend) => {
       const { x, dy } = args.inputs;
       const attrs = args.attrs ?? {};
-      const xs = float32Values(backend, x);
-      const dys = float32Values(backend, dy);
+      const xs = floatValues(backend, x);
+      const dys = floatValues(backend, dy);
       const filterShape = attrs.filterShape as number[];
       if (!x || !dy || !xs || !dys || x.shape.length !== 4 || dy.shape.length !== 4 || filterShape?.length !== 4) return undefined;
       const geometry = convGeometry(convInfo(x.shape, filterShape, attrs, 1));
@@ -227,7 +197,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
 
     nativeKernel('MaxPool', (args, backend) => {
       const { x } = args.inputs;
-      const xs = float32Values(backend, x);
+      const xs = floatValues(backend, x);
       if (!x || !xs || x.shape.length !== 4) return undefined;
       const geometry = poolGeometry(poolInfo(x.shape, args.attrs ?? {}));
       if (!geometry) return undefined;
@@ -239,8 +209,8 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
 
     nativeKernel('MaxPoolGrad', (args, backend) => {
       const { dy, input } = args.inputs;
-      const xs = float32Values(backend, input);
-      const dys = float32Values(backend, dy);
+      const xs = floatValues(backend, input);
+      const dys = floatValues(backend, dy);
       if (!input || !dy || !xs || !dys || input.shape.length !== 4) return undefined;
       const geometry = poolGeometry(poolInfo(input.shape, args.attrs ?? {}));
       if (!geometry || !sameShape(dy.shape, [geometry[0], geometry[4], geometry[5], geometry[3]])) return undefined;
@@ -253,8 +223,8 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
     nativeKernel('DepthwiseConv2dNative', (args, backend) => {
       const { x, filter } = args.inputs;
       const attrs = args.attrs ?? {};
-      const xs = float32Values(backend, x);
-      const ws = float32Values(backend, filter);
+      const xs = floatValues(backend, x);
+      const ws = floatValues(backend, filter);
       if (!x || !filter || !xs || !ws || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
       const dilations = (attrs.dilations as Pair | undefined) ?? 1;
       const geometry = convGeometry(convInfo(x.shape, filter.shape, attrs, dilations, true));
@@ -268,8 +238,8 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
     nativeKernel('BatchMatMul', (args, backend) => {
       const { a, b } = args.inputs;
       const attrs = args.attrs ?? {};
-      const as = float32Values(backend, a);
-      const bs = float32Values(backend, b);
+      const as = floatValues(backend, a);
+      const bs = floatValues(backend, b);
       if (!a || !b || !as || !bs) return undefined;
       const transposeA = Boolean(attrs.transposeA);
       const transposeB = Boolean(attrs.transposeB);

@@ -4,7 +4,8 @@
  * float32 only; other dtypes run the JS kernels.
  */
 import { tf } from '../tf';
-import { BinaryOp, EltwiseAddon, floatValues, KernelArgs, sizeOf, UnaryOp, withJsFallback } from './eltwise-support';
+import { floatValues, sizeOf } from './cpu-tensors';
+import { BinaryOp, EltwiseAddon, KernelArgs, UnaryOp, withJsFallback } from './eltwise-support';
 
 const BINARY: Array<[string, BinaryOp]> = [
   ['Add', 'add'],

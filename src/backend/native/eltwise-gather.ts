@@ -9,7 +9,8 @@
  */
 import { tf } from '../tf';
 import { MIRROR_PAD_GRAD_KERNEL } from '../kernel-contracts';
-import { AxisMaps, EltwiseAddon, floatValues, KernelArgs, sizeOf, withJsFallback } from './eltwise-support';
+import { floatValues, sizeOf } from './cpu-tensors';
+import { AxisMaps, EltwiseAddon, KernelArgs, withJsFallback } from './eltwise-support';
 import {
   identityMap,
   MirrorPadMode,

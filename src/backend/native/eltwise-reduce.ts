@@ -4,7 +4,8 @@
  * and other dtypes run the JS kernels.
  */
 import { tf } from '../tf';
-import { EltwiseAddon, floatValues, KernelArgs, ReduceOp, sizeOf, withJsFallback } from './eltwise-support';
+import { floatValues, sizeOf } from './cpu-tensors';
+import { EltwiseAddon, KernelArgs, ReduceOp, withJsFallback } from './eltwise-support';
 
 function reduceKernel(addon: EltwiseAddon, kernelName: string, op: ReduceOp): tf.KernelConfig {
   return withJsFallback(kernelName, ({ inputs, backend, attrs }: KernelArgs) => {

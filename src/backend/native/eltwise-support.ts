@@ -1,9 +1,12 @@
 /**
  * Plumbing shared by the native non-convolution kernels: the addon functions they call (native/src/eltwise_ops.h),
- * zero-copy access to the CPU backend's typed arrays, and the rule that anything the native code does not handle
- * (another dtype, an unsupported layout) runs tfjs' own JS kernel instead — never a silently wrong answer.
+ * their argument type and their call counters. Anything the native code does not handle (another dtype, an
+ * unsupported layout) runs tfjs' own JS kernel instead — never a silently wrong answer (./js-fallback.ts).
+ * Tensor access is in ./cpu-tensors.ts.
  */
 import { tf } from '../tf';
+import type { CpuBackendLike } from './cpu-tensors';
+import { KernelCallCounter, KernelCalls, withJsFallback as withFallback } from './js-fallback';
 import type { NativeAddon } from './loader';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'sqdiff';
@@ -33,12 +36,6 @@ export function eltwiseAddon(addon: NativeAddon, needs: Array<keyof EltwiseAddon
   return needs.every((fn) => typeof addon[fn] === 'function') ? (addon as unknown as EltwiseAddon) : undefined;
 }
 
-/** The parts of tfjs' CPU backend a kernel touches (kept structural so only src/backend/tf.ts imports tfjs). */
-export interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
 export interface KernelArgs {
   // tfjs passes every input the op declares; a missing one is a bug in the op, not something to handle here.
   inputs: Record<string, tf.TensorInfo>;
@@ -46,52 +43,23 @@ export interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-/** The float32 data of a tensor, without a copy; undefined for any other dtype (the caller then falls back). */
-export function floatValues(backend: CpuBackendLike, t: tf.TensorInfo | undefined): Float32Array | undefined {
-  if (!t || t.dtype !== 'float32') return undefined;
-  const values = backend.data.get(t.dataId).values;
-  return values instanceof Float32Array ? values : undefined;
-}
+/** How often each kernel ran natively and how often it fell back to JS. */
+export type EltwiseKernelCalls = KernelCalls;
 
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/** How often each kernel ran natively and how often it fell back to JS (tests use it to prove the native path ran). */
-export interface EltwiseKernelCalls {
-  native: Record<string, number>;
-  fallback: Record<string, number>;
-}
-
-const calls: EltwiseKernelCalls = { native: {}, fallback: {} };
+const calls = new KernelCallCounter();
 
 export function eltwiseKernelCalls(): EltwiseKernelCalls {
-  return { native: { ...calls.native }, fallback: { ...calls.fallback } };
+  return calls.snapshot();
 }
 
 export function resetEltwiseKernelCalls(): void {
-  calls.native = {};
-  calls.fallback = {};
+  calls.reset();
 }
 
-/**
- * A kernel config whose native body may decline (return undefined); it then runs tfjs' JS kernel of the same name,
- * captured now, before the native one replaces it in the registry.
- */
+/** An eltwise kernel config: the native body reads its arguments typed as below and may decline (see ./js-fallback.ts). */
 export function withJsFallback(
   kernelName: string,
   native: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | undefined,
 ): tf.KernelConfig {
-  const js = tf.getKernel(kernelName, 'cpu');
-  const kernelFunc = (args: KernelArgs) => {
-    const out = native(args);
-    if (out !== undefined) {
-      calls.native[kernelName] = (calls.native[kernelName] ?? 0) + 1;
-      return out;
-    }
-    calls.fallback[kernelName] = (calls.fallback[kernelName] ?? 0) + 1;
-    if (!js) throw new Error(`${kernelName}: the native kernel cannot handle these inputs and tfjs has no JS kernel`);
-    return js.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
-  };
-  return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+  return withFallback(kernelName, (args) => native(args as unknown as KernelArgs), calls);
 }

@@ -5,7 +5,8 @@
  */
 import { tf } from '../tf';
 import { INSTANCE_NORM_GRAD_KERNEL, INSTANCE_NORM_KERNEL, InstanceNormAttrs } from '../kernel-contracts';
-import { EltwiseAddon, floatValues, KernelArgs, withJsFallback } from './eltwise-support';
+import { floatValues } from './cpu-tensors';
+import { EltwiseAddon, KernelArgs, withJsFallback } from './eltwise-support';
 
 function instanceNormForward(addon: EltwiseAddon): tf.KernelConfig {
   return withJsFallback(INSTANCE_NORM_KERNEL, ({ inputs, backend, attrs }: KernelArgs) => {

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors';
 
-/** Throws the one-line error the brief promises when a tap cannot be served: which one, and what can. */
+/** Throws a one-line UsageError when a tap cannot be served, naming the missing taps and those the network has. */
 export function checkTaps(requested: string[], available: string[], what: string): void {
   if (requested.length === 0) throw new UsageError(`no loss-network taps requested (${what} serves ${available.join(', ')})`);
   const missing = requested.filter((t) => !available.includes(t));

@@ -4,6 +4,7 @@
  */
 import { tf } from '../../backend/tf';
 import { InputError, UsageError } from '../../errors';
+import { OIHW_TO_HWIO, permuteArray } from '../../io/tensor-layout';
 import { preprocess } from './preprocess';
 import { checkTaps } from './taps';
 import type { LossNetwork, RawConv, RawVggWeights } from './types';
@@ -28,22 +29,6 @@ export function presentPrefix(arch: VggArch, convs: Map<string, RawConv>): VggCo
   return out;
 }
 
-/**
- * PyTorch [out,in,kh,kw] → TF [kh,kw,in,out], in plain loops: tfjs' generic CPU transpose takes seconds per
- * 512×512 kernel (~8 s for block5_conv1), this takes milliseconds.
- */
-export function oihwToHwio(src: Float32Array, [o, i, kh, kw]: number[]): Float32Array {
-  const dst = new Float32Array(src.length);
-  for (let a = 0; a < o; a++) {
-    for (let b = 0; b < i; b++) {
-      for (let y = 0; y < kh; y++) {
-        for (let x = 0; x < kw; x++) dst[((y * kw + x) * i + b) * o + a] = src[((a * i + b) * kh + y) * kw + x];
-      }
-    }
-  }
-  return dst;
-}
-
 function toKernelTensor(raw: RawConv, spec: VggConvSpec, source: string): tf.Tensor4D {
   const hwio = [3, 3, spec.inChannels, spec.outChannels];
   const oihw = [spec.outChannels, spec.inChannels, 3, 3];
@@ -56,7 +41,7 @@ function toKernelTensor(raw: RawConv, spec: VggConvSpec, source: string): tf.Ten
   if (raw.bias.length !== spec.outChannels) {
     throw new InputError(`${source}: ${spec.name} bias has ${raw.bias.length} values, expected ${spec.outChannels}`);
   }
-  const data = raw.layout === 'HWIO' ? raw.kernel : oihwToHwio(raw.kernel, raw.kernelShape);
+  const data = raw.layout === 'HWIO' ? raw.kernel : permuteArray(raw.kernel, raw.kernelShape, OIHW_TO_HWIO);
   return tf.tensor4d(data, hwio as [number, number, number, number]);
 }
 

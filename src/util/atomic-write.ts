@@ -1,22 +1,30 @@
 /**
- * Atomic directory replacement: build the new content in a temporary sibling, fsync it, then rename it into place.
- * Replacing an existing directory renames the old one away first and deletes it only after the new one is in place.
- * A crash at any point leaves either the old directory, the new one, or (between the two renames) no directory at
- * the target plus the complete old one under `.NAME.old-*` — never a half-written target.
+ * Crash-safe writes: new content goes to a temporary sibling in the same directory (so the final rename never
+ * crosses a file system), is fsynced, then renamed over the target, and the directory is fsynced so the rename
+ * itself survives a power cut. A reader, or a crash at any moment, sees the complete old content or the complete
+ * new one, never half a file.
+ *
+ *   writeFileAtomic(target, data)                  one file
+ *   replaceDirAtomic(target, fill, canReplace)     a whole directory (the old one is renamed away, then deleted)
+ *   writeFileDurable(file, data) / fsyncDir(dir)   the pieces, for what `fill` writes into its temp directory
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { InputError } from '../errors';
+import { pidAlive } from './pid';
 
+/** `.NAME.tmp-PID-*`: a write in progress (or one whose process died). */
 export const TEMP_MARK = '.tmp-';
+/** `.NAME.old-PID-*`: the previous directory, renamed away while its replacement moves in. */
 export const OLD_MARK = '.old-';
 
-function siblingName(target: string, mark: string): string {
+/** A fresh hidden sibling of `target`, named after this process so a later sweep can tell live writes from dead ones. */
+export function siblingName(target: string, mark: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}${mark}${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Writes a whole file and flushes it to disk. */
+/** Creates `file` (it must not exist), writes all of `data` (looping over short writes) and flushes it to disk. */
 export function writeFileDurable(file: string, data: Uint8Array | string): void {
   const fd = fs.openSync(file, 'wx');
   try {
@@ -42,7 +50,20 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Leftover siblings of `target` from saves that crashed (`.NAME.tmp-PID-*` / `.NAME.old-PID-*`). */
+/** Replaces (or creates) the file `target` with `data`; on any error the temp file is removed and `target` is untouched. */
+export function writeFileAtomic(target: string, data: Uint8Array | string): void {
+  const temp = siblingName(path.resolve(target), TEMP_MARK);
+  try {
+    writeFileDurable(temp, data);
+    fs.renameSync(temp, target);
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+  fsyncDir(path.dirname(path.resolve(target)));
+}
+
+/** Leftover siblings of `target` from writes that crashed (`.NAME.tmp-PID-*` / `.NAME.old-PID-*`). */
 export function leftoverSiblings(target: string, mark: string): string[] {
   const parent = path.dirname(target);
   const prefix = `.${path.basename(target)}${mark}`;
@@ -55,18 +76,8 @@ export function leftoverSiblings(target: string, mark: string): string[] {
   return names.filter((n) => n.startsWith(prefix)).map((n) => path.join(parent, n));
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Removes what crashed saves of this target left (their process is gone): temp dirs always; backups of the old
+ * Removes what crashed writes of this target left (their process is gone): temp dirs always; backups of the old
  * content only while the target exists (otherwise a backup is the only copy, to be restored, not deleted).
  */
 function removeStaleLeftovers(target: string): void {
@@ -80,8 +91,10 @@ function removeStaleLeftovers(target: string): void {
 }
 
 /**
- * Creates `target` atomically from what `fill(tempDir)` writes (use writeFileDurable). If `target` exists,
- * `canReplace(target)` must approve it (so a mistyped path never deletes an unrelated folder).
+ * Creates the directory `target` atomically from what `fill(tempDir)` writes (use writeFileDurable). If `target`
+ * exists, `canReplace(target)` must approve it (so a mistyped path never deletes an unrelated folder); a refusal is
+ * thrown as an InputError. A crash leaves the old directory, the new one, or (between the two renames) no directory
+ * at the target plus the complete old one under `.NAME.old-*` — never a half-written target.
  */
 export async function replaceDirAtomic(
   target: string,
