@@ -1,1 +1,48 @@
-export {};
+/**
+ * nst as a library: `require('nst')` / `import { … } from 'nst'`. The CLI (src/cli) is a thin layer over exactly
+ * these entry points.
+ *
+ *   const { selectBackend, train, loadStyleModel, stylize } = require('nst');
+ *   await selectBackend('auto');
+ *   await train({ style: 'udnie.jpg', data: ['photos/'], out: 'runs/udnie', iterations: 2000 });
+ *   const model = await loadStyleModel('runs/udnie');
+ *   const { data, width, height } = await stylize(model.model, 'photo.jpg');
+ */
+export { tf, BACKEND_NAMES, selectBackend, selectedBackend, probeBackend } from './backend';
+export type { BackendName, BackendProbe, SelectedBackend } from './backend';
+export { NstError, UsageError, InputError } from './errors';
+
+// Training: per-style networks and the arbitrary-style (AdaIN) decoder, on one training machinery.
+export { train, TrainingDivergedError, checkpointDirOf, parseTrainConfig, TrainConfigSchema, totalSteps } from './train';
+export type { TrainConfig, TrainConfigInput, TrainHooks, TrainResult, StepReport, StepLosses, TrainingTask } from './train';
+export { trainAdain } from './train/adain';
+export type { AdainTrainResult } from './train/adain';
+export { AdainTrainConfigSchema, parseAdainTrainConfig } from './train/adain-config';
+export type { AdainTrainConfig, AdainTrainConfigInput } from './train/adain-config';
+
+// Inference.
+export { stylize, StylizeOptionsSchema } from './infer/stylize';
+export type { StylizeOptions, StylizeResult, StylizeInput, StyleModel } from './infer/stylize';
+export { loadStyleModel } from './infer/model';
+export type { LoadedStyleModel } from './infer/model';
+export { stylizeFiles } from './infer/batch';
+
+// Per-image optimization (Gatys et al.).
+export { optimizeImage, OptimizationDivergedError, OptimizeConfigSchema, parseOptimizeConfig } from './optimize';
+export type { OptimizeConfig, OptimizeConfigInput, OptimizeResult, OptimizeHooks } from './optimize';
+
+// Models in and out.
+export { exportCheckpoint, EXPORT_FORMATS, ExportOptionsSchema } from './export';
+export type { ExportFormat, ExportOptions } from './export';
+export { importNetwork, importToCheckpoint, detectImportFormat } from './importers';
+export type { ImportFormat, ImportResult, ImportedNetwork } from './importers';
+
+// Checkpoints, images and the networks themselves.
+export { loadCheckpoint, saveCheckpoint, readCheckpointMeta, loadAdainCheckpoint, readCheckpointKind } from './checkpoint';
+export type { LoadedCheckpoint, NstJson, CheckpointKind } from './checkpoint';
+export { decodeImage, encodeImage } from './image/image-io';
+export type { RgbImage } from './image/image-io';
+export { buildTransformer, parseTransformerConfig } from './nets/transformer';
+export type { TransformerConfig, TransformerConfigInput } from './nets/transformer';
+export { buildAdainDecoder, parseAdainDecoderConfig } from './nets/adain';
+export type { AdainDecoderConfig } from './nets/adain';

@@ -2,24 +2,22 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-// These run the built CLI (bin/nst.js → dist/) as a user would. dist/ is rebuilt first (`npm run build`), so the
-// suite never skips for want of it and never tests a stale build.
+// These run the built CLI (bin/nst.js → dist/) as a user would. dist/ is rebuilt once per jest run by its
+// globalSetup, so the suite never skips for want of it and never tests a stale build.
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'nst.js');
 
 beforeAll(() => {
-  const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
-  const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8', timeout: 240000 });
-  if (r.status !== 0) throw new Error(`building dist/ failed (tsc -p tsconfig.build.json):\n${r.stdout}${r.stderr}${r.error ?? ''}`);
+  // jest's globalSetup (test/global-setup.js) built dist/ before any test ran.
   expect(fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))).toBe(true);
-}, 300000);
+});
 
 function nst(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-const COMMANDS = ['train', 'stylize', 'optimize', 'import', 'export', 'weights', 'doctor'];
+const COMMANDS = ['train', 'train-adain', 'stylize', 'optimize', 'import', 'export', 'weights', 'doctor'];
 
 describe('nst CLI', () => {
   it('--help lists every command', () => {
