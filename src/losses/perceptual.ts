@@ -102,14 +102,19 @@ export interface PerceptualLossInput {
   tvScale?: number;
 }
 
-/** Each term (unweighted), the style term per layer, and the weighted total. */
-export interface PerceptualLoss {
-  content: tf.Scalar;
-  style: tf.Scalar;
-  styleLayers: Record<string, tf.Scalar>;
-  tv: tf.Scalar;
-  total: tf.Scalar;
+/** The terms of a perceptual loss: each unweighted, the style term per layer, and the weighted total. */
+export interface LossTermsOf<T> {
+  content: T;
+  style: T;
+  styleLayers: Record<string, T>;
+  tv: T;
+  total: T;
 }
+
+/** The loss as tensors (inside the gradient tape). */
+export type PerceptualLoss = LossTermsOf<tf.Scalar>;
+/** The loss as numbers: what training steps, optimization steps and logs report. */
+export type LossValues = LossTermsOf<number>;
 
 export function perceptualLoss(input: PerceptualLossInput): PerceptualLoss {
   const { weights } = input;

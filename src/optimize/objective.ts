@@ -16,16 +16,12 @@ import {
   styleTargetsFrom,
 } from '../losses/perceptual';
 import type { RgbImage } from '../image/image-io';
+import type { LossValues } from '../losses/perceptual';
 import type { Evaluation } from './lbfgs';
 
 /** The unweighted terms (style summed over layers with their layer weights) and the weighted total. */
-export interface LossTerms {
-  total: number;
-  content: number;
-  style: number;
-  tv: number;
-  styleLayers: Record<string, number>;
-}
+/** The loss terms of one evaluation (the perceptual loss's shape, as numbers). */
+export type LossTerms = LossValues;
 
 export interface ImageEvaluation extends Evaluation {
   gradient: Float32Array;

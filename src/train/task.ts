@@ -5,26 +5,14 @@
  * trainers) plugs in a network, a data stream, a loss and its previews through `TrainingTask`.
  */
 import type { tf } from '../backend/tf';
+import type { LossValues, PerceptualLoss } from '../losses/perceptual';
 import type { DataCursor, DataStats } from './data';
 import type { PerStyleRecord } from './deps';
 import type { TrainState } from './state';
 
-export interface StepLosses {
-  total: number;
-  content: number;
-  style: number;
-  tv: number;
-  styleLayers: Record<string, number>;
-}
-
-/** The loss of one batch as tensors, computed inside the gradient tape. */
-export interface LossTensors {
-  total: tf.Scalar;
-  content: tf.Scalar;
-  style: tf.Scalar;
-  tv: tf.Scalar;
-  styleLayers: Record<string, tf.Scalar>;
-}
+/** A step's loss terms as numbers, and as tensors inside the tape (the perceptual loss's shape, for every trainer). */
+export type StepLosses = LossValues;
+export type LossTensors = PerceptualLoss;
 
 export interface StepReport {
   step: number;

@@ -3,20 +3,16 @@
  * crash loses at most the line being written and any tool (jq, a notebook, the loss-curve plot) can read it.
  */
 import * as fs from 'fs';
+import type { LossValues } from '../losses/perceptual';
 
 export const TRAIN_LOG_FILE = 'train-log.jsonl';
 
-export interface StepRecord {
+export interface StepRecord extends LossValues {
   step: number;
   epoch: number;
   /** Unix ms. */
   time: number;
   lr: number;
-  total: number;
-  content: number;
-  style: number;
-  tv: number;
-  styleLayers: Record<string, number>;
   /** Wall time of the step, and the part of it spent waiting for the data pipeline. */
   stepMs: number;
   dataWaitMs: number;
