@@ -9,9 +9,9 @@ import { createArbitraryModel, type ArbitraryModel } from '../../src/infer/arbit
 export function randomDecoder(config: AdainDecoderConfigInput = { width: 0.25 }, seed = 3): tf.LayersModel {
   const decoder = buildAdainDecoder(config);
   const last = decoder.getLayer('dec_conv1_1');
-  const [kernel] = last.getWeights();
-  const fanIn = kernel.shape[0] * kernel.shape[1] * kernel.shape[2];
-  last.setWeights([tf.randomNormal(kernel.shape, 0, Math.sqrt(2 / fanIn), 'float32', seed), last.getWeights()[1]]);
+  const [kernel, bias] = last.getWeights() as [tf.Tensor4D, tf.Tensor1D];
+  const [kh, kw, cin] = kernel.shape;
+  last.setWeights([tf.randomNormal(kernel.shape, 0, Math.sqrt(2 / (kh * kw * cin)), 'float32', seed), bias]);
   return decoder;
 }
 
