@@ -119,6 +119,18 @@ export interface BatchSummary {
   megapixels: number;
 }
 
+/**
+ * A model that stylizes whole files itself (the AdaIN model: it needs the whole image's statistics, not a per-tile
+ * forward pass), for stylizeFiles in place of a StyleModel.
+ */
+export interface FileStylizer {
+  stylizeFile(input: string, onTile?: (done: number, total: number) => void): Promise<StylizeResult>;
+}
+
+function isFileStylizer(m: StyleModel | FileStylizer): m is FileStylizer {
+  return typeof m === 'object' && typeof (m as FileStylizer).stylizeFile === 'function';
+}
+
 export interface BatchCallbacks {
   onFileDone?(r: FileResult, index: number, total: number): void;
   onTile?(done: number, total: number): void;
@@ -129,7 +141,7 @@ export interface BatchCallbacks {
  * a one-line reason (NstErrors only: a bug still throws), and the batch goes on.
  */
 export async function stylizeFiles(
-  model: StyleModel,
+  model: StyleModel | FileStylizer,
   plans: OutputPlan[],
   options: Omit<StylizeOptions, 'onTile'> & { quality?: number } = {},
   callbacks: BatchCallbacks = {},
@@ -141,7 +153,9 @@ export async function stylizeFiles(
   for (const [i, plan] of plans.entries()) {
     let r: FileResult;
     try {
-      const out = await stylize(model, plan.input, { ...stylizeOptions, onTile: callbacks.onTile });
+      const out = isFileStylizer(model)
+        ? await model.stylizeFile(plan.input, callbacks.onTile)
+        : await stylize(model, plan.input, { ...stylizeOptions, onTile: callbacks.onTile });
       try {
         await encodeImage(out, plan.output, { format: plan.format, quality });
       } catch (e) {

@@ -1,6 +1,8 @@
 /**
  * nst stylize --model CKPT INPUT... [--out DIR | -o FILE] [--suffix S] [--max-size N] [--tile N] [--strength x]
  *             [--preserve-color] [--format jpg|png|webp] [--backend B]
+ * nst stylize --style PAINTING... [--model ADAIN_CKPT] [--alpha a] [--style-weights w,…] [--style-size N] INPUT...
+ *             (arbitrary style, AdaIN: ./stylize-arbitrary.ts; every other option as above)
  *
  * Only argument handling and reporting live here: loading is src/infer/model.ts, planning and the per-file loop
  * src/infer/batch.ts, the image maths src/infer/stylize.ts.
@@ -10,12 +12,18 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { BatchSummary, expandInputs, formatSummary, OutputPlan, planOutputs, stylizeFiles } from '../../infer/batch';
 import { IMAGE_FORMATS, ImageFormat } from '../../image/image-io';
-import type { NetworkWidths } from '../../infer/memory';
+import { DEFAULT_WIDTHS, type NetworkWidths } from '../../infer/memory';
 import { loadStyleModel } from '../../infer/model';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
+import { expandStyles, openArbitraryStylizer, validateArbitrary } from './stylize-arbitrary';
 
 export interface StylizeArgs extends BackendArgs {
-  model: string;
+  model?: string;
+  style?: string[];
+  styleWeights?: string;
+  /** Defaults to 1 (yargs sets it; library callers may omit it). */
+  alpha?: number;
+  styleSize?: number;
   inputs: string[];
   out?: string;
   output?: string;
@@ -44,6 +52,8 @@ function validate(args: StylizeArgs): void {
   checkNumber('strength', args.strength, (n) => n >= 0 && n <= 1, 'between 0 and 1');
   checkNumber('quality', args.quality, (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number 1–100');
   if (args.inputs.length === 0) throw new UsageError('name at least one input image, folder or glob');
+  if (args.style?.length) validateArbitrary(args);
+  else if (!args.model) throw new UsageError('give --model CKPT (a trained style) or --style IMAGE (any painting, with the AdaIN model)');
 }
 
 /** Runs the command; returns the exit code (1 when some file failed). Exposed for tests. */
@@ -58,10 +68,13 @@ export async function runStylize(args: StylizeArgs, log: (line: string) => void 
     suffix: args.suffix,
     format: args.format as ImageFormat | undefined,
   });
+  const styles = args.style?.length ? await expandStyles(args.style) : undefined;
   const backend = await startBackend(args);
-  const model = await loadStyleModel(args.model);
+  const model = styles ? await openArbitraryStylizer(args, styles) : await loadStyleModel(args.model!);
   try {
-    const summary = await runWithProgress(model.model ?? model.forward, plans, args, model.network, log);
+    if ('stylizer' in model) log(`nst: arbitrary style (AdaIN, ${model.source}): ${model.styles.map((s) => `${s.file} ×${s.weight.toFixed(2)}`).join(', ')}`);
+    const stylizer = 'stylizer' in model ? model.stylizer : (model.model ?? model.forward);
+    const summary = await runWithProgress(stylizer, plans, args, 'stylizer' in model ? DEFAULT_WIDTHS : model.network, log);
     log(`${formatSummary(summary)} [${backend.name}]`);
     return summary.failed > 0 ? 1 : 0;
   } finally {
@@ -146,9 +159,18 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
         .option('model', {
           alias: 'm',
           type: 'string',
-          demandOption: true,
-          describe: 'checkpoint folder written by nst train or nst import, or an .onnx file (nst export; run by ONNX Runtime)',
+          describe:
+            'checkpoint folder written by nst train or nst import, or an .onnx file (nst export; run by ONNX Runtime); ' +
+            'with --style: an AdaIN checkpoint (default: the embedded one)',
         })
+        .option('style', {
+          type: 'string',
+          array: true,
+          describe: 'arbitrary style: stylize like this painting (image file, folder or glob; repeat to mix styles) with the AdaIN model',
+        })
+        .option('style-weights', { type: 'string', describe: 'with several --style: their mix, comma-separated (e.g. 0.7,0.3; default equal)' })
+        .option('alpha', { type: 'number', default: 1, describe: 'with --style: style strength in feature space, 0 = content only … 1 = full style' })
+        .option('style-size', { type: 'number', describe: 'with --style: resize style images to this longest side before measuring them (default 512)' })
         .option('out', { type: 'string', describe: 'write outputs into this folder, keeping the input names (+ --suffix)' })
         .option('output', { alias: 'o', type: 'string', describe: 'write the single output to this file (format from its extension)' })
         .option('suffix', {
@@ -180,6 +202,8 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
         .example('$0 stylize -m checkpoints/udnie "shots/**/*.png" --out styled --suffix -udnie --format webp', 'a glob (quoted), renamed, as webp')
         .example('$0 stylize -m checkpoints/udnie big.jpg -o big-udnie.png --max-size 2048 --strength 0.7 --preserve-color', 'one file, smaller, subtler, original colours')
         .example('$0 stylize -m checkpoints/udnie pano.jpg --out styled --tile 768', 'force 768-px tiles (less memory)')
+        .example('$0 stylize --style starry.jpg photo.jpg', 'any painting as the style (AdaIN, the embedded model)')
+        .example('$0 stylize --style a.jpg --style b.jpg --style-weights 0.7,0.3 --alpha 0.8 photos/ --out styled', 'a mix of two styles, a little weaker')
         .epilogue(
           'Outputs keep their input names (plus --suffix); an output that would overwrite an input is refused before anything runs. ' +
             'A missing, empty or undecodable input is reported on one line and skipped; the others are still processed and the exit code is 1. ' +
