@@ -22,7 +22,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   builder: (y: Argv) =>
     withBackendOption(
       y
-        .positional('checkpoint', { type: 'string', demandOption: true, describe: 'checkpoint folder (from nst train or nst import)' })
+        .positional('checkpoint', { type: 'string', demandOption: true, describe: 'checkpoint folder (from nst train or nst import; an AdaIN checkpoint exports to ONNX with inputs content, style, alpha)' })
         .option('format', { type: 'string', choices: EXPORT_FORMATS, demandOption: true, describe: 'onnx: one .onnx file (opset 13); tfjs: a folder for the browser' })
         .option('quantize', { type: 'string', choices: WEIGHT_QUANTIZATIONS, describe: 'tfjs only: store weights as float16 (½ size) or uint8 (¼ size)' })
         .option('out', { type: 'string', demandOption: true, describe: 'the .onnx file, or the tfjs folder, to write' })
