@@ -66,6 +66,14 @@ describe('nst stylize --style (arbitrary style)', () => {
     expect([meta.width, meta.height]).toEqual([21, 30]);
   });
 
+  it('the documented form: --style PAINTING INPUT, the input after the style', async () => {
+    const file = path.join(photos, 'a-stylized.png');
+    const r = await nst(['stylize', '--style', path.join(styles, 'one.png'), path.join(photos, 'a.png'), '--model', adain, '--style-size', '64']);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(file)).toBe(true);
+    fs.rmSync(file);
+  });
+
   it('mixes two styles by --style-weights, with --alpha, --preserve-color and -o', async () => {
     const file = path.join(dir, 'mixed.png');
     const r = await nst([

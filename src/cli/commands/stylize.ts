@@ -164,9 +164,11 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
             'with --style: an AdaIN checkpoint (default: the embedded one)',
         })
         .option('style', {
+          // Not `array: true`: that would swallow the inputs after it (`--style painting.jpg photo.jpg`). Repeating
+          // the flag collects several styles.
           type: 'string',
-          array: true,
-          describe: 'arbitrary style: stylize like this painting (image file, folder or glob; repeat to mix styles) with the AdaIN model',
+          describe: 'arbitrary style: stylize like this painting (image file, folder or glob; repeat --style to mix styles) with the AdaIN model',
+          coerce: (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]),
         })
         .option('style-weights', { type: 'string', describe: 'with several --style: their mix, comma-separated (e.g. 0.7,0.3; default equal)' })
         .option('alpha', { type: 'number', default: 1, describe: 'with --style: style strength in feature space, 0 = content only … 1 = full style' })
