@@ -10,16 +10,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
-import { loadCheckpoint } from '../checkpoint';
-import { UsageError } from '../errors';
+import { loadAdainCheckpoint, loadCheckpoint, readCheckpointKind, resolveCheckpointDir } from '../checkpoint';
+import { InputError, UsageError } from '../errors';
+import type { AdainDecoderConfig } from '../nets/adain';
+import { embeddedLossWeights } from '../nets/loss-network';
+import { readVggWeights } from '../nets/loss-network/load-vgg';
 import type { TransformerConfig } from '../nets/transformer';
-import { transformerToOnnx } from './onnx';
+import { adainToOnnx, transformerToOnnx } from './onnx';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkOutputTarget, writeFolderAtomic } from './output-target';
 import { TFJS_MODEL_JSON, transformerToTfjsWeb } from './tfjs-web';
 import { WEIGHT_QUANTIZATIONS, WeightQuantization } from './weight-quantization';
 
-export { transformerToOnnx, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './onnx';
+export { adainToOnnx, transformerToOnnx, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './onnx';
+export { ADAIN_ONNX_ALPHA, ADAIN_ONNX_CONTENT, ADAIN_ONNX_OUTPUT, ADAIN_ONNX_STYLE } from './onnx';
 export { transformerToTfjsWeb, TFJS_MODEL_JSON, TFJS_WEIGHTS_FILE, BROWSER_LAYERS_FILE } from './tfjs-web';
 export { BROWSER_LAYERS_MODULE } from './browser-layers';
 export { quantizeWeights, float32ToFloat16, WEIGHT_QUANTIZATIONS } from './weight-quantization';
@@ -49,7 +53,7 @@ export interface ExportResult {
   out: string;
   /** Each file written, with its size in bytes. */
   files: Array<{ path: string; bytes: number }>;
-  config: TransformerConfig;
+  config: TransformerConfig | AdainDecoderConfig;
   quantize?: WeightQuantization;
 }
 
@@ -66,6 +70,7 @@ function parseOptions(options: ExportOptions) {
 export async function exportCheckpoint(checkpointDir: string, options: ExportOptions): Promise<ExportResult> {
   const o = parseOptions(options);
   const target = checkOutputTarget(o.out, o.format === 'onnx' ? 'file' : 'folder', o.force ?? false, TFJS_MODEL_JSON);
+  if (readCheckpointKind(resolveCheckpointDir(checkpointDir)) === 'adain') return exportAdain(checkpointDir, o.format, target);
   // loadCheckpoint names the folder and the problem for a missing, broken or foreign checkpoint (InputError).
   const { model, config, meta } = await loadCheckpoint(checkpointDir);
   try {
@@ -83,6 +88,29 @@ export async function exportCheckpoint(checkpointDir: string, options: ExportOpt
       config,
       quantize: o.quantize,
     };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * An AdaIN checkpoint: ONNX only (one graph with the embedded VGG19 encoder, content and style inputs). The encoder is
+ * the embedded VGG19, so only relu3_1 decoders trained on its (caffe) preprocessing can be exported.
+ */
+async function exportAdain(checkpointDir: string, format: ExportFormat, target: string): Promise<ExportResult> {
+  if (format !== 'onnx') throw new UsageError(`${checkpointDir}: an AdaIN (arbitrary-style) checkpoint exports to --format onnx only`);
+  const { model, config, meta } = await loadAdainCheckpoint(checkpointDir);
+  try {
+    const encoderFile = embeddedLossWeights();
+    const encoder = await readVggWeights(encoderFile, 'tfjs-layers');
+    if (!encoder.convs.has('block3_conv1') || config.encoderLayer !== 'relu3_1' || meta.encoder.preprocessing !== encoder.preprocessing) {
+      throw new InputError(
+        `${checkpointDir}: ONNX export embeds the package's VGG19 (blocks 1-3, ${encoder.preprocessing}); this decoder needs ${config.encoderLayer} with ${meta.encoder.preprocessing} preprocessing`,
+      );
+    }
+    const bytes = adainToOnnx(model, config, encoder, { 'nst.checkpoint': path.basename(path.resolve(checkpointDir)), 'nst.createdAt': meta.createdAt });
+    writeFileAtomic(target, bytes);
+    return { format, out: target, files: [{ path: target, bytes: bytes.byteLength }], config };
   } finally {
     model.dispose();
   }

@@ -147,6 +147,18 @@ export interface BatchSummary {
   megapixels: number;
 }
 
+/**
+ * A model that stylizes whole files itself (the AdaIN model: it needs the whole image's statistics, not a per-tile
+ * forward pass), for stylizeFiles in place of a StyleModel.
+ */
+export interface FileStylizer {
+  stylizeFile(input: string, onTile?: (done: number, total: number) => void): Promise<StylizeResult>;
+}
+
+function isFileStylizer(m: StyleModel | FileStylizer): m is FileStylizer {
+  return typeof m === 'object' && typeof (m as FileStylizer).stylizeFile === 'function';
+}
+
 export interface BatchCallbacks {
   onFileDone?(r: FileResult, index: number, total: number): void;
   onTile?(done: number, total: number): void;
@@ -178,7 +190,7 @@ async function writeOutput(out: StylizeResult, plan: OutputPlan, quality: number
  * else that goes wrong with that one image), and the batch goes on.
  */
 export async function stylizeFiles(
-  model: StyleModel,
+  model: StyleModel | FileStylizer,
   items: BatchItem[],
   options: Omit<StylizeOptions, 'onTile'> & { quality?: number } = {},
   callbacks: BatchCallbacks = {},
@@ -193,7 +205,9 @@ export async function stylizeFiles(
       r = { input: item.input, ok: false, error: `${item.input}: ${item.skip}` };
     } else {
       try {
-        const out = await stylize(model, item.input, { ...stylizeOptions, onTile: callbacks.onTile });
+        const out = isFileStylizer(model)
+          ? await model.stylizeFile(item.input, callbacks.onTile)
+          : await stylize(model, item.input, { ...stylizeOptions, onTile: callbacks.onTile });
         await writeOutput(out, item, quality);
         megapixels += (out.width * out.height) / 1e6;
         r = { input: item.input, plan: item, ok: true, result: { width: out.width, height: out.height, tiles: out.tiles, ms: out.ms } };

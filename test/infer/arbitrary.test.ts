@@ -19,6 +19,7 @@ import { buildTransformer } from '../../src/nets/transformer';
 import { channelStats } from '../../src/nets/adain';
 import { randomArbitraryModel, randomDecoder } from './arbitrary-fixtures';
 import { makeTmpDir, patternImage, writePng } from './fixtures';
+import { slowTest } from '../helpers';
 
 const meanAbs = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
 
@@ -111,20 +112,21 @@ describe('stylizeArbitrary (random decoder, embedded VGG19 encoder)', () => {
     cache.dispose();
   });
 
-  test("preserveColor keeps the content's chroma (YCbCr Cb/Cr within 1 level where in gamut)", async () => {
+  test("preserveColor keeps the content's chroma: YCbCr Cb/Cr of the (unclamped) result equal the content's", async () => {
     const content = patternImage(32, 24, 4);
+    const plain = await stylizeArbitrary(model, content, styleA, { styleSize: 64 });
     const out = await stylizeArbitrary(model, content, styleA, { preserveColor: true, styleSize: 64 });
-    let checked = 0;
+    let chromaMoved = 0;
     for (let i = 0; i < out.rgb.length; i += 3) {
-      const [r, g, b] = [out.rgb[i], out.rgb[i + 1], out.rgb[i + 2]];
-      if ([r, g, b].some((v) => v < 0 || v > 255)) continue;
-      const [, cb, cr] = rgbToYCbCr(r, g, b);
+      const [y, cb, cr] = rgbToYCbCr(out.rgb[i], out.rgb[i + 1], out.rgb[i + 2]);
       const [, cb0, cr0] = rgbToYCbCr(content.rgb[i], content.rgb[i + 1], content.rgb[i + 2]);
-      expect(Math.abs(cb - cb0)).toBeLessThan(1);
-      expect(Math.abs(cr - cr0)).toBeLessThan(1);
-      checked++;
+      const [yPlain, cbPlain] = rgbToYCbCr(plain.rgb[i], plain.rgb[i + 1], plain.rgb[i + 2]);
+      expect(Math.abs(cb - cb0)).toBeLessThan(1e-2);
+      expect(Math.abs(cr - cr0)).toBeLessThan(1e-2);
+      expect(Math.abs(y - yPlain)).toBeLessThan(1e-2); // luminance from the stylized result
+      chromaMoved = Math.max(chromaMoved, Math.abs(cbPlain - cb0));
     }
-    expect(checked).toBeGreaterThan(100);
+    expect(chromaMoved).toBeGreaterThan(1); // without it the chroma does change
   });
 
   test('bad style inputs are one InputError naming the file', async () => {
@@ -138,14 +140,14 @@ describe('stylizeArbitrary (random decoder, embedded VGG19 encoder)', () => {
     await expect(stylizeArbitrary(model, content, path.join(dir, 'nope.png'))).rejects.toThrow(InputError);
   });
 
-  test('tiled output matches untiled at 1200×900 with tile 256: the tiles share the whole-image statistics', async () => {
+  slowTest('AdaIN tiled vs untiled at 1200×900')('tiled output matches untiled at 1200×900 with tile 256: the tiles share the whole-image statistics', async () => {
     const content = patternImage(1200, 900, 6);
     const untiled = await stylizeArbitrary(model, content, styleA, { tile: 0 });
     const tiled = await stylizeArbitrary(model, content, styleA, { tile: 256 });
     expect(untiled.tiles).toBe(1);
     expect(tiled.tiles).toBeGreaterThan(20);
     const diff = meanAbs(tiled.rgb, untiled.rgb);
-    // Measured: see the report; the bound is the one promised for tiling.
+    // The bound is the tiling promise (3 levels); measured 0.001 (docs/adain.md).
     process.stderr.write(`arbitrary tiled vs untiled 1200x900 tile 256: mean |diff| ${diff.toFixed(3)} levels over ${tiled.tiles} tiles\n`);
     expect(diff).toBeLessThan(3);
     // The output varies (a flat image would match trivially).

@@ -25,7 +25,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   builder: (y: Argv) =>
     withBackendOption(
       y
-        .positional('checkpoint', { type: 'string', demandOption: true, describe: 'checkpoint folder (from nst train or nst import)' })
+        .positional('checkpoint', { type: 'string', demandOption: true, describe: 'checkpoint folder (from nst train or nst import; an AdaIN checkpoint exports to ONNX with inputs content, style, alpha)' })
         .options(EXPORT_OPTIONS),
     )
       .example('$0 export checkpoints/udnie --format onnx --out udnie.onnx', 'for ONNX Runtime (Python, C++, C#, JS …)')

@@ -1,6 +1,8 @@
 /**
  * nst stylize --model CKPT INPUT... [--out DIR | -o FILE] [--suffix S] [--max-size N] [--tile N] [--strength x]
  *             [--preserve-color] [--format jpg|png|webp] [--backend B]
+ * nst stylize --style PAINTING... [--model ADAIN_CKPT] [--alpha a] [--style-weights w,…] [--style-size N] INPUT...
+ *             (arbitrary style, AdaIN: ./stylize-arbitrary.ts; every other option as above)
  *
  * Only argument handling and reporting live here: loading is src/infer/model.ts, planning and the per-file loop
  * src/infer/batch.ts, the image maths src/infer/stylize.ts.
@@ -11,12 +13,18 @@ import { UsageError } from '../../errors';
 import { expandInputs } from '../../image/expand-inputs';
 import { BatchItem, BatchSummary, formatFileLine, formatSummary, isSkipped, planOutputs, stylizeFiles } from '../../infer/batch';
 import { IMAGE_FORMATS, ImageFormat } from '../../image/image-io';
-import type { NetworkWidths } from '../../infer/memory';
+import { DEFAULT_WIDTHS, type NetworkWidths } from '../../infer/memory';
 import { loadStyleModel } from '../../infer/model';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
+import { expandStyles, openArbitraryStylizer, validateArbitrary } from './stylize-arbitrary';
 
 export interface StylizeArgs extends BackendArgs {
-  model: string;
+  model?: string;
+  style?: string[];
+  styleWeights?: string;
+  /** Defaults to 1 (yargs sets it; library callers may omit it). */
+  alpha?: number;
+  styleSize?: number;
   inputs: string[];
   out?: string;
   output?: string;
@@ -45,6 +53,8 @@ function validate(args: StylizeArgs): void {
   checkNumber('strength', args.strength, (n) => n >= 0 && n <= 1, 'between 0 and 1');
   checkNumber('quality', args.quality, (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number 1–100');
   if (args.inputs.length === 0) throw new UsageError('name at least one input image, folder or glob');
+  if (args.style?.length) validateArbitrary(args);
+  else if (!args.model) throw new UsageError('give --model CKPT (a trained style) or --style IMAGE (any painting, with the AdaIN model)');
 }
 
 /** Exit code when every input was written. */
@@ -63,6 +73,7 @@ export async function runStylize(args: StylizeArgs, log: (line: string) => void 
     suffix: args.suffix,
     format: args.format as ImageFormat | undefined,
   });
+  const styles = args.style?.length ? await expandStyles(args.style) : undefined;
   let summary: BatchSummary;
   let backendName = '';
   if (items.every(isSkipped)) {
@@ -73,9 +84,11 @@ export async function runStylize(args: StylizeArgs, log: (line: string) => void 
   } else {
     const backend = await startBackend(args);
     backendName = ` [${backend.name}]`;
-    const model = await loadStyleModel(args.model);
+    const model = styles ? await openArbitraryStylizer(args, styles) : await loadStyleModel(args.model!);
     try {
-      summary = await runWithProgress(model.model ?? model.forward, items, args, model.network, log);
+      if ('stylizer' in model) log(`nst: arbitrary style (AdaIN, ${model.source}): ${model.styles.map((s) => `${s.file} ×${s.weight.toFixed(2)}`).join(', ')}`);
+      const stylizer = 'stylizer' in model ? model.stylizer : (model.model ?? model.forward);
+      summary = await runWithProgress(stylizer, items, args, 'stylizer' in model ? DEFAULT_WIDTHS : model.network, log);
     } finally {
       model.dispose();
     }
@@ -155,9 +168,20 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
         .option('model', {
           alias: 'm',
           type: 'string',
-          demandOption: true,
-          describe: 'checkpoint folder written by nst train or nst import, or an .onnx file (nst export; run by ONNX Runtime)',
+          describe:
+            'checkpoint folder written by nst train or nst import, or an .onnx file (nst export; run by ONNX Runtime); ' +
+            'with --style: an AdaIN checkpoint (default: the embedded one)',
         })
+        .option('style', {
+          // Not `array: true`: that would swallow the inputs after it (`--style painting.jpg photo.jpg`). Repeating
+          // the flag collects several styles.
+          type: 'string',
+          describe: 'arbitrary style: stylize like this painting (image file, folder or glob; repeat --style to mix styles) with the AdaIN model',
+          coerce: (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]),
+        })
+        .option('style-weights', { type: 'string', describe: 'with several --style: their mix, comma-separated (e.g. 0.7,0.3; default equal)' })
+        .option('alpha', { type: 'number', default: 1, describe: 'with --style: style strength in feature space, 0 = content only … 1 = full style' })
+        .option('style-size', { type: 'number', describe: 'with --style: resize style images to this longest side before measuring them (default 512)' })
         .option('out', { type: 'string', describe: 'write outputs into this folder, keeping the input names (+ --suffix)' })
         .option('output', { alias: 'o', type: 'string', describe: 'write the single output to this file (format from its extension)' })
         .option('suffix', {
@@ -189,6 +213,8 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
         .example('$0 stylize -m checkpoints/udnie "shots/**/*.png" --out styled --suffix -udnie --format webp', 'a glob (quoted), renamed, as webp')
         .example('$0 stylize -m checkpoints/udnie big.jpg -o big-udnie.png --max-size 2048 --strength 0.7 --preserve-color', 'one file, smaller, subtler, original colours')
         .example('$0 stylize -m checkpoints/udnie pano.jpg --out styled --tile 768', 'force 768-px tiles (less memory)')
+        .example('$0 stylize --style starry.jpg photo.jpg', 'any painting as the style (AdaIN, the embedded model)')
+        .example('$0 stylize --style a.jpg --style b.jpg --style-weights 0.7,0.3 --alpha 0.8 photos/ --out styled', 'a mix of two styles, a little weaker')
         .epilogue(
           'Outputs keep their input names (plus --suffix; with --out, the sub-folders of a folder input too); an input is never overwritten. ' +
             'Every input gets one line: where it was written, or "nst: skipped FILE: why" (missing, empty, undecodable, a folder named like an image, ...); ' +

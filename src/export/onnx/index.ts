@@ -10,9 +10,13 @@ import { tf } from '../../backend/tf';
 import { nstVersion } from '../../checkpoint';
 import { getTorchStateDict } from '../../nets/torch-mapping';
 import type { TransformerConfig } from '../../nets/transformer';
+import type { AdainDecoderConfig } from '../../nets/adain';
+import type { RawVggWeights } from '../../nets/loss-network/types';
+import { buildAdainGraph } from './adain-graph';
 import { buildTransformerGraph, ONNX_OPSET, TanhHead } from './transformer-graph';
 
 export { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './transformer-graph';
+export { ADAIN_ONNX_ALPHA, ADAIN_ONNX_CONTENT, ADAIN_ONNX_OUTPUT, ADAIN_ONNX_STYLE } from './adain-graph';
 
 /** The head constants the model actually uses (the layer's config), so a future head change cannot drift silently. */
 function tanhHeadOf(model: tf.LayersModel): TanhHead | undefined {
@@ -29,5 +33,20 @@ export function transformerToOnnx(model: tf.LayersModel, config: TransformerConf
     producerVersion: nstVersion(),
     docString: 'nst fast style transfer network: input/output NCHW float RGB 0-255; output size 4*ceil(H/4) x 4*ceil(W/4)',
     metadata: { 'nst.network': JSON.stringify(config), ...metadata },
+  });
+}
+
+/** The AdaIN model (encoder + AdaIN + decoder) as one graph with two image inputs: see adain-graph.ts. */
+export function adainToOnnx(
+  decoder: tf.LayersModel,
+  config: AdainDecoderConfig,
+  encoder: Pick<RawVggWeights, 'convs' | 'preprocessing'>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  return buildAdainGraph({ decoder, config, encoder }).encode({
+    opset: ONNX_OPSET,
+    producerVersion: nstVersion(),
+    docString: 'nst AdaIN arbitrary style transfer: inputs content and style NCHW float RGB 0-255 (sides multiples of 4) and alpha [1] (0-1); output NCHW float RGB 0-255',
+    metadata: { 'nst.kind': 'adain', 'nst.network': JSON.stringify(config), ...metadata },
   });
 }

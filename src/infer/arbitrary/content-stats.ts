@@ -65,17 +65,34 @@ export function tileCores(width: number, height: number, tile: number, overlap: 
   return oy.flatMap((y) => ox.map((x) => ({ x, y })));
 }
 
-/** Mean and sum of squared deviations per channel of features[:, y0:y1, x0:x1, :] (feature coordinates). */
-export function blockMoments(features: tf.Tensor4D, x: [number, number], y: [number, number]): { n: number; mean: Float32Array; m2: Float32Array } {
-  const [, , , c] = features.shape;
-  const h = y[1] - y[0];
-  const w = x[1] - x[0];
-  if (h <= 0 || w <= 0) return { n: 0, mean: new Float32Array(c), m2: new Float32Array(c) };
-  return tf.tidy(() => {
-    const block = tf.slice(features, [0, y[0], x[0], 0], [1, h, w, c]);
-    const { mean, variance } = tf.moments(block, [0, 1, 2]);
-    return { n: h * w, mean: mean.dataSync() as Float32Array, m2: Float32Array.from(variance.dataSync(), (v) => v * h * w) };
-  });
+/**
+ * Mean and sum of squared deviations per channel of features[0, y0:y1, x0:x1, :] (feature coordinates), read on the
+ * CPU in float64: two passes over the block (tfjs' Slice of a strided window is a slow element-wise JS kernel).
+ */
+export function blockMoments(features: tf.Tensor4D, x: [number, number], y: [number, number]): { n: number; mean: Float64Array; m2: Float64Array } {
+  const [, , w, c] = features.shape;
+  const mean = new Float64Array(c);
+  const m2 = new Float64Array(c);
+  const n = Math.max(0, y[1] - y[0]) * Math.max(0, x[1] - x[0]);
+  if (n === 0) return { n, mean, m2 };
+  const data = features.dataSync();
+  for (let r = y[0]; r < y[1]; r++) {
+    for (let q = x[0]; q < x[1]; q++) {
+      const at = (r * w + q) * c;
+      for (let k = 0; k < c; k++) mean[k] += data[at + k];
+    }
+  }
+  for (let k = 0; k < c; k++) mean[k] /= n;
+  for (let r = y[0]; r < y[1]; r++) {
+    for (let q = x[0]; q < x[1]; q++) {
+      const at = (r * w + q) * c;
+      for (let k = 0; k < c; k++) {
+        const d = data[at + k] - mean[k];
+        m2[k] += d * d;
+      }
+    }
+  }
+  return { n, mean, m2 };
 }
 
 /** Encodes one image tile: [1, h/stride, w/stride, C] features at `layer`. The caller disposes them. */

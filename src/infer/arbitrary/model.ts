@@ -88,7 +88,7 @@ export async function loadAdainEncoder(layer: string, options: LoadArbitraryOpti
 export async function loadArbitraryModel(dir?: string, options: LoadArbitraryOptions = {}): Promise<ArbitraryModel> {
   const target = dir ?? embeddedAdainDecoderDir();
   if (!dir && !fs.existsSync(path.join(target, 'nst.json'))) {
-    throw new InputError(`this nst has no embedded AdaIN decoder (${target} is missing): pass --model AdaIN_CHECKPOINT (a folder written by the AdaIN trainer)`);
+    throw new InputError(`this nst has no embedded AdaIN decoder (${target} is missing): pass --model ADAIN_CKPT (an AdaIN checkpoint folder)`);
   }
   const kind = fs.existsSync(target) && fs.statSync(target).isDirectory() ? readCheckpointKind(target) : undefined;
   if (kind && kind !== 'adain') throw wrongKindError(target, kind, 'adain');

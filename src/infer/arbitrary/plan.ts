@@ -1,11 +1,11 @@
 /**
  * Tiling for the AdaIN model: when to tile, the tiles, and each tile's core (for the whole-image statistics).
  *
- * Memory: the encoder (LossNetwork.extract) runs inside one tf.tidy, so every intermediate up to the encoder layer is
- * alive at its end: per conv its output, the bias add and the ReLU (3 × channels / stride²), plus the preprocessing
- * copies and the pools. For relu3_1 that is ≈ 660 floats per input pixel, far more than the decoder (whose predict()
- * frees each layer's output after use: ≈ 5 × 64 at full resolution), so the encoder sets the tile size. × SAFETY
- * as in ../memory.ts, for what tf.memory() does not see.
+ * Memory: the encoder (LossNetwork.extract) runs inside one tf.tidy, so every conv output up to the encoder layer is
+ * alive at its end (one tensor per conv: conv, bias and ReLU are one fused kernel), channels / stride² floats per
+ * input pixel each, plus the preprocessed input and the pools: ≈ 240 floats per pixel for relu3_1. The decoder's
+ * predict() frees each layer's output after use: ≈ 3 × 64 floats at full resolution. tf.profile measured a peak of
+ * 644 bytes (161 floats) per pixel at 256² and 384² for relu3_1, under this estimate; × SAFETY as in ../memory.ts.
  */
 import { UsageError } from '../../errors';
 import { vggLayout } from '../../nets/loss-network';
@@ -17,19 +17,19 @@ export const DEFAULT_ARBITRARY_OVERLAP = 64;
 /** The smallest tile accepted: a few feature cells at 1/4 resolution beyond the overlap. */
 export const MIN_ARBITRARY_TILE = 32;
 
-/** Estimated peak bytes per input pixel of encoding (the larger part) at `layer`, including SAFETY. */
+/** Estimated peak bytes per input pixel of encoding or decoding at `layer`, including SAFETY. */
 export function arbitraryBytesPerPixel(layer: string): number {
-  let floats = 9; // RGB, its BGR flip, the mean-subtracted copy
+  let floats = 6; // RGB and its preprocessed copy
   let scale = 1;
   for (const spec of vggLayout('vgg19')) {
     if (spec.index === 1 && spec.block > 1) {
       scale *= 4;
       floats += spec.inChannels / scale; // the max-pool's output
     }
-    floats += (3 * spec.outChannels) / scale;
+    floats += spec.outChannels / scale;
     if (spec.tap === layer) break;
   }
-  const decoder = 5 * 64 + 3;
+  const decoder = 3 * 64 + 3;
   return Math.round(4 * SAFETY * Math.max(floats, decoder));
 }
 

@@ -7,8 +7,8 @@
  * bottom/right by reflection to a multiple of the encoder stride → the content's WHOLE-image statistics at the encoder
  * layer (tile by tile when large: ./content-stats.ts) → per tile: encode, AdaIN with the global content statistics
  * and the weighted mix of the styles' statistics, blend with the content features by alpha, decode → feathered
- * blending of the tiles (../tiling.ts) → crop → optional luminance-only colour preservation. Alpha (transparency) is
- * carried through.
+ * blending of the tiles (../tiling.ts) → crop → optional luminance-only colour preservation → optional blend with the
+ * content by `strength`. Alpha (transparency) is carried through.
  *
  * With the global statistics every tile gets the same affine map of its features, so tiled output matches untiled
  * output up to the encoder's and decoder's receptive fields at tile borders, which the overlap cross-fades away.
@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { tf } from '../../backend/tf';
 import { UsageError } from '../../errors';
-import { preserveColor as transferLuminance } from '../../image/color';
+import { blendStrength, preserveColor as transferLuminance } from '../../image/color';
 import { decodeImage, EncodableImage, fitWithin, resizeImage, type RgbImage } from '../../image/image-io';
 import { blendAlpha, channelStats, disposeStats, mixedAdain, type ChannelStats } from '../../nets/adain';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../memory';
@@ -34,6 +34,8 @@ export const ArbitraryOptionsSchema = z.object({
   alpha: z.number().min(0).max(1).optional(),
   /** One non-negative weight per style (normalised to sum 1); default equal weights. */
   styleWeights: z.array(z.number().nonnegative()).optional(),
+  /** Blend the result with the content image in pixel space (0 = unchanged, 1 = the result; default 1). */
+  strength: z.number().min(0).max(1).optional(),
   /** Keep the content's colours: luminance from the result, chroma from the content. */
   preserveColor: z.boolean().optional(),
   /** Longest side style images are resized to before encoding (default 512). */
@@ -198,6 +200,7 @@ export async function stylizeArbitrary(
     const { rgb: out, plan } = runArbitrary(model, padded, { model, styles: styleStats, weights, alpha: o.alpha ?? 1 }, o);
     let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: out }, 0, 0, input.width, input.height).rgb;
     if (o.preserveColor) rgb = transferLuminance(rgb, input.rgb);
+    if ((o.strength ?? 1) < 1) rgb = blendStrength(rgb, input.rgb, o.strength!);
     return {
       width: input.width,
       height: input.height,
