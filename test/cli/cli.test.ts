@@ -42,7 +42,7 @@ describe('nst CLI', () => {
   it('a usage mistake inside a command is one line too', () => {
     const r = nst(['stylize', 'a.png']);
     expect(r.code).toBe(2);
-    expect(r.err.trimEnd().split('\n')).toEqual([expect.stringMatching(/^nst: error: Missing required argument: model \(run nst --help for usage\)$/)]);
+    expect(r.err.trimEnd().split('\n')).toEqual([expect.stringMatching(/^nst: error: give --model CKPT \(a trained style\) or --style IMAGE/)]);
   });
 
   it('doctor reports the backends truthfully', () => {

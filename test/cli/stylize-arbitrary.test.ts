@@ -90,7 +90,7 @@ describe('nst stylize --style (arbitrary style)', () => {
     expect(ok.code).toBe(0);
     expect(ok.err).toMatch(/one\.png ×0\.50, .*two\.png ×0\.50/);
     for (const [style, message] of [
-      [path.join(dir, 'no-images'), /style .*no-images: the folder holds no images/],
+      [path.join(dir, 'no-images'), /style .*no-images: is a folder with no images/],
       [path.join(dir, 'junk-style.jpg'), /style .*junk-style\.jpg: cannot decode as an image/],
       [path.join(dir, 'tiny-style.png'), /style .*tiny-style\.png: 24×12 is too small/],
     ] as const) {
