@@ -4,8 +4,10 @@
  * stand-in) without touching the loop.
  */
 import type { tf } from '../backend/tf';
+import { UsageError } from '../errors';
 import { loadLossNetworkFor } from '../losses/loss-network';
 import type { LossNetwork } from '../nets/loss-network/types';
+import type { OutputHead } from '../nets/output-head';
 import { buildTransformer, parseTransformerConfig, TransformerConfig } from '../nets/transformer';
 import { checkpointStore } from './checkpoint-store';
 import type { TrainConfig } from './config';
@@ -45,9 +47,24 @@ export interface TrainDeps {
   checkpoints: CheckpointStore;
 }
 
-/** The network a `nst train` run builds: the project's default transformer at the chosen width. */
-export function networkConfigFor(config: Pick<TrainConfig, 'width'>): TransformerConfig {
-  return parseTransformerConfig({ width: config.width }, '--width');
+/** The output head of new `nst train` runs (measured against the others in docs/training.md, "Output head"). */
+export const TRAIN_OUTPUT_HEAD: OutputHead = 'softclip';
+
+/**
+ * The network a new `nst train` run builds: the project's default transformer at the chosen width, with the training
+ * head. NST_TRAIN_NETWORK (JSON, TransformerConfig fields, e.g. {"output":"tanh","outputNorm":true}) overrides the
+ * network for experiments (scripts/compare-heads.js) until the training options carry it; --width still wins.
+ */
+export function networkConfigFor(config: Pick<TrainConfig, 'width'>, env: NodeJS.ProcessEnv = process.env): TransformerConfig {
+  let override: unknown = {};
+  if (env.NST_TRAIN_NETWORK) {
+    try {
+      override = JSON.parse(env.NST_TRAIN_NETWORK);
+    } catch (e) {
+      throw new UsageError(`NST_TRAIN_NETWORK: not JSON (${(e as Error).message}); e.g. {"output":"residual"}`);
+    }
+  }
+  return parseTransformerConfig({ output: TRAIN_OUTPUT_HEAD, ...(override as object), width: config.width }, 'NST_TRAIN_NETWORK / --width');
 }
 
 export function defaultDeps(): TrainDeps {
