@@ -12,6 +12,7 @@ import * as path from 'path';
 import { tf } from '../backend/tf';
 import { InputError, UsageError } from '../errors';
 import { PACKAGE_ROOT } from '../paths';
+import { outputHeadOf } from '../nets/output-head';
 import { parseTransformerConfig, TransformerConfig, TransformerConfigInput, transformerWeightSpecs } from '../nets/transformer';
 import { leftoverSiblings, OLD_MARK, replaceDirAtomic, writeFileDurable } from '../util/atomic-write';
 import {
@@ -86,7 +87,9 @@ function validateMeta(meta: CheckpointMetaInput, dir: string): void {
  * that is not a checkpoint.
  */
 export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions): Promise<NstJson> {
-  const config = parseTransformerConfig(options.config, `${dir}: network config`);
+  // The head is recorded as the model has it: the heads add no weights, so a config that names another one (a resumed
+  // run whose trainer now defaults to a different head) would otherwise pass every load-time check and mislead.
+  const config = { ...parseTransformerConfig(options.config, `${dir}: network config`), output: outputHeadOf(options.model) };
   const meta = options.meta ?? {};
   validateMeta(meta, dir);
   const extras = options.extraFiles ?? {};
@@ -182,6 +185,11 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   if (expected.join('|') !== actual.join('|')) {
     model.dispose();
     throw new InputError(`${abs}: model.json does not match the network config in ${NST_JSON} (different weights)`);
+  }
+  const head = outputHeadOf(model);
+  if (head !== config.output) {
+    model.dispose();
+    throw new InputError(`${abs}: model.json has a ${head} output head but ${NST_JSON} says ${config.output}`);
   }
   return { model, config, meta, dir: abs };
 }

@@ -4,7 +4,7 @@
  *   import { loadNstModel } from './model/nst-layers.js';
  *   const model = await loadNstModel(tf, './model/model.json');   // tf = the page's TensorFlow.js
  *
- * It re-implements our three custom layers (src/nets/layers) with plain public tfjs ops, registered under the same class
+ * It re-implements our four custom layers (src/nets/layers) with plain public tfjs ops, registered under the same class
  * names, so the exported model.json is the checkpoint's own topology, loadable by tf.loadLayersModel. It takes `tf` as a
  * parameter instead of importing it: the page may load tfjs from a <script> tag, a bundler or a CDN, and this module
  * must not pull in anything Node-only (our src/nets/layers import the native-kernel ops and Node's tfjs setup).
@@ -28,7 +28,7 @@ function firstTensor(inputs) {
   return Array.isArray(inputs) ? inputs[0] : inputs;
 }
 
-/** Registers NstReflectionPad2D, NstInstanceNorm and NstTanhImageOutput with this tf's layer serialization. */
+/** Registers NstReflectionPad2D, NstInstanceNorm, NstTanhImageOutput and NstResidualImageOutput with this tf's layer serialization. */
 export function registerNstLayers(tf) {
   if (registered.has(tf)) return;
   registered.add(tf);
@@ -85,26 +85,44 @@ export function registerNstLayers(tf) {
     }
   }
 
-  // tanh(x) * scale + offset: Engstrom's bounded image head.
+  // tanh(x * inputScale) * scale + offset: Engstrom's bounded image head (inputScale 1), or the softclip head.
   class NstTanhImageOutput extends tf.layers.Layer {
     static className = 'NstTanhImageOutput';
     constructor(config) {
       super(config);
       this.scale = config.scale ?? 150;
       this.offset = config.offset ?? 127.5;
+      this.inputScale = config.inputScale ?? 1;
     }
     computeOutputShape(inputShape) {
       return inputShape;
     }
     call(inputs) {
-      return tf.tidy(() => tf.add(tf.mul(tf.tanh(firstTensor(inputs)), this.scale), this.offset));
+      return tf.tidy(() => tf.add(tf.mul(tf.tanh(tf.mul(firstTensor(inputs), this.inputScale)), this.scale), this.offset));
     }
     getConfig() {
-      return { ...super.getConfig(), scale: this.scale, offset: this.offset };
+      return { ...super.getConfig(), scale: this.scale, offset: this.offset, inputScale: this.inputScale };
     }
   }
 
-  for (const cls of [NstReflectionPad2D, NstInstanceNorm, NstTanhImageOutput]) tf.serialization.registerClass(cls);
+  // photo + delta (the residual head): the photo reflection-padded at the bottom and right to delta's size.
+  class NstResidualImageOutput extends tf.layers.Layer {
+    static className = 'NstResidualImageOutput';
+    computeOutputShape(inputShape) {
+      return inputShape[1];
+    }
+    call(inputs) {
+      const [photo, delta] = inputs;
+      return tf.tidy(() => {
+        const dh = delta.shape[1] - photo.shape[1];
+        const dw = delta.shape[2] - photo.shape[2];
+        const base = dh > 0 || dw > 0 ? tf.mirrorPad(photo, [[0, 0], [0, dh], [0, dw], [0, 0]], 'reflect') : photo;
+        return tf.add(base, delta);
+      });
+    }
+  }
+
+  for (const cls of [NstReflectionPad2D, NstInstanceNorm, NstTanhImageOutput, NstResidualImageOutput]) tf.serialization.registerClass(cls);
 }
 
 /** Registers the layers, then loads the model (a URL, or any tf.io handler). */

@@ -4,7 +4,7 @@
  *   model.json     the checkpoint's layers-model topology + weights manifest (optionally quantized, tfjs' format),
  *                  with userDefinedMetadata.nst = { network, quantization, io }
  *   weights.bin    the weights, float32 / float16 / uint8
- *   nst-layers.js  ES module: registerNstLayers(tf), loadNstModel(tf, url) — our three custom layers in plain tfjs
+ *   nst-layers.js  ES module: registerNstLayers(tf), loadNstModel(tf, url) — our four custom layers in plain tfjs
  *
  * Why a layers model plus custom layers rather than a graph model: the topology is exactly the checkpoint's (no second
  * implementation of the network to keep in sync), the browser layers are 100 lines of public tfjs ops, and the same

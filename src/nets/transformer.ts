@@ -7,7 +7,8 @@
  * at least 5×5 pixels (reflection padding of the 9×9 convs):
  *   conv1 9×9 3→c1, IN, ReLU | conv2 3×3 s2 c1→c2, IN, ReLU | conv3 3×3 s2 c2→c3, IN, ReLU
  *   res1..resN: conv, IN, ReLU, conv, IN, + input
- *   deconv1 ×2 c3→c2, IN, ReLU | deconv2 ×2 c2→c1, IN, ReLU | deconv3 9×9 c1→3 [, IN (outputNorm)] [, tanh head]
+ *   deconv1 ×2 c3→c2, IN, ReLU | deconv2 ×2 c2→c1, IN, ReLU | deconv3 9×9 c1→3 [, IN (outputNorm)], output head
+ * (output-head.ts: tanh, softclip, linear or residual).
  * with c1, c2, c3 = 32, 64, 128 × width.
  *
  * Layer and weight names are stable (they key checkpoints and the PyTorch mapping; see docs/checkpoint-format.md):
@@ -18,7 +19,8 @@
 import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { UsageError } from '../errors';
-import { InstanceNorm, ReflectionPad2D, TanhImageOutput } from './layers';
+import { InstanceNorm, ReflectionPad2D } from './layers';
+import { applyOutputHead, OUTPUT_HEADS } from './output-head';
 // Its gradient replaces tfjs' JS one, which is wrong past the first image of a batch.
 import './ops/resize-nearest';
 
@@ -32,8 +34,13 @@ export const TransformerConfig = z
     convBias: z.boolean().default(true),
     /** Instance-norm epsilon: PyTorch 1e-5, Engstrom 1e-3. */
     normEpsilon: z.number().positive().max(1).default(1e-5),
-    /** 'linear': the last conv is the output; 'tanh': tanh(x)*150 + 127.5 (Engstrom), starting at mid-grey. */
-    output: z.enum(['linear', 'tanh']).default('tanh'),
+    /**
+     * The output head (output-head.ts): 'tanh' tanh(x)·150 + 127.5 (Engstrom), 'softclip' tanh(x/150)·150 + 127.5,
+     * 'linear' the last conv (bias started at mid-grey), 'residual' input + last conv. The default is 'tanh' because a
+     * config without the field (an nst.json written before the other heads existed) means it; `nst train` picks its
+     * own head for new runs (src/train/deps.ts).
+     */
+    output: z.enum(OUTPUT_HEADS).default('tanh'),
     /** Instance norm after the last conv too (Engstrom's nets have it; pytorch/examples not). */
     outputNorm: z.boolean().default(false),
     /** Channel multiplier: 32/64/128 × width (e.g. 0.5 for slim, fast nets). */
@@ -215,18 +222,12 @@ export function buildTransformer(configInput: TransformerConfigInput | Transform
   }
   y = relu(norm(upsample(y, spec('deconv1')), spec('deconv1')), 'relu4');
   y = relu(norm(upsample(y, spec('deconv2')), spec('deconv2')), 'relu5');
-  // A small last kernel (1/10 of Glorot's std) so a fresh net starts as a near-flat image around the head's offset
-  // rather than saturating tanh or spraying noise.
+  // A small last kernel (1/10 of Glorot's std) so a fresh net starts near the head's starting image (flat mid-grey, or
+  // the photo for the residual head) rather than saturating tanh or spraying noise.
   const last = spec('deconv3');
   y = conv(y, last, 1, tf.initializers.varianceScaling({ scale: 0.01, mode: 'fanAvg', distribution: 'uniform' }));
+  const lastConv = y.sourceLayer as tf.layers.Layer;
   if (last.norm) y = norm(y, last);
-  if (config.output === 'tanh') {
-    y = new TanhImageOutput({ name: 'output_tanh', scale: 150, offset: 127.5 }).apply(y) as SymbolicTensor;
-  } else if (config.convBias && !last.norm) {
-    // Linear head: start the bias at mid-grey so short runs do not come out dark (pytorch/examples starts near 0).
-    const bias = tf.fill([3], 127.5);
-    (y.sourceLayer as tf.layers.Layer).weights[1].write(bias);
-    bias.dispose();
-  }
+  y = applyOutputHead(config.output, y, lastConv, input, !last.norm);
   return tf.model({ inputs: input, outputs: y, name: 'transformer' });
 }

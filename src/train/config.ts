@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { lossOptionsShape } from '../losses/options';
+import { OUTPUT_HEADS } from '../nets/output-head';
 import { parseOrUsageError } from '../util/flag-names';
 
 /**
@@ -12,6 +13,9 @@ import { parseOrUsageError } from '../util/flag-names';
  * Content is weighted like style because runs here are hundreds to a few thousand steps: at 1 : 5 the network spent
  * them painting style blobs over grey without learning to keep the photo (measured in docs/quality.md).
  */
+/** The output head of new `nst train` runs (measured against the others in docs/training.md, "Output head"). */
+export const TRAIN_OUTPUT_HEAD = 'softclip' as const;
+
 export const DEFAULT_WEIGHTS = { content: 5, style: 5, tv: 1 } as const;
 
 export const TrainConfigSchema = z
@@ -28,6 +32,13 @@ export const TrainConfigSchema = z
     previewEvery: z.number().int().positive().default(100).describe('steps between preview grids and loss-curve updates'),
     imageSize: z.number().int().min(16).max(4096).default(256).describe('training crop size in px (square)'),
     width: z.number().positive().max(8).default(1).describe('network channel multiplier: 1 = 32/64/128 channels; 0.5 is ~4x faster'),
+    // Optional (no default) so that configs stored before these options existed still parse unchanged; a resumed run
+    // trains the network its checkpoint holds whatever they say.
+    head: z
+      .enum(OUTPUT_HEADS)
+      .optional()
+      .meta({ description: 'output head: softclip/linear start at mid-grey with slope 1, tanh saturates, residual starts at the photo (docs/training.md)', defaultDescription: TRAIN_OUTPUT_HEAD }),
+    outputNorm: z.boolean().optional().meta({ description: 'an instance norm after the last conv (as in Engstrom’s networks)', defaultDescription: 'false' }),
     seed: z.number().int().nonnegative().default(1).describe('seed for weights, photo order and crops'),
     crop: z.enum(['random', 'center']).default('random').describe('crop position: random (seeded, per photo and epoch) or the centre'),
     previewImages: z

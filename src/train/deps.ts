@@ -9,7 +9,7 @@ import { loadLossNetworkFor } from '../losses/loss-network';
 import type { LossNetwork } from '../nets/loss-network/types';
 import { buildTransformer, parseTransformerConfig, TransformerConfig } from '../nets/transformer';
 import { checkpointStore } from './checkpoint-store';
-import type { TrainConfig } from './config';
+import { TRAIN_OUTPUT_HEAD, type TrainConfig } from './config';
 
 /**
  * The training record stored with every checkpoint: the checkpoint format's `training` block. Its `options` hold the
@@ -45,9 +45,14 @@ export interface TrainDeps {
   checkpoints: CheckpointStore;
 }
 
-/** The network a `nst train` run builds: the project's default transformer at the chosen width. */
-export function networkConfigFor(config: Pick<TrainConfig, 'width'>): TransformerConfig {
-  return parseTransformerConfig({ width: config.width }, '--width');
+
+/**
+ * The network a new `nst train` run builds: the project's default transformer at the chosen width, with the chosen
+ * head (default TRAIN_OUTPUT_HEAD) and output norm. A resumed run trains the network its checkpoint holds, whose head
+ * the checkpoint records from the model itself.
+ */
+export function networkConfigFor(config: Pick<TrainConfig, 'width' | 'head' | 'outputNorm'>): TransformerConfig {
+  return parseTransformerConfig({ output: config.head ?? TRAIN_OUTPUT_HEAD, outputNorm: config.outputNorm ?? false, width: config.width }, '--head / --output-norm / --width');
 }
 
 export function defaultDeps(): TrainDeps {

@@ -136,6 +136,47 @@ test('build, save, load and dispose leave no tensors behind', async () => {
   expect(tf.memory().numTensors).toBe(before);
 });
 
+describe('the output head in nst.json', () => {
+  test('an old nst.json without network.output loads as the tanh head, with identical predictions', async () => {
+    const config = parseTransformerConfig({ ...SMALL, output: 'tanh' });
+    const model = buildTransformer(config);
+    fillWeights(model, 11);
+    const dir = path.join(root, 'old');
+    await saveCheckpoint(dir, { model, config });
+    const file = path.join(dir, 'nst.json');
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete json.network.output;
+    fs.writeFileSync(file, JSON.stringify(json));
+    const loaded = await loadCheckpoint(dir);
+    expect(loaded.config.output).toBe('tanh');
+    const x = tf.randomUniform([1, 12, 12, 3], 0, 255, 'float32', 4);
+    const [a, b] = [model.predict(x) as tf.Tensor, loaded.model.predict(x) as tf.Tensor];
+    expect(maxAbsDiff(a.dataSync(), b.dataSync())).toBe(0);
+    tf.dispose([x, a, b]);
+    loaded.model.dispose();
+    model.dispose();
+  });
+
+  test('the head recorded is the model\'s own; an nst.json naming another head is an InputError', async () => {
+    const model = buildTransformer({ ...SMALL, output: 'residual' });
+    const dir = path.join(root, 'residual');
+    // A config that names another head (a resumed run whose trainer now defaults to another one) records the model's.
+    const meta = await saveCheckpoint(dir, { model, config: { ...SMALL, output: 'softclip' } });
+    expect(meta.network.output).toBe('residual');
+    expect(readCheckpointMeta(dir).network.output).toBe('residual');
+    const loaded = await loadCheckpoint(dir);
+    expect(loaded.config.output).toBe('residual');
+    loaded.model.dispose();
+    const file = path.join(dir, 'nst.json');
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...json, network: { ...json.network, output: 'linear' } }));
+    const err = await loadCheckpoint(dir).catch((e) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toMatch(/residual output head but nst\.json says linear/);
+    model.dispose();
+  });
+});
+
 describe('checkpoint atomicity', () => {
   test('a save that fails midway (an extra file producer throws) leaves the previous checkpoint loadable', async () => {
     const config = parseTransformerConfig(SMALL);

@@ -8,12 +8,14 @@ export const rng = seededRandom;
 /**
  * A deterministic net with random weights that exercise every layer: Glorot-uniform kernels from `seed`, norm scales
  * 0.5–1.5 and shifts ±0.5 (fresh nets have 1 and 0, which would hide a swapped scale/shift), biases ±0.5, and the
- * last conv at full Glorot scale (tanh head: tanh's argument spans ~±2) or 30× (linear head: the image spans ~0–255)
- * — the builder starts it at 1/10, which makes the output a near-flat grey that proves little.
+ * last conv at full Glorot scale (tanh head: tanh's argument spans ~±2) or 30× (the heads whose last conv works in
+ * pixel units — linear, softclip, residual: the image spans ~0–255) — the builder starts it at 1/10, which makes the
+ * output a near-flat grey (or the photo) that proves little.
  */
 export function randomNet(config: TransformerConfig, seed = 1): tf.LayersModel {
   const model = buildTransformer(config);
   const linear = config.output === 'linear';
+  const pixelUnits = config.output !== 'tanh';
   const r = rng(seed);
   for (const w of model.weights) {
     const [layer, kind] = w.originalName.split('/');
@@ -22,7 +24,7 @@ export function randomNet(config: TransformerConfig, seed = 1): tf.LayersModel {
     let limit = 0;
     if (kind === 'kernel') {
       const [kh, kw, a, b] = shape;
-      limit = Math.sqrt(6 / (kh * kw * (a + b))) * (layer === 'deconv3' && linear ? 30 : 1);
+      limit = Math.sqrt(6 / (kh * kw * (a + b))) * (layer === 'deconv3' && pixelUnits ? 30 : 1);
     }
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) {

@@ -27,6 +27,8 @@ const VARIANTS: Array<[string, TransformerConfigInput]> = [
   ['zero SAME padding', { width: 0.25, padding: 'zero' }],
   ['Engstrom preset', { ...ENGSTROM_CONFIG, width: 0.25 }],
   ['linear head, no bias, 2 residual blocks', { width: 0.25, output: 'linear', convBias: false, residualBlocks: 2, normEpsilon: 1e-3 }],
+  ['softclip head', { width: 0.25, output: 'softclip' }],
+  ['residual head (the photo padded to 4·⌈H/4⌉ at odd sizes)', { width: 0.25, output: 'residual', residualBlocks: 2 }],
 ];
 
 // 48×40: even all the way down; 45×38 and 42×37: odd sizes at the stride-2 convs (TF 'SAME' pads 1+1 there, 0+1 on

@@ -69,6 +69,22 @@ describe('tfjs web export', () => {
     model.dispose();
   });
 
+  test.each(['softclip', 'residual'] as const)('the %s head loads with the browser layers and reproduces the net at an odd size', async (output) => {
+    const headConfig = parseTransformerConfig({ width: 0.25, residualBlocks: 1, output });
+    const model = randomNet(headConfig, 6);
+    const loaded = await loadExported(await transformerToTfjsWeb(model, headConfig));
+    const [oh, ow] = [43, 38];
+    const image = randomImage(oh, ow);
+    const want = tfjsForward(model, image, oh, ow);
+    const got = tfjsForward(loaded, image, oh, ow);
+    expect(got.shape).toEqual([1, 44, 40, 3]);
+    const err = maxAbsDiff(got.data, want.data);
+    process.stderr.write(`tfjs web ${output} head: max abs error vs the checkpoint net ${err.toExponential(2)}\n`);
+    expect(err).toBeLessThanOrEqual(5e-3); // as above: composite vs fused instance norm
+    loaded.dispose();
+    model.dispose();
+  });
+
   test.each<[WeightQuantization, number, number]>([
     // [dtype, size ratio vs float32, max abs error on 0–255 allowed for this random net]
     ['float16', 0.5, 2],

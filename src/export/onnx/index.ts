@@ -22,8 +22,8 @@ export { ADAIN_ONNX_ALPHA, ADAIN_ONNX_CONTENT, ADAIN_ONNX_OUTPUT, ADAIN_ONNX_STY
 function tanhHeadOf(model: tf.LayersModel): TanhHead | undefined {
   const layer = model.layers.find((l) => l.getClassName() === 'NstTanhImageOutput');
   if (!layer) return undefined;
-  const c = layer.getConfig() as { scale?: number; offset?: number };
-  return { scale: c.scale ?? 150, offset: c.offset ?? 127.5 };
+  const c = layer.getConfig() as { scale?: number; offset?: number; inputScale?: number };
+  return { scale: c.scale ?? 150, offset: c.offset ?? 127.5, inputScale: c.inputScale ?? 1 };
 }
 
 export function transformerToOnnx(model: tf.LayersModel, config: TransformerConfig, metadata: Record<string, string> = {}): Uint8Array {

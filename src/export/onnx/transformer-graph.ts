@@ -13,12 +13,16 @@
  *   transposed conv 'SAME' ×2 -> ConvTranspose strides 2, pads [0,0,1,1]: TF's SAME transposed conv is the gradient of a
  *                          SAME conv from 2n to n, whose padding is 0 before and 1 after; ONNX crops those from the full
  *                          2n+1 output, giving 2n for every n (no output_padding, no dependence on the input size)
- *   tanh head            -> Tanh, Mul 150, Add 127.5
+ *   tanh head            -> Tanh, Mul 150, Add 127.5 (softclip head: Mul 1/150 first)
+ *   residual head        -> Add of the input and the last conv; the input is first reflection-padded at the bottom
+ *                          and right by 3 and Sliced to the conv's (dynamic) H and W, which pads it to 4·⌈H/4⌉ as
+ *                          the tfjs layer does for any H (reflecting up to 3 cells needs H, W ≥ 4: the net needs 5)
  *
  * Weights come in PyTorch layout (getTorchStateDict: conv OIHW, ConvTranspose [in,out,kh,kw]), which is ONNX's layout,
  * and keep PyTorch's names, so the graph reads like torch.onnx.export of pytorch/examples' TransformerNet.
  */
 import type { TorchTensor } from '../../io/torch-pth';
+import { TANH_OFFSET, TANH_SCALE } from '../../nets/output-head';
 import { ConvSpec, TransformerConfig, transformerConvSpecs } from '../../nets/transformer';
 import { int, ints, OnnxGraphBuilder } from './graph-builder';
 
@@ -30,18 +34,21 @@ export const ONNX_OUTPUT = 'output';
 export interface TanhHead {
   scale: number;
   offset: number;
+  /** x is multiplied by this before the tanh: 1 for 'tanh', 1/scale for 'softclip'. */
+  inputScale?: number;
 }
 
 export interface TransformerGraphOptions {
   config: TransformerConfig;
   /** PyTorch-named, PyTorch-layout weights (getTorchStateDict). */
   weights: Map<string, TorchTensor>;
-  /** The tanh head's constants (output: 'tanh' only). */
+  /** The tanh head's constants (output: 'tanh' and 'softclip'). */
   head?: TanhHead;
 }
 
 /** Builds the graph into a fresh builder (input `input` [N,3,H,W], output `output` [N,3,4⌈H/4⌉,4⌈W/4⌉], float 0–255). */
-export function buildTransformerGraph({ config, weights, head = { scale: 150, offset: 127.5 } }: TransformerGraphOptions): OnnxGraphBuilder {
+export function buildTransformerGraph({ config, weights, head: givenHead }: TransformerGraphOptions): OnnxGraphBuilder {
+  const head = givenHead ?? { scale: TANH_SCALE, offset: TANH_OFFSET, inputScale: config.output === 'softclip' ? 1 / TANH_SCALE : 1 };
   const g = new OnnxGraphBuilder('nst_transformer');
   const specs = new Map(transformerConvSpecs(config).map((s) => [s.layer, s]));
   const spec = (layer: string) => specs.get(layer)!;
@@ -123,10 +130,19 @@ export function buildTransformerGraph({ config, weights, head = { scale: 150, of
   const last = spec('deconv3');
   y = conv(y, last, 1);
   if (last.norm) y = norm(y, last);
-  if (config.output === 'tanh') {
+  if (config.output === 'tanh' || config.output === 'softclip') {
+    if ((head.inputScale ?? 1) !== 1) y = g.node('Mul', [y, g.addScalar('/head/input_scale', head.inputScale!)], { name: '/head/InputMul' });
     y = g.node('Tanh', [y], { name: '/head/Tanh' });
     y = g.node('Mul', [y, g.addScalar('/head/scale', head.scale)], { name: '/head/Mul' });
     y = g.node('Add', [y, g.addScalar('/head/offset', head.offset)], { name: '/head/Add' });
+  }
+  if (config.output === 'residual') {
+    const pads = g.addInt64Initializer('/head/pads', [0, 0, 0, 0, 0, 0, 3, 3]);
+    const padded = g.node('Pad', [input, pads], { name: '/head/Pad', attrs: { mode: 'reflect' } });
+    const shape = g.node('Shape', [y], { name: '/head/Shape' });
+    const hw = g.node('Slice', [shape, g.addInt64Initializer('/head/hw_start', [2]), g.addInt64Initializer('/head/hw_end', [4])], { name: '/head/SliceShape' });
+    const base = g.node('Slice', [padded, g.addInt64Initializer('/head/zeros', [0, 0]), hw, g.addInt64Initializer('/head/axes', [2, 3])], { name: '/head/Slice' });
+    y = g.node('Add', [base, y], { name: '/head/Add' });
   }
   g.addOutput(y, ONNX_OUTPUT, ['batch', 3, 'out_height', 'out_width']);
   return g;

@@ -2,3 +2,4 @@
 export { ReflectionPad2D } from './reflection-pad';
 export { InstanceNorm } from './instance-norm';
 export { TanhImageOutput } from './tanh-image-output';
+export { ResidualImageOutput } from './residual-image-output';

@@ -1,0 +1,83 @@
+// Perceptual losses of trained networks on held-out photos, with the training's own definitions and normalization
+// (src/losses/perceptual.ts, normalized scale): per style layer divided by mean(G_style²), content by the mean square
+// of the held-out photos' content features. Beside each network: a flat mid-grey image (what a fresh tanh/softclip/
+// linear net outputs) and the photo itself (what a fresh residual net outputs), the two starting points to beat.
+'use strict';
+const path = require('path');
+const ROOT = path.resolve(__dirname, '..', '..');
+const lib = (p) => require(path.join(ROOT, 'dist', 'src', p));
+
+/** Loads the loss network and the held-out photos once; `evaluate(checkpointDir)` then returns the mean losses. */
+async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers, contentLayer, sheetCount = 0, backend = 'native' }) {
+  const sharp = require('sharp');
+  await lib('backend/select').selectBackend(backend, () => {});
+  const { tf } = lib('backend/tf');
+  const { decodeImage, pixelsToTensor } = lib('image/image-io');
+  const { loadLossNetwork } = lib('nets/loss-network');
+  const { styleTargetsFrom, contentLoss, styleLoss, contentScaleOf } = lib('losses/perceptual');
+  const { loadCheckpoint } = lib('checkpoint');
+  const taps = [...new Set([...styleLayers, contentLayer])];
+  const net = await loadLossNetwork({ net: 'vgg19', weights: lossWeights, taps, log: () => {} });
+  const styleImg = await decodeImage(style, { resize: { width: size, height: size, fit: 'inside' } });
+  const styleX = pixelsToTensor(styleImg);
+  const styleFeats = net.extract(styleX, styleLayers);
+  const targets = styleTargetsFrom(styleFeats, true);
+  tf.dispose([styleX, ...Object.values(styleFeats)]);
+  const images = await Promise.all(photos.map((p) => decodeImage(p, { resize: { width: size, height: size, fit: 'cover' } })));
+  const x = pixelsToTensor(images);
+  const xContent = net.extract(x, [contentLayer])[contentLayer];
+  const contentScale = contentScaleOf(xContent);
+
+  /** Mean content / style (and per layer) of `y` [N,H,W,3] against the photos, one photo at a time. */
+  const lossesOf = (y) => {
+    const feats = net.extract(y, taps);
+    const c = contentLoss(feats[contentLayer], xContent, contentScale);
+    const s = styleLoss(feats, targets);
+    const out = { content: c.dataSync()[0], style: s.total.dataSync()[0], styleLayers: {} };
+    for (const [k, v] of Object.entries(s.perLayer)) out.styleLayers[k] = v.dataSync()[0];
+    tf.dispose([c, s.total, ...Object.values(s.perLayer), ...Object.values(feats)]);
+    return out;
+  };
+  const round = (o) => JSON.parse(JSON.stringify(o, (_, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v)));
+
+  const grey = tf.fill(x.shape, 127.5);
+  const baselines = { flatGrey: round(lossesOf(grey)), photo: round(lossesOf(x)) };
+  grey.dispose();
+
+  return {
+    baselines,
+    /** Losses of the checkpoint's outputs (clamped to 0..255, as nst stylize writes them); the first `sheetCount` as PNGs. */
+    async evaluate(checkpointDir) {
+      const { model } = await loadCheckpoint(checkpointDir);
+      const y = tf.tidy(() => tf.clipByValue(model.predict(x), 0, 255));
+      const r = lossesOf(y);
+      const mean = tf.tidy(() => tf.mean(y).dataSync()[0]);
+      // Pixels at either end of the range in some channel: the saturated blobs of a tanh head.
+      const saturated = tf.tidy(() => tf.mean(tf.cast(tf.any(tf.logicalOr(tf.lessEqual(y, 0.5), tf.greaterEqual(y, 254.5)), -1), 'float32')).dataSync()[0]);
+      // For the tanh-type heads: the share of pre-tanh values with |x·inputScale| > 2, where tanh' < 0.07 (saturated).
+      let saturatedPreTanh;
+      const head = model.layers.find((l) => l.getClassName() === 'NstTanhImageOutput');
+      if (head) {
+        const inputScale = head.getConfig().inputScale ?? 1;
+        const pre = tf.model({ inputs: model.inputs, outputs: head.input });
+        saturatedPreTanh = tf.tidy(() => tf.mean(tf.cast(tf.greater(tf.abs(tf.mul(pre.predict(x), inputScale)), 2), 'float32')).dataSync()[0]);
+      }
+      const [, h, w] = y.shape;
+      const pixels = y.dataSync();
+      const images = [];
+      for (let i = 0; i < sheetCount; i++) {
+        const raw = Buffer.from(Uint8Array.from(pixels.subarray(i * h * w * 3, (i + 1) * h * w * 3), (v) => Math.round(v)));
+        images.push(await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer());
+      }
+      y.dispose();
+      model.dispose();
+      return { ...round({ ...r, meanPixel: mean, saturatedShare: saturated, saturatedPreTanh }), images };
+    },
+    dispose() {
+      tf.dispose([x, xContent, ...Object.values(targets).map((t) => t.gram)]);
+      net.dispose();
+    },
+  };
+}
+
+module.exports = { heldoutEvaluator };
