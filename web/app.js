@@ -80,17 +80,18 @@ async function stylizeFile(file) {
   const ticker = setInterval(() => {
     $('time').textContent = `${((performance.now() - started) / 1000).toFixed(0)} s…`;
   }, 500);
+  let pixels;
+  let out;
   try {
     await nextPaint();
-    const pixels = tf.browser.fromPixels(canvas);
+    pixels = tf.browser.fromPixels(canvas);
     const start = performance.now();
-    const out = stylizeTensor(model, pixels);
+    out = stylizeTensor(model, pixels);
     await out.data(); // wait for the backend to finish: the time includes the GPU/WASM work, not just its scheduling
     const ms = performance.now() - start;
     $('output').width = canvas.width;
     $('output').height = canvas.height;
     await tf.browser.toPixels(out, $('output'));
-    tf.dispose([pixels, out]);
     const backend = tf.getBackend();
     window.nst.lastRun = { ms, width: canvas.width, height: canvas.height, backend, model: modelName() };
     clearInterval(ticker);
@@ -99,6 +100,7 @@ async function stylizeFile(file) {
     setState('done', `stylized ${canvas.width}×${canvas.height} in ${ms.toFixed(0)} ms (${backend} backend)`);
   } finally {
     clearInterval(ticker);
+    tf.dispose([pixels, out].filter(Boolean));
   }
 }
 
