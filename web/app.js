@@ -1,18 +1,25 @@
-// The demo page's script: load an nst tfjs web export, stylize the picked image with TensorFlow.js, show the time.
-// Query parameters: ?model=URL of model.json (default model/model.json), ?backend=webgl|wasm|cpu (default: tfjs' pick;
-// wasm loads tfjs' WASM backend from vendor/wasm/, a fast CPU path where WebGL is missing or software-only).
-// State for scripts and tests: <body data-state="loading|ready|busy|done|error">, window.nst = { model, lastRun }.
+// The demo page's script: list the served nst tfjs web exports, load one, stylize the picked image with TensorFlow.js,
+// show the time and backend, offer the result as a PNG.
+// Query parameters: ?model=URL of a model.json (default: the first of models.json, else model/model.json; switching
+// styles in the menu rewrites it), ?backend=webgl|wasm|cpu (default: tfjs' pick, WebGL where there is one; wasm loads
+// tfjs' WASM backend from vendor/wasm/, a fast CPU path where WebGL is missing or software-only).
+// State for scripts and tests: <body data-state="loading|ready|busy|done|error">,
+// window.nst = { model, modelUrl, models, lastRun: { ms, width, height, backend, model } }.
 /* global tf */
 
 const params = new URLSearchParams(location.search);
-const modelUrl = new URL(params.get('model') || 'model/model.json', location.href).href;
 const NETWORK_STRIDE = 4; // two stride-2 convs, two ×2 upsamplings
 
 const $ = (id) => document.getElementById(id);
 const setState = (state, message) => {
   document.body.dataset.state = state;
   if (message !== undefined) $('status').textContent = message;
+  const busy = state === 'loading' || state === 'busy';
+  $('file').disabled = busy || !window.nst?.model;
+  $('model').disabled = busy || $('model').options.length < 2;
 };
+const absolute = (url) => new URL(url, location.href).href;
+
 
 /** Reflect-pads bottom/right to a multiple of 4 (as nst's Node stylize does), runs the net, crops back, clamps to 0–255. */
 function stylizeTensor(model, pixels) {
@@ -42,21 +49,59 @@ async function drawInput(file, maxSize) {
   return canvas;
 }
 
-async function onFile(model, file) {
-  setState('busy', `stylizing ${file.name}…`);
+/** Lets the browser paint (the spinner, the status) before work that may hold the main thread. */
+const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
+const modelName = () => $('model').selectedOptions[0]?.textContent || 'model';
+
+function resetDownload() {
+  const link = $('download');
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.removeAttribute('href');
+  link.setAttribute('aria-disabled', 'true');
+}
+
+/** Points the download link at the output canvas as a PNG named after the photo and the style. */
+async function offerDownload(sourceName) {
+  const blob = await new Promise((resolve) => $('output').toBlob(resolve, 'image/png'));
+  const link = $('download');
+  link.href = URL.createObjectURL(blob);
+  link.download = `${sourceName.replace(/\.[^.]*$/, '')}-${modelName()}.png`;
+  link.setAttribute('aria-disabled', 'false');
+}
+
+async function stylizeFile(file) {
+  const { model } = window.nst;
+  resetDownload();
+  setState('busy', `stylizing ${file.name} with ${modelName()}…`);
   const canvas = await drawInput(file, Number($('max-size').value) || 1024);
   if (canvas.width < NETWORK_STRIDE || canvas.height < NETWORK_STRIDE) throw new Error(`${file.name} is too small (${canvas.width}×${canvas.height})`);
-  const pixels = tf.browser.fromPixels(canvas);
-  const start = performance.now();
-  const out = stylizeTensor(model, pixels);
-  await out.data(); // wait for the backend to finish: the time includes the GPU/WASM work, not just its scheduling
-  const ms = performance.now() - start;
-  $('output').width = canvas.width;
-  $('output').height = canvas.height;
-  await tf.browser.toPixels(out, $('output'));
-  tf.dispose([pixels, out]);
-  window.nst.lastRun = { ms, width: canvas.width, height: canvas.height, backend: tf.getBackend() };
-  setState('done', `stylized ${canvas.width}×${canvas.height} in ${ms.toFixed(0)} ms (${tf.getBackend()} backend)`);
+  const started = performance.now();
+  const ticker = setInterval(() => {
+    $('time').textContent = `${((performance.now() - started) / 1000).toFixed(0)} s…`;
+  }, 500);
+  let pixels;
+  let out;
+  try {
+    await nextPaint();
+    pixels = tf.browser.fromPixels(canvas);
+    const start = performance.now();
+    out = stylizeTensor(model, pixels);
+    await out.data(); // wait for the backend to finish: the time includes the GPU/WASM work, not just its scheduling
+    const ms = performance.now() - start;
+    $('output').width = canvas.width;
+    $('output').height = canvas.height;
+    await tf.browser.toPixels(out, $('output'));
+    const backend = tf.getBackend();
+    window.nst.lastRun = { ms, width: canvas.width, height: canvas.height, backend, model: modelName() };
+    clearInterval(ticker);
+    $('time').textContent = `${ms.toFixed(0)} ms`;
+    await offerDownload(file.name);
+    setState('done', `stylized ${canvas.width}×${canvas.height} in ${ms.toFixed(0)} ms (${backend} backend)`);
+  } finally {
+    clearInterval(ticker);
+    tf.dispose([pixels, out].filter(Boolean));
+  }
 }
 
 function loadScript(src) {
@@ -78,20 +123,72 @@ async function selectBackend(name) {
   if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend cannot start in this browser`);
 }
 
-async function main() {
-  if (params.get('backend')) await selectBackend(params.get('backend'));
-  await tf.ready();
+/** The models the server offers ([{ name, url }]); none when the page is served without web/serve.js' models.json. */
+async function listModels() {
+  try {
+    const r = await fetch('models.json', { cache: 'no-store' });
+    return r.ok ? await r.json() : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Fills the style menu (option values: model.json URLs as listed, relative to the page); a ?model= that the server
+ * does not list gets its own entry, named after its folder.
+ */
+function fillModelMenu(models, current) {
+  const select = $('model');
+  select.replaceChildren();
+  const entries = models.map((m) => ({ name: m.name, url: m.url }));
+  if (!entries.some((m) => absolute(m.url) === absolute(current))) {
+    entries.unshift({ name: absolute(current).split('/').slice(-2, -1)[0] || 'model', url: current });
+  }
+  for (const m of entries) select.add(new Option(m.name, m.url, false, absolute(m.url) === absolute(current)));
+  return entries;
+}
+
+async function loadModel(url) {
+  setState('loading', `loading ${modelName()}…`);
+  const previous = window.nst.model;
+  window.nst.model = undefined;
+  previous?.dispose();
+  const modelUrl = absolute(url);
+  window.nst.modelUrl = modelUrl;
   const { loadNstModel } = await import(new URL('nst-layers.js', modelUrl).href);
   const model = await loadNstModel(tf, modelUrl);
-  window.nst = { model, lastRun: undefined };
+  window.nst.model = model;
   const meta = (model.getUserDefinedMetadata && model.getUserDefinedMetadata()) || {};
   const quant = meta.nst && meta.nst.quantization !== 'none' ? `, ${meta.nst.quantization} weights` : '';
-  $('file').disabled = false;
-  setState('ready', `model loaded (${tf.getBackend()} backend${quant}): pick an image`);
+  setState('ready', `model ${modelName()} loaded (${tf.getBackend()} backend${quant}): pick an image`);
+}
+
+/** A style picked in the menu: load it, keep it in the address (?model=), and restyle the current photo with it. */
+async function switchModel() {
+  const query = new URLSearchParams(location.search);
+  query.set('model', $('model').value);
+  history.replaceState(null, '', `?${query}`);
+  await loadModel($('model').value);
+  const file = $('file').files[0];
+  if (file) await stylizeFile(file);
+}
+
+const fail = (e) => setState('error', `error: ${e.message} (model: ${window.nst?.modelUrl || $('model').value || '?'})`);
+
+async function main() {
+  window.nst = { model: undefined, modelUrl: undefined, models: [], lastRun: undefined };
+  if (params.get('backend')) await selectBackend(params.get('backend'));
+  await tf.ready();
+  $('backend').textContent = tf.getBackend();
+  const models = await listModels();
+  const first = params.get('model') || (models[0] && models[0].url) || 'model/model.json';
+  window.nst.models = fillModelMenu(models, first);
+  await loadModel(first);
+  $('model').addEventListener('change', () => switchModel().catch(fail));
   $('file').addEventListener('change', () => {
     const file = $('file').files[0];
-    if (file) onFile(model, file).catch((e) => setState('error', `error: ${e.message}`));
+    if (file) stylizeFile(file).catch(fail);
   });
 }
 
-main().catch((e) => setState('error', `error: ${e.message} (model: ${modelUrl})`));
+main().catch(fail);

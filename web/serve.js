@@ -2,12 +2,17 @@
 /**
  * A tiny static server for the demo page, on 127.0.0.1 only:
  *
- *   node web/serve.js MODEL_DIR [PORT]     then open http://127.0.0.1:PORT/
+ *   node web/serve.js DIR [PORT]     then open http://127.0.0.1:PORT/
+ *
+ * DIR is either one folder written by `nst export CKPT --format tfjs --out DIR`, or a folder of such folders (one per
+ * style: the page lists them in its model menu).
  *
  *   /                     web/index.html, web/app.js, web/style.css
  *   /vendor/tf.min.js     TensorFlow.js from node_modules (the page needs nothing from the internet)
  *   /vendor/wasm/…        tfjs' WASM backend (script + .wasm files), when @tensorflow/tfjs-backend-wasm is installed
- *   /model/…              MODEL_DIR: a folder written by `nst export CKPT --format tfjs --out MODEL_DIR`
+ *   /models.json          the models on offer: [{ name, url }] (url of each model.json, relative to the page)
+ *   /model/…              DIR, when it is one export
+ *   /models/NAME/…        DIR/NAME, when DIR holds several exports
  *
  * Also a library for tests: startWebServer({ modelDir, port: 0 }) -> { url, close() }.
  * Plain CommonJS JavaScript, so it runs without a build step.
@@ -43,12 +48,39 @@ function tfjsWasmDist() {
   }
 }
 
-/** Maps a URL path to a file inside one of the served roots, or undefined (never outside a root). */
-function resolveFile(urlPath, modelDir) {
-  const clean = decodeURIComponent(urlPath.split('?')[0]);
+/** True when dir is one exported model folder (it has a model.json). */
+function isModelFolder(dir) {
+  return fs.existsSync(path.join(dir, 'model.json'));
+}
+
+/** The models under dir: itself when it is an export, else its sub-folders that are, by name. */
+function listModels(dir) {
+  if (!dir) return [];
+  if (isModelFolder(dir)) return [{ name: path.basename(dir), url: 'model/model.json' }];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && isModelFolder(path.join(dir, e.name)))
+    .map((e) => e.name)
+    .sort()
+    .map((name) => ({ name, url: `models/${encodeURIComponent(name)}/model.json` }));
+}
+
+/**
+ * Maps a URL path to a file inside one of the served roots, or undefined (never outside a root). modelDir is served at
+ * /model/ and modelsDir (a folder of exports) at /models/.
+ */
+function resolveFile(urlPath, modelDir, modelsDir) {
+  let clean;
+  try {
+    clean = decodeURIComponent(urlPath.split('?')[0]);
+  } catch {
+    return undefined; // malformed %-escapes
+  }
+  if (clean.includes('\0')) return undefined;
   const routes = [
     ['/vendor/wasm/', tfjsWasmDist()],
     ['/vendor/', tfjsDist()],
+    ['/models/', modelsDir],
     ['/model/', modelDir],
     ['/', WEB_DIR],
   ];
@@ -64,11 +96,19 @@ function resolveFile(urlPath, modelDir) {
   return undefined;
 }
 
-/** Starts the server; resolves once it listens. `port: 0` picks a free port. */
+/** Starts the server on modelDir (one export, or a folder of exports); resolves once it listens. `port: 0` picks a free port. */
 function startWebServer({ modelDir, port = 0, host = '127.0.0.1' } = {}) {
   const root = modelDir ? path.resolve(modelDir) : undefined;
+  const single = root && isModelFolder(root) ? root : undefined;
+  const collection = root && !single ? root : undefined;
   const server = http.createServer((req, res) => {
-    const file = resolveFile(req.url || '/', root);
+    if ((req.url || '').split('?')[0] === '/models.json') {
+      // Listed per request: an export added to the folder shows up on the next page load.
+      res.writeHead(200, { 'content-type': TYPES['.json'], 'cache-control': 'no-store' });
+      res.end(JSON.stringify(listModels(root)));
+      return;
+    }
+    const file = resolveFile(req.url || '/', single, collection);
     fs.readFile(file || '', (err, data) => {
       if (!file || err) {
         res.writeHead(404, { 'content-type': 'text/plain' });
@@ -92,13 +132,21 @@ function startWebServer({ modelDir, port = 0, host = '127.0.0.1' } = {}) {
   });
 }
 
-module.exports = { startWebServer, resolveFile };
+module.exports = { startWebServer, resolveFile, listModels };
 
 if (require.main === module) {
   const [modelDir, port] = process.argv.slice(2);
-  if (!modelDir || !fs.existsSync(path.join(modelDir, 'model.json'))) {
-    process.stderr.write('usage: node web/serve.js MODEL_DIR [PORT]   (MODEL_DIR from nst export CKPT --format tfjs --out MODEL_DIR)\n');
+  const usage = 'usage: node web/serve.js DIR [PORT]   (DIR from nst export CKPT --format tfjs --out DIR, or a folder of such folders)\n';
+  if (!modelDir || !fs.existsSync(modelDir) || !fs.statSync(modelDir).isDirectory()) {
+    process.stderr.write(usage);
     process.exit(2);
   }
-  startWebServer({ modelDir, port: Number(port || 8080) }).then(({ url }) => process.stdout.write(`serving the nst demo page at ${url}\n`));
+  const models = listModels(path.resolve(modelDir));
+  if (models.length === 0) {
+    process.stderr.write(`${modelDir}: no model.json in it nor in its sub-folders (export one with nst export CKPT --format tfjs --out DIR)\n`);
+    process.exit(2);
+  }
+  startWebServer({ modelDir, port: Number(port || 8080) }).then(({ url }) =>
+    process.stdout.write(`serving the nst demo page at ${url} (${models.length} model${models.length === 1 ? '' : 's'}: ${models.map((m) => m.name).join(', ')})\n`),
+  );
 }

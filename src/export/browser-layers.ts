@@ -17,6 +17,8 @@ export const BROWSER_LAYERS_FILE = 'nst-layers.js';
 export const BROWSER_LAYERS_MODULE = `// nst custom layers for TensorFlow.js (written by \`nst export --format tfjs\`).
 // Usage: import { loadNstModel } from './nst-layers.js'; const model = await loadNstModel(tf, 'model.json');
 // Model input: [1, H, W, 3] float RGB 0-255; output: [1, 4*ceil(H/4), 4*ceil(W/4), 3] on the same scale, unclamped.
+// On tfjs' WebGL backend, predict() switches tfjs to its packed direct convolution and the instance norms reduce in
+// bands of rows: tfjs' defaults would ask for textures past the GPU's limit on photos of a few hundred pixels and up.
 
 const registered = new WeakSet();
 
@@ -26,6 +28,62 @@ function firstShape(inputShape) {
 
 function firstTensor(inputs) {
   return Array.isArray(inputs) ? inputs[0] : inputs;
+}
+
+/**
+ * The largest tensor tfjs' WebGL backend can reduce in one piece, in elements, or Infinity on other backends.
+ * WebGL reductions read an unpacked texture (one float per texel) of the whole input, which tfjs shapes as square as it
+ * can: past WEBGL_MAX_TEXTURE_SIZE² elements it fails ("Requested texture size [..] greater than WebGL maximum"), e.g. a
+ * 32-channel full-resolution activation of a 2048×2048 photo on an 8192 GPU. Half the square leaves room for the
+ * non-square shapes sizeToSquarishShape picks.
+ */
+export function reduceElementLimit(tf) {
+  if (tf.getBackend() !== 'webgl') return Infinity;
+  const side = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
+  return Math.floor((side * side) / 2);
+}
+
+/**
+ * tf.moments(x, [1, 2], keepDims) of an NHWC batch of one, as two passes over bands of rows when x has more than
+ * maxElements values: the band sums add up to the same mean and (biased) variance, and each band fits the backend.
+ */
+export function instanceMoments(tf, x, maxElements = Infinity) {
+  const [n, h, w, c] = x.shape;
+  if (n * h * w * c <= maxElements) return tf.moments(x, [1, 2], true);
+  return tf.tidy(() => {
+    const rows = Math.max(1, Math.floor(maxElements / (n * w * c)));
+    const bands = [];
+    for (let top = 0; top < h; top += rows) bands.push(tf.slice(x, [0, top, 0, 0], [n, Math.min(rows, h - top), w, c]));
+    const count = h * w;
+    const sumOver = (f) => tf.div(tf.addN(bands.map((band) => tf.sum(f(band), [1, 2], true))), count);
+    const mean = sumOver((band) => band);
+    const variance = sumOver((band) => tf.square(tf.sub(band, mean)));
+    return { mean, variance };
+  });
+}
+
+/**
+ * Runs fn (which dispatches tfjs ops, e.g. model.predict) with tfjs' packed direct convolution on the WebGL backend.
+ * WebGL's default convolution (WEBGL_CONV_IM2COL) first copies every k×k patch into a [k·k·Cin, H·W] matrix: for the
+ * 9×9 output conv of a full-width net (32 channels) that is 2592 × H·W values, 12960² texels at 720×360 — past the
+ * 8192² texture limit of most GPUs and of SwiftShader. WEBGL_EXP_CONV's Conv2DPackedProgram reads the input in place.
+ * The flag is restored afterwards: other models on the page keep tfjs' defaults.
+ */
+export function withWebglDirectConv(tf, fn) {
+  if (tf.getBackend() !== 'webgl') return fn();
+  const env = tf.env();
+  let before;
+  try {
+    before = env.getBool('WEBGL_EXP_CONV');
+  } catch {
+    return fn(); // a tfjs without that flag: nothing to switch
+  }
+  env.set('WEBGL_EXP_CONV', true);
+  try {
+    return fn();
+  } finally {
+    env.set('WEBGL_EXP_CONV', before);
+  }
 }
 
 /** Registers NstReflectionPad2D, NstInstanceNorm, NstTanhImageOutput and NstResidualImageOutput with this tf's layer serialization. */
@@ -75,7 +133,7 @@ export function registerNstLayers(tf) {
     call(inputs) {
       return tf.tidy(() => {
         const x = firstTensor(inputs);
-        const { mean, variance } = tf.moments(x, [1, 2], true);
+        const { mean, variance } = instanceMoments(tf, x, reduceElementLimit(tf));
         const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
         return tf.add(tf.mul(normalized, this.gamma.read()), this.beta.read());
       });
@@ -125,9 +183,15 @@ export function registerNstLayers(tf) {
   for (const cls of [NstReflectionPad2D, NstInstanceNorm, NstTanhImageOutput, NstResidualImageOutput]) tf.serialization.registerClass(cls);
 }
 
-/** Registers the layers, then loads the model (a URL, or any tf.io handler). */
+/**
+ * Registers the layers, then loads the model (a URL, or any tf.io handler). Its predict() runs under
+ * withWebglDirectConv, so that large images fit a WebGL GPU's textures; call the model through predict().
+ */
 export async function loadNstModel(tf, modelUrl) {
   registerNstLayers(tf);
-  return tf.loadLayersModel(modelUrl);
+  const model = await tf.loadLayersModel(modelUrl);
+  const predict = model.predict.bind(model);
+  model.predict = (x, config) => withWebglDirectConv(tf, () => predict(x, config));
+  return model;
 }
 `;
