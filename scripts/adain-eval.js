@@ -14,6 +14,8 @@
 //   node scripts/adain-eval.js --model /tmp/adain-ckpt [--photos beach1.jpg,city9.jpg,...] [--size 256]
 //     [--held-out a.jpg,...] [--trained x.jpg,...] [--optimize-pairs 3] [--optimize-steps 100] [--out docs/adain]
 //     [--name adain-1 (the decoder's name in the table and sheet)] [--backend native]
+//     [--cache out/adain-eval (nst optimize results, reused: they do not depend on the decoder)]
+//     [--doc docs/adain.md (also replace the text between its adain-eval:begin/end markers)]
 // Prints the markdown to paste into docs/adain.md; writes OUT/eval.json, OUT/eval.md and OUT/sheet.jpg.
 'use strict';
 const fs = require('fs');
@@ -57,12 +59,14 @@ function parseArgs(argv) {
     out: path.join(ROOT, 'docs', 'adain'),
     backend: undefined,
     name: undefined,
+    cache: path.join(ROOT, 'out', 'adain-eval'),
+    doc: undefined,
   };
   const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
   for (let i = 2; i < argv.length; i += 2) {
     const [flag, v] = [argv[i], argv[i + 1]];
     if (flag === '--help' || flag === '-h') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 17).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 19).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
       process.exit(0);
     }
     if (v === undefined) throw new Error(`${flag}: missing value`);
@@ -77,6 +81,8 @@ function parseArgs(argv) {
     else if (flag === '--out') o.out = path.resolve(v);
     else if (flag === '--backend') o.backend = v;
     else if (flag === '--name') o.name = v;
+    else if (flag === '--cache') o.cache = path.resolve(v);
+    else if (flag === '--doc') o.doc = path.resolve(v);
     else throw new Error(`unknown option ${flag} (see --help)`);
   }
   if (!o.model) throw new Error('--model AdaIN_CHECKPOINT is required (copy a running job\'s checkpoint first: it is rewritten every few minutes)');
@@ -207,11 +213,33 @@ async function writeSheet(o, styles, photos, outputs, file, decoder) {
   return fs.statSync(file).size;
 }
 
+/**
+ * `nst optimize` of one pair, kept in the cache folder: it does not depend on the decoder, and at minutes per pair it
+ * is most of the script's time, so re-running the script for a newer decoder reuses it.
+ */
+async function optimized(o, photo, style, lossNet, log) {
+  fs.mkdirSync(o.cache, { recursive: true });
+  const key = `optimize-${path.parse(photo.name).name}--${path.parse(style.name).name}-${o.size}px-style${o.styleSize}-${o.optimizeSteps}steps`;
+  const file = path.join(o.cache, `${key}.png`);
+  const losses = `${file}.json`;
+  if (fs.existsSync(file) && fs.existsSync(losses)) {
+    log(`adain-eval: nst optimize ${photo.name} × ${style.name}: cached in ${file}`);
+    return { file, seconds: JSON.parse(fs.readFileSync(losses, 'utf8')).seconds };
+  }
+  log(`adain-eval: nst optimize ${photo.name} × ${style.name} (${o.optimizeSteps} steps, minutes) …`);
+  const res = await optimizeImage(
+    { content: photo.file, style: style.file, output: file, steps: o.optimizeSteps, size: o.size, styleSize: o.styleSize, styleLayers: STYLE_LAYERS, contentLayer: CONTENT_LAYER },
+    { lossNetwork: lossNet, hooks: { log: () => {} } },
+  );
+  return { file, seconds: res.seconds };
+}
+
 async function main() {
   const o = parseArgs(process.argv);
   const log = (l) => process.stderr.write(`${l}\n`);
   const backend = await selectBackend(o.backend, log);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'adain-eval-'));
+  process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
   fs.mkdirSync(o.out, { recursive: true });
   const styles = [...o.heldOut.map((n) => styleEntry(n, 'heldOut')), ...o.trained.map((n) => styleEntry(n, 'trained'))];
   const photos = o.photos.map((n) => ({ name: n, file: path.join(PHOTOS_DIR, n) }));
@@ -260,14 +288,9 @@ async function main() {
           add('identity', photo);
           add('colour', { width: photo.width, height: photo.height, rgb: matchColorStats(photo.rgb, style.rgb) });
           if (optimizeKeys.has(pair)) {
-            log(`adain-eval: nst optimize ${pair} (${o.optimizeSteps} steps) …`);
-            const file = path.join(work, `optimize-${path.parse(p.name).name}--${path.parse(s.name).name}.png`);
-            const res = await optimizeImage(
-              { content: p.file, style: s.file, output: file, steps: o.optimizeSteps, size: o.size, styleSize: o.styleSize, styleLayers: STYLE_LAYERS, contentLayer: CONTENT_LAYER },
-              { lossNetwork: lossNet, hooks: { log: () => {} } },
-            );
-            optimizeSeconds.push(res.seconds);
-            add('optimize', await decodeImage(file));
+            const opt = await optimized(o, p, s, lossNet, log);
+            optimizeSeconds.push(opt.seconds);
+            add('optimize', await decodeImage(opt.file));
           }
         } finally {
           scorer.dispose();
@@ -318,8 +341,19 @@ async function main() {
   const bytes = await writeSheet(o, styles, photos, outputs, sheet, decoder);
   if (bytes > 400 * 1024) log(`adain-eval: warning: ${sheet} is ${Math.round(bytes / 1024)} KB (over 400 KB)`);
   log(`adain-eval: wrote ${path.join(o.out, 'eval.json')}, eval.md, sheet.jpg (${Math.round(bytes / 1024)} KB)`);
-  fs.rmSync(work, { recursive: true, force: true });
+  if (o.doc) replaceBetweenMarkers(o.doc, 'adain-eval', md);
   process.stdout.write(md);
+}
+
+/** Replaces the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in a markdown file. */
+function replaceBetweenMarkers(file, name, text) {
+  const doc = fs.readFileSync(file, 'utf8');
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const i = doc.indexOf(begin);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`${file}: no ${begin} … ${end} block to replace`);
+  fs.writeFileSync(file, `${doc.slice(0, i + begin.length)}\n${text}${doc.slice(j)}`);
 }
 
 main().catch((e) => {
