@@ -146,7 +146,7 @@ function summarize(rows, method, group, pairKeys) {
   };
 }
 
-const fmt = (x) => (x === undefined ? '—' : x < 0.01 ? x.toExponential(1) : x.toFixed(3));
+const fmt = (x) => (x === undefined ? '—' : x === 0 ? '0' : x < 0.01 ? x.toExponential(1) : x.toFixed(3));
 
 function markdown(result) {
   const { summary, setup } = result;
