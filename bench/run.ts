@@ -3,7 +3,7 @@
  * `/usr/bin/python3 -c "import torch"` works), and our time / PyTorch's time. Machines here are noisy: read the ratios.
  *
  * Options: --quick (256² only, one training batch size, short memory run), --skip-cpu (leave out the pure-JS backend,
- * which takes minutes), --only part1,part2 (infer, train, memory, torch, stylize, onnx, data, kernels).
+ * which takes minutes), --only part1,part2 (infer, train, memory, torch, stylize, adain, onnx, data, kernels).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -73,8 +73,8 @@ async function main() {
   result.backends = perBackend;
 
   // In this process, on the fastest local backend: the library-level benches (stylize incl. a tiled 4000×3000 photo,
-  // ONNX Runtime on our exported net, the training data pipeline's share), then the kernel benches, which switch
-  // kernels on and off themselves and so come last.
+  // AdaIN beside the per-style network, ONNX Runtime on our exported net, the training data pipeline's share), then
+  // the kernel benches, which switch kernels on and off themselves and so come last.
   const runPart = async (name: string, fn: () => Promise<unknown>) => {
     log(`${name} …`);
     try {
@@ -86,6 +86,7 @@ async function main() {
   const local = backends.includes('native') ? 'native' : 'cpu';
   /* eslint-disable @typescript-eslint/no-require-imports */
   if (want('stylize')) await runPart('stylize', () => require('./stylize').benchStylize({ backend: local, large: local !== 'cpu' }));
+  if (want('adain')) await runPart('adain', () => require('./adain').benchAdain({ backend: local, sizes: quick || local === 'cpu' ? [256] : [256, 512, 1024] }));
   if (want('onnx')) await runPart('onnx', () => require('./onnx').benchOnnx({ sizes: quick ? [256] : [256, 512, 1024] }));
   if (want('data') && local !== 'cpu') await runPart('train_data_pipeline', () => require('./train').benchTrain({ batchSizes: [4] }));
   if (want('kernels') && local === 'native') {

@@ -50,3 +50,32 @@ export function blendStrength(stylized: Float32Array, original: Float32Array, st
   for (let i = 0; i < out.length; i++) out[i] = strength * stylized[i] + (1 - strength) * original[i];
   return out;
 }
+
+/** Mean and standard deviation (population) of each RGB channel of HWC pixels. */
+export function channelMeanStd(rgb: Float32Array): { mean: [number, number, number]; std: [number, number, number] } {
+  if (rgb.length === 0 || rgb.length % 3 !== 0) throw new Error(`channelMeanStd: length ${rgb.length} is not a positive multiple of 3`);
+  const n = rgb.length / 3;
+  const mean: [number, number, number] = [0, 0, 0];
+  const m2: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i < rgb.length; i += 3) for (let c = 0; c < 3; c++) mean[c] += rgb[i + c];
+  for (let c = 0; c < 3; c++) mean[c] /= n;
+  for (let i = 0; i < rgb.length; i += 3) for (let c = 0; c < 3; c++) m2[c] += (rgb[i + c] - mean[c]) ** 2;
+  return { mean, std: [Math.sqrt(m2[0] / n), Math.sqrt(m2[1] / n), Math.sqrt(m2[2] / n)] };
+}
+
+/**
+ * Per-channel colour match: each RGB channel of `photo` shifted and scaled so its mean and std are those of
+ * `reference` (any size). It is AdaIN in pixel space — the cheapest "style" there is — so it is the baseline an
+ * arbitrary-style network has to beat on the style loss. A flat photo channel (std 0) gets the reference's mean.
+ * Values may leave 0–255 (encode clamps).
+ */
+export function matchColorStats(photo: Float32Array, reference: Float32Array): Float32Array {
+  const p = channelMeanStd(photo);
+  const r = channelMeanStd(reference);
+  const gain = p.std.map((s, c) => (s > 0 ? r.std[c] / s : 0));
+  const out = new Float32Array(photo.length);
+  for (let i = 0; i < photo.length; i += 3) {
+    for (let c = 0; c < 3; c++) out[i + c] = (photo[i + c] - p.mean[c]) * gain[c] + r.mean[c];
+  }
+  return out;
+}
