@@ -26,6 +26,8 @@ export type { StylizeOptions, StylizeResult, StylizeInput, StyleModel } from './
 export { loadStyleModel } from './infer/model';
 export type { LoadedStyleModel } from './infer/model';
 export { stylizeFiles } from './infer/batch';
+export { stylizeArbitrary, loadArbitraryModel, StyleStatsCache } from './infer/arbitrary';
+export type { ArbitraryModel, ArbitraryOptions } from './infer/arbitrary';
 
 // Per-image optimization (Gatys et al.).
 export { optimizeImage, OptimizationDivergedError, OptimizeConfigSchema, parseOptimizeConfig } from './optimize';

@@ -24,6 +24,7 @@ beforeAll(() => {
   const paths = files.map((f) => f.path);
   expect(paths).toEqual(expect.arrayContaining(['package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'bin/nst.js', 'native/binding.gyp']));
   expect(paths.some((p) => p.startsWith('assets/vgg19-block1-3/'))).toBe(true);
+  expect(paths).toEqual(expect.arrayContaining(['assets/adain-decoder/nst.json', 'assets/adain-decoder/weights.bin']));
   expect(paths.some((p) => p.startsWith('test/') || p.startsWith('src/'))).toBe(false);
   // The consumer's own package.json: without it the checkout's would be the nearest one, and Node would resolve
   // 'nst' to the source tree itself (package self-reference) instead of the unpacked copy.
@@ -37,7 +38,7 @@ afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-const LIBRARY = ['train', 'trainAdain', 'stylize', 'loadStyleModel', 'optimizeImage', 'exportCheckpoint', 'importToCheckpoint', 'selectBackend'];
+const LIBRARY = ['train', 'trainAdain', 'stylize', 'stylizeArbitrary', 'loadArbitraryModel', 'loadStyleModel', 'optimizeImage', 'exportCheckpoint', 'importToCheckpoint', 'selectBackend'];
 
 test('require("nst") gives the library, and it runs: a network built and applied to an image', () => {
   fs.writeFileSync(
