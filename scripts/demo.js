@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run demo: trains a small style network on the committed public-domain photos (datasets/sample-pd) with the
-// built CLI, then stylizes a photo with it, and prints where everything is. Sizes are picked by backend so the run
+// built CLI, then stylizes a photo with it and, with no training, with the embedded arbitrary-style (AdaIN) decoder, and
+// prints where everything is. Sizes are picked by backend so the run
 // takes a few minutes with the native kernels (and is smaller, and still finishes, on the pure-JS backend).
 //
 //   npm run demo                    # auto
@@ -101,12 +102,16 @@ async function main() {
   const photo = path.join(DATA, 'beach1.jpg');
   const stylized = path.join(OUT, 'beach1-stylized.png');
   nst(['stylize', '--model', path.join(modelDir, 'checkpoint'), photo, '-o', stylized, '--max-size', '512']);
+  // The same style with no training at all: the arbitrary-style (AdaIN) decoder embedded in the package.
+  const arbitrary = path.join(OUT, 'beach1-any-style.png');
+  nst(['stylize', '--style', style, photo, '-o', arbitrary, '--max-size', '512']);
 
   process.stdout.write(
     [
       '',
       'demo finished:',
       `  stylized photo   ${path.relative(process.cwd(), stylized)}   (from ${path.relative(process.cwd(), photo)})`,
+      `  any-style photo  ${path.relative(process.cwd(), arbitrary)}   (the embedded AdaIN decoder, no training)`,
       `  model checkpoint ${path.relative(process.cwd(), path.join(modelDir, 'checkpoint'))}`,
       `  preview grid     ${path.relative(process.cwd(), path.join(modelDir, 'preview-latest.png'))}`,
       `  loss curve       ${path.relative(process.cwd(), path.join(modelDir, 'loss-curve.svg'))}`,
