@@ -21,6 +21,7 @@ import { tf } from '../backend/tf';
 import { UsageError } from '../errors';
 import { InstanceNorm, ReflectionPad2D } from './layers';
 import { applyOutputHead, OUTPUT_HEADS } from './output-head';
+import { layerSeeds } from './seeds';
 // Its gradient replaces tfjs' JS one, which is wrong past the first image of a batch.
 import './ops/resize-nearest';
 
@@ -170,13 +171,17 @@ export function transformerWeightSpecs(config: TransformerConfig): Array<{ name:
 type SymbolicTensor = tf.SymbolicTensor;
 type Initializer = ReturnType<typeof tf.initializers.varianceScaling>;
 
-/** Builds the network (fresh weights). The config is validated here; pass a parsed one or any partial input. */
-export function buildTransformer(configInput: TransformerConfigInput | TransformerConfig = {}): tf.LayersModel {
+/**
+ * Builds the network (fresh weights). The config is validated here; pass a parsed one or any partial input. With a
+ * `seed`, every kernel's initializer is seeded (one seed per conv, in build order), so the weights are a function of it.
+ */
+export function buildTransformer(configInput: TransformerConfigInput | TransformerConfig = {}, options: { seed?: number } = {}): tf.LayersModel {
   const config = parseTransformerConfig(configInput);
+  const seeds = layerSeeds(options.seed);
   const specs = new Map(transformerConvSpecs(config).map((s) => [s.layer, s]));
   const spec = (name: string) => specs.get(name)!;
 
-  const conv = (x: SymbolicTensor, s: ConvSpec, stride: number, kernelInitializer?: Initializer) => {
+  const conv = (x: SymbolicTensor, s: ConvSpec, stride: number, kernelInitializer: Initializer = tf.initializers.glorotUniform({ seed: seeds() })) => {
     const pad = (s.kernel - 1) / 2;
     let y = x;
     if (config.padding === 'reflect' && pad > 0) {
@@ -190,7 +195,7 @@ export function buildTransformer(configInput: TransformerConfigInput | Transform
         strides: stride,
         padding: config.padding === 'reflect' ? 'valid' : 'same',
         useBias: config.convBias,
-        ...(kernelInitializer ? { kernelInitializer } : {}),
+        kernelInitializer,
       })
       .apply(y) as SymbolicTensor;
   };
@@ -207,7 +212,15 @@ export function buildTransformer(configInput: TransformerConfigInput | Transform
     }
     // TF 'SAME' transposed conv (as Engstrom): output exactly 2× the input; the padding setting does not apply.
     return tf.layers
-      .conv2dTranspose({ name: s.layer, filters: s.outChannels, kernelSize: s.kernel, strides: 2, padding: 'same', useBias: config.convBias })
+      .conv2dTranspose({
+        name: s.layer,
+        filters: s.outChannels,
+        kernelSize: s.kernel,
+        strides: 2,
+        padding: 'same',
+        useBias: config.convBias,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seeds() }),
+      })
       .apply(x) as SymbolicTensor;
   };
 
@@ -225,7 +238,7 @@ export function buildTransformer(configInput: TransformerConfigInput | Transform
   // A small last kernel (1/10 of Glorot's std) so a fresh net starts near the head's starting image (flat mid-grey, or
   // the photo for the residual head) rather than saturating tanh or spraying noise.
   const last = spec('deconv3');
-  y = conv(y, last, 1, tf.initializers.varianceScaling({ scale: 0.01, mode: 'fanAvg', distribution: 'uniform' }));
+  y = conv(y, last, 1, tf.initializers.varianceScaling({ scale: 0.01, mode: 'fanAvg', distribution: 'uniform', seed: seeds() }));
   const lastConv = y.sourceLayer as tf.layers.Layer;
   if (last.norm) y = norm(y, last);
   y = applyOutputHead(config.output, y, lastConv, input, !last.norm);

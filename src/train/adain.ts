@@ -24,7 +24,6 @@ import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import type { CheckpointStore } from './deps';
 import { LoopResult, TrainingLoop } from './loop';
 import { gridImage, loadPreviewBatch, PREVIEW_LATEST_FILE } from './preview';
-import { withSeededMathRandom } from './per-style';
 import { locateRun, startOrResume, Trainee } from './session';
 import type { BatchObjective, RecordContext, TaskBatch, TrainHooks, TrainingTask } from './task';
 import type { TrainState } from './state';
@@ -261,7 +260,7 @@ export async function trainAdain(
   try {
     const encoderLayer = encoderLayerOf(config, lossNet);
     const decoderConfig = parseAdainDecoderConfig({ encoderLayer, width: config.width });
-    trainee = await startOrResume(location, () => withSeededMathRandom(config.seed, () => buildAdainDecoder(decoderConfig)), config.lr, store, log);
+    trainee = await startOrResume(location, () => buildAdainDecoder(decoderConfig, { seed: config.seed }), config.lr, store, log);
     if (!dryRun) {
       fs.mkdirSync(outDir, { recursive: true });
       const size = Math.min(config.imageSize, 192);

@@ -40,7 +40,8 @@ export interface CheckpointStore<R = PerStyleRecord> {
 }
 
 export interface TrainDeps {
-  buildModel(config: TransformerConfig): tf.LayersModel;
+  /** A fresh network whose initial weights are a function of `seed`. */
+  buildModel(config: TransformerConfig, seed: number): tf.LayersModel;
   loadLossNetwork(config: TrainConfig, log: (line: string) => void): Promise<LossNetwork>;
   checkpoints: CheckpointStore;
 }
@@ -56,5 +57,5 @@ export function networkConfigFor(config: Pick<TrainConfig, 'width' | 'head' | 'o
 }
 
 export function defaultDeps(): TrainDeps {
-  return { buildModel: (c) => buildTransformer(c), loadLossNetwork: loadLossNetworkFor, checkpoints: checkpointStore() };
+  return { buildModel: (c, seed) => buildTransformer(c, { seed }), loadLossNetwork: loadLossNetworkFor, checkpoints: checkpointStore() };
 }

@@ -14,7 +14,6 @@ import { decodeImage, pixelsToTensor } from '../image/image-io';
 import { contentScaleOf, NORMALIZED_TV_SCALE, perceptualLoss, StyleTarget, styleTargetsFrom } from '../losses/perceptual';
 import { resolveTaps } from '../losses/taps';
 import type { LossNetwork } from '../nets/loss-network/types';
-import { Rng } from '../util/rng';
 import { parseTrainConfig, RESUMABLE_OVERRIDES, totalSteps, TrainConfig, TrainConfigInput } from './config';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import { defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
@@ -32,22 +31,6 @@ export interface TrainResult extends LoopResult {
   contentLayer: string;
   lossNetwork: string;
   notes: string[];
-}
-
-/**
- * Math.random replaced by a seeded stream while `fn` runs. tfjs' initializers draw their seeds from Math.random when
- * none is given, so this makes the transformer's initial weights a function of the run's seed without touching how
- * the network chooses its initializers.
- */
-export function withSeededMathRandom<T>(seed: number, fn: () => T): T {
-  const rng = Rng.fromSeed(seed, 0x1417);
-  const original = Math.random;
-  Math.random = () => rng.next();
-  try {
-    return fn();
-  } finally {
-    Math.random = original;
-  }
 }
 
 async function loadStyleTargets(config: TrainConfig, lossNet: LossNetwork, styleLayers: string[]): Promise<Record<string, StyleTarget>> {
@@ -209,7 +192,7 @@ export async function train(
       log(`nst: note: ${n}`);
     }
     styleTargets = await loadStyleTargets(config, lossNet, taps.styleLayers);
-    trainee = await startOrResume(location, () => withSeededMathRandom(config.seed, () => deps.buildModel(networkConfigFor(config))), config.lr, store, log);
+    trainee = await startOrResume(location, () => deps.buildModel(networkConfigFor(config), config.seed), config.lr, store, log);
     if (!dryRun) {
       fs.mkdirSync(outDir, { recursive: true });
       const previewFiles = (config.previewImages?.length ? config.previewImages : files.slice(0, config.previewCount)).slice(0, 16);

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { tf } from '../../backend/tf';
 import { UsageError } from '../../errors';
 import { ReflectionPad2D } from '../layers';
+import { layerSeeds } from '../seeds';
 // Its gradient replaces tfjs' JS one, which is wrong past the first image of a batch.
 import '../ops/resize-nearest';
 
@@ -102,8 +103,9 @@ export const DECODER_OUTPUT_BIAS_RGB = [123.68, 116.779, 103.939] as const;
 type SymbolicTensor = tf.SymbolicTensor;
 
 /** Builds the decoder with fresh weights (He-initialised hidden convs, a small last kernel, bias at the mean colour). */
-export function buildAdainDecoder(configInput: AdainDecoderConfigInput | AdainDecoderConfig = {}): tf.LayersModel {
+export function buildAdainDecoder(configInput: AdainDecoderConfigInput | AdainDecoderConfig = {}, options: { seed?: number } = {}): tf.LayersModel {
   const config = parseAdainDecoderConfig(configInput);
+  const seeds = layerSeeds(options.seed);
   const input = tf.input({ shape: [null, null, ENCODER_CHANNELS[config.encoderLayer]], name: 'features', dtype: 'float32' });
   let y: SymbolicTensor = input;
   for (const s of adainDecoderSteps(config)) {
@@ -123,8 +125,8 @@ export function buildAdainDecoder(configInput: AdainDecoderConfigInput | AdainDe
         // No normalisation: He init keeps the ReLU stack's activations at the input's scale. The last conv starts
         // small so a fresh decoder is a near-flat image at the bias colour rather than noise of ±hundreds.
         kernelInitializer: s.relu
-          ? tf.initializers.heNormal({})
-          : tf.initializers.varianceScaling({ scale: 0.01, mode: 'fanAvg', distribution: 'uniform' }),
+          ? tf.initializers.heNormal({ seed: seeds() })
+          : tf.initializers.varianceScaling({ scale: 0.01, mode: 'fanAvg', distribution: 'uniform', seed: seeds() }),
       })
       .apply(y) as SymbolicTensor;
     if (s.relu) {
