@@ -20,6 +20,8 @@ import { blendStrength, preserveColor as transferLuminance } from '../image/colo
 import { decodeImage, DecodedImage, EncodableImage, fitWithin, pixelsToTensor, resizeImage, RgbImage } from '../image/image-io';
 import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, maxTileSide, NetworkWidths } from './memory';
 import { cropRgb, NETWORK_STRIDE, padToMultiple } from './pad';
+import { isLayersModel, LayerGraph, layerGraph } from './layer-graph';
+import { downscaledStats, exactTiledForward, sharedStatsForward } from './tile-stats';
 import { planTiles, Tile } from './tiling';
 
 /** A forward pass: NHWC float RGB 0–255 of any size (multiple of 4) in, the same shape out (unclamped). */
@@ -29,6 +31,16 @@ export type StyleForward = (x: tf.Tensor4D) => tf.Tensor;
 export type StyleModel = StyleForward | { predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[] };
 
 export const DEFAULT_OVERLAP = 64;
+
+/**
+ * Where tiles take their instance-norm statistics from (docs/stylize.md, "Tiles and instance norm"):
+ * 'exact' — the whole image's, gathered layer by layer (equals the untiled pass; several passes);
+ * 'downscaled' — one pass over a copy shrunk to one tile's pixels (one extra small pass);
+ * 'per-tile' — each tile its own (one pass, tiles drift apart in look). Needs a tf.LayersModel except 'per-tile'.
+ */
+export const TILE_STATS_METHODS = ['exact', 'downscaled', 'per-tile'] as const;
+export type TileStatsMethod = (typeof TILE_STATS_METHODS)[number];
+export const DEFAULT_TILE_STATS: TileStatsMethod = 'exact';
 /** Smallest tile side accepted: the network's 1/4-resolution stage needs a few pixels to work with. */
 export const MIN_TILE = 16;
 
@@ -47,6 +59,8 @@ export const StylizeOptionsSchema = z.object({
   strength: z.number().min(0).max(1).optional(),
   /** Keep the input's colours: luminance from the stylized image, chroma (YCbCr Cb/Cr) from the input. */
   preserveColor: z.boolean().optional(),
+  /** Instance-norm statistics of tiles: 'exact' (default), 'downscaled' or 'per-tile' (see TILE_STATS_METHODS). */
+  tileStats: z.enum(TILE_STATS_METHODS).optional(),
   /** Called after each tile (or the single pass) with (done, total). */
   onTile: z.custom<(done: number, total: number) => void>((v) => typeof v === 'function').optional(),
 });
@@ -57,6 +71,8 @@ export interface StylizeResult extends EncodableImage {
   tiles: number;
   /** Tile side used, or undefined for a single pass. */
   tileSize?: number;
+  /** Where the tiles' instance-norm statistics came from, when tiled. */
+  tileStats?: TileStatsMethod;
   /** Wall time of the forward passes and blending, ms (decode/encode excluded). */
   ms: number;
 }
@@ -150,6 +166,45 @@ export function runTiled(forward: StyleForward, img: RgbImage, tiles: Tile[], on
   return acc;
 }
 
+const graphs = new WeakMap<object, LayerGraph>();
+
+/** The model's layer graph when it is a tf.LayersModel with instance norms (memoised: batches reuse one model). */
+function normGraph(model: StyleModel): LayerGraph | undefined {
+  if (!isLayersModel(model)) return undefined;
+  let graph = graphs.get(model);
+  if (!graph) graphs.set(model, (graph = layerGraph(model)));
+  return graph.norms.length > 0 ? graph : undefined;
+}
+
+/** Runs the tiled pass with the chosen statistics; returns the padded output and the method actually used. */
+function runTiledWithStats(
+  model: StyleModel,
+  img: RgbImage,
+  tiling: { tile: number; overlap: number },
+  o: { tileStats?: TileStatsMethod; memoryBudgetBytes?: number; onTile?: (done: number, total: number) => void },
+): { rgb: Float32Array; method: TileStatsMethod; passes: number } {
+  const graph = normGraph(model);
+  let method = o.tileStats ?? DEFAULT_TILE_STATS;
+  if (method !== 'per-tile' && !graph) {
+    if (o.tileStats) throw new UsageError(`tile statistics '${o.tileStats}' need a checkpoint's tf.LayersModel with instance norms; use 'per-tile' for this model`);
+    method = 'per-tile';
+  }
+  const tiles = planTiles(img.width, img.height, tiling.tile, tiling.overlap, NETWORK_STRIDE);
+  if (method === 'exact') {
+    let passes = 0;
+    const onTile = (done: number, total: number) => ((passes = total), o.onTile?.(done, total));
+    const rgb = exactTiledForward(graph!, img, tiling.tile, { memoryBytes: o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, onTile });
+    return { rgb, method, passes };
+  }
+  if (method === 'downscaled') {
+    const stats = downscaledStats(graph!, img, tiling.tile * tiling.tile);
+    o.onTile?.(1, tiles.length + 1);
+    const rgb = runTiled(sharedStatsForward(graph!, stats), img, tiles, (done, total) => o.onTile?.(done + 1, total + 1));
+    return { rgb, method, passes: tiles.length + 1 };
+  }
+  return { rgb: runTiled(toForward(model), img, tiles, o.onTile), method, passes: tiles.length };
+}
+
 async function toPixels(image: StylizeInput, maxSize: number | undefined): Promise<EncodableImage> {
   if (typeof image === 'string' || Buffer.isBuffer(image)) return decodeImage(image, { maxSize });
   if (maxSize === undefined) return image;
@@ -170,14 +225,12 @@ export async function stylize(model: StyleModel, image: StylizeInput, options: S
     o.onTile?.(1, 1);
     return { width: input.width, height: input.height, rgb: input.rgb.slice(), alpha: input.alpha, tiles: 0, ms: 0 };
   }
-  const forward = toForward(model);
   const padded = padToMultiple(input, NETWORK_STRIDE);
   const tiling = chooseTiling(padded.width, padded.height, o);
-  const tiles = tiling
-    ? planTiles(padded.width, padded.height, tiling.tile, tiling.overlap, NETWORK_STRIDE)
-    : planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0);
-  const out = runTiled(forward, padded, tiles, o.onTile);
-  let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: out }, 0, 0, input.width, input.height).rgb;
+  const run = tiling
+    ? runTiledWithStats(model, padded, tiling, o)
+    : { rgb: runTiled(toForward(model), padded, planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0), o.onTile), passes: 1, method: undefined };
+  let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: run.rgb }, 0, 0, input.width, input.height).rgb;
   if (o.preserveColor) rgb = transferLuminance(rgb, input.rgb);
   if (strength < 1) rgb = blendStrength(rgb, input.rgb, strength);
   return {
@@ -185,8 +238,9 @@ export async function stylize(model: StyleModel, image: StylizeInput, options: S
     height: input.height,
     rgb,
     alpha: input.alpha,
-    tiles: tiles.length,
+    tiles: run.passes,
     tileSize: tiling?.tile,
+    tileStats: run.method,
     ms: Date.now() - start,
   };
 }
