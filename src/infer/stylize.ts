@@ -4,14 +4,21 @@
  *   stylize(model, image, options) -> Promise<StylizeResult>
  *
  * Steps: decode (file/Buffer) or take pixels → downscale to maxSize → pad bottom/right by reflection to a multiple of 4
- * → run the network in one pass, or in overlapping tiles with feathered blending when its activations would not fit
- * the memory budget (or a tile size is forced) → crop back → optional luminance-only colour preservation → blend with
- * the input by `strength`. Alpha is carried through untouched.
+ * → run the network in one pass, or in tiles when its activations would not fit the memory budget (or a tile size is
+ * forced) → crop back → optional luminance-only colour preservation → blend with the input by `strength`. Alpha is
+ * carried through untouched.
+ *
+ * Tiles and instance norm (`tileStats`): by default ('exact') the tiles of a tf.LayersModel share the whole image's
+ * instance-norm statistics, gathered layer by layer (./tile-stats.ts), and the result is the untiled pass's;
+ * 'downscaled' takes them from one pass over a smaller copy and 'per-tile' lets each tile use its own (the only choice
+ * for a plain function or an ONNX model); those two blend overlapping tiles with feathered weights.
  *
  * Peak memory: the image itself is held as a few float RGB copies (input, padded input, accumulated output, the
  * cropped/colour-preserved/blended result: at most 5 × 12 = 60 bytes per pixel), plus ONE tile's activations, which
  * chooseTiling() keeps under `memoryBudgetBytes` (default 1 GiB) using activationBytesPerPixel(). Tiles run one after
- * another, so the peak does not grow with the image beyond those 60 bytes per pixel. See docs/stylize.md.
+ * another, so the peak does not grow with the image beyond those 60 bytes per pixel. The exact statistics also keep
+ * a 1/4-resolution activation for the whole image (32 bytes per pixel, two at a time), in memory while that fits the
+ * budget, else in a temporary file. See docs/stylize.md.
  */
 import { z } from 'zod';
 import { tf } from '../backend/tf';

@@ -98,19 +98,31 @@ export class ChannelMoments {
     this.m2 = new Float64Array(channels);
   }
 
-  add(x: tf.Tensor4D): void {
-    const [, h, w] = x.shape;
-    const count = h * w;
+  /**
+   * Adds the cells of the core (cells `x0`..`x0+w`, `y0`..`y0+h`) of a window's values (`rowCells` cells per row,
+   * channels last). Read straight from the array: a strided tf.slice of the core is slow on the pure-JS backend.
+   */
+  add(values: Float32Array, rowCells: number, x0: number, y0: number, w: number, h: number): void {
+    const count = w * h;
     if (count === 0) return;
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    const m = mean.dataSync();
-    const v = variance.dataSync();
-    tf.dispose([mean, variance]);
+    const channels = this.mean.length;
+    const sum = new Float64Array(channels);
+    const dev = new Float64Array(channels);
+    const each = (f: (v: number, c: number) => void) => {
+      for (let y = y0; y < y0 + h; y++) {
+        for (let i = (y * rowCells + x0) * channels, end = i + w * channels; i < end; i += channels) {
+          for (let c = 0; c < channels; c++) f(values[i + c], c);
+        }
+      }
+    };
+    each((v, c) => (sum[c] += v));
+    const m = sum.map((v) => v / count);
+    each((v, c) => (dev[c] += (v - m[c]) * (v - m[c])));
     const total = this.n + count;
-    for (let c = 0; c < m.length; c++) {
+    for (let c = 0; c < channels; c++) {
       const delta = m[c] - this.mean[c];
       this.mean[c] += (delta * count) / total;
-      this.m2[c] += v[c] * count + (delta * delta * this.n * count) / total;
+      this.m2[c] += dev[c] + (delta * delta * this.n * count) / total;
     }
     this.n = total;
   }
@@ -165,11 +177,6 @@ function normEpsilon(graph: LayerGraph, norm: number): number {
   return (graph.nodes[norm].layer.getConfig() as { epsilon: number }).epsilon;
 }
 
-function sliceCore(t: tf.Tensor4D, tile: CoreTile, scale: number): tf.Tensor4D {
-  const { core } = tile;
-  return tf.slice(t, [0, (core.top - tile.top) / scale, (core.left - tile.left) / scale, 0], [1, core.height / scale, core.width / scale, -1]);
-}
-
 /**
  * The exact method over a padded image (sides multiples of 4): returns the output RGB, equal to the untiled pass up to
  * float rounding. `onTile` counts windows over all passes.
@@ -199,9 +206,9 @@ export function exactTiledForward(
       const [y, cut] = runGraph(graph, { feeds: new Map([[pass.source, feed]]), targets, stats });
       feed.dispose();
       if (moments) {
-        const core = sliceCore(y, tile, graph.nodes[target].scale);
-        moments.add(core);
-        core.dispose();
+        const sc = graph.nodes[target].scale;
+        const { core } = tile;
+        moments.add(y.dataSync() as Float32Array, tile.width / sc, (core.left - tile.left) / sc, (core.top - tile.top) / sc, core.width / sc, core.height / sc);
       } else {
         writeCore(output, y.dataSync() as Float32Array, tile);
       }

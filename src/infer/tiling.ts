@@ -8,6 +8,9 @@
  * and is 0 for the last quarter. Per axis the weights of all tiles sum to exactly 1 at every pixel (normalised, which
  * only matters where three tiles overlap on a short axis), and a 2-D weight is the product of its two axis weights,
  * so 2-D weights also sum to 1.
+ *
+ * Core tiles (planCoreTiles) are for tiles that share the whole image's statistics: their cores partition the image
+ * and each window extends a margin beyond its core, so the core's output is exact and needs no blending.
  */
 
 export interface AxisTile {
