@@ -17,8 +17,8 @@
  * cropped/colour-preserved/blended result: at most 5 × 12 = 60 bytes per pixel), plus ONE tile's activations, which
  * chooseTiling() keeps under `memoryBudgetBytes` (default 1 GiB) using activationBytesPerPixel(). Tiles run one after
  * another, so the peak does not grow with the image beyond those 60 bytes per pixel. The exact statistics also keep
- * a 1/4-resolution activation for the whole image (32 bytes per pixel, two at a time), in memory while that fits the
- * budget, else in a temporary file. See docs/stylize.md.
+ * a 1/4-resolution activation for the whole image (32 bytes per pixel, two at a time), in memory while that fits half
+ * the budget, else in a temporary file. See docs/stylize.md.
  */
 import { z } from 'zod';
 import { tf } from '../backend/tf';
@@ -200,7 +200,9 @@ function runTiledWithStats(
   if (method === 'exact') {
     let passes = 0;
     const onTile = (done: number, total: number) => ((passes = total), o.onTile?.(done, total));
-    const rgb = exactTiledForward(graph!, img, tiling.tile, { memoryBytes: o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, onTile });
+    // Cached activation maps may take half the budget on top of a window's activations; beyond that they go to disk.
+    const memoryBytes = (o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES) / 2;
+    const rgb = exactTiledForward(graph!, img, tiling.tile, { memoryBytes, onTile });
     return { rgb, method, passes };
   }
   if (method === 'downscaled') {

@@ -122,9 +122,9 @@ export interface CoreTile {
 export function coreAxis(length: number, window: number, margin: number, align = 1): Array<{ start: number; end: number; coreStart: number; coreEnd: number }> {
   const side = Math.min(length, Math.max(window, 4 * margin));
   const cuts = (count: number) => Array.from({ length: count + 1 }, (_, i) => (i === count ? length : Math.round((i * length) / count / align) * align));
-  const span = (b: number[], i: number) => Math.min(length, b[i + 1] + margin) - Math.max(0, b[i] - margin);
+  const fits = (b: number[]) => b.slice(1).every((end, i) => Math.min(length, end + margin) - Math.max(0, b[i] - margin) <= side);
   let n = 1;
-  while (!cuts(n).slice(1).every((_, i, rest) => span(cuts(n), i) <= side || rest.length === 0)) n++;
+  while (!fits(cuts(n))) n++;
   const b = cuts(n);
   return b.slice(1).map((coreEnd, i) => {
     const start = Math.min(Math.max(0, b[i] - margin), length - side);
