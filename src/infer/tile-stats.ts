@@ -9,10 +9,10 @@
  * layer, each normalising the earlier layers with the statistics already frozen, gathers layer k's statistics over
  * the tiles' cores (which partition the image) and freezes them. Each window is its core grown by the depth to which
  * the tile border's padding can reach at that layer (edgeDepths), so every core value is the untiled pass's; at the
- * image border the window ends where the image does and the network's own padding is the untiled pass's too. When
- * two copies fit the memory budget, a pass also stores the output of the latest "cut" node (e.g. a residual block's
- * sum, at 1/4 resolution) for the whole image, and later passes start from it instead of from the image: a pass then
- * runs a few layers with margins of a few pixels, instead of the network up to layer k with margins of up to ~60 px.
+ * image border the window ends where the image does and the network's own padding is the untiled pass's too. A pass
+ * also stores the output of the latest "cut" node before its layer (e.g. a residual block's sum, at 1/4 resolution)
+ * for the whole image, in memory or in a temporary file, and later passes start from it instead of from the image: a
+ * pass then runs a few layers with margins of a few pixels, not the network up to layer k with margins up to ~60 px.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -191,39 +191,44 @@ export function exactTiledForward(
   const total = passes.reduce((s, p) => s + p.tiles.length, 0);
   const stats = new Map<number, NormStats>();
   const output: ActivationMap = { ...imageMap(img), data: new Float32Array(img.rgb.length) };
-  let sourceMap = imageMap(img);
+  let source = imageMap(img);
+  let stored: ActivationMap | undefined;
   let done = 0;
   try {
-  for (const pass of passes) {
-    const target = pass.norm === undefined ? graph.output : graph.nodes[pass.norm].inputs[0];
-    const moments = pass.norm === undefined ? undefined : new ChannelMoments(graph.nodes[target].channels);
-    // The map being read and the one being written must fit the budget together; else the new one goes to disk.
-    const held = sourceMap.data && sourceMap !== output && pass.source !== graph.input ? sourceMap.data.byteLength : 0;
-    const stored = pass.store === undefined ? undefined : emptyMap(graph, pass.store, img.width, img.height, options.memoryBytes - held);
-    const targets = stored ? [target, pass.store!] : [target];
-    for (const tile of pass.tiles) {
-      const feed = cropMap(sourceMap, tile.left, tile.top, tile.width, tile.height);
-      const [y, cut] = runGraph(graph, { feeds: new Map([[pass.source, feed]]), targets, stats });
-      feed.dispose();
-      if (moments) {
-        const sc = graph.nodes[target].scale;
+    for (const pass of passes) {
+      const target = pass.norm === undefined ? graph.output : graph.nodes[pass.norm].inputs[0];
+      const scale = graph.nodes[target].scale;
+      const moments = pass.norm === undefined ? undefined : new ChannelMoments(graph.nodes[target].channels);
+      // The map being read and the one being written must fit in memory together; else the new one goes to disk.
+      const held = pass.source === graph.input ? 0 : (source.data?.byteLength ?? 0);
+      stored = pass.store === undefined ? undefined : emptyMap(graph, pass.store, img.width, img.height, options.memoryBytes - held);
+      const targets = pass.store === undefined ? [target] : [target, pass.store];
+      for (const tile of pass.tiles) {
+        const feed = cropMap(source, tile.left, tile.top, tile.width, tile.height);
+        const [y, cut] = runGraph(graph, { feeds: new Map([[pass.source, feed]]), targets, stats });
+        feed.dispose();
+        const values = y.dataSync() as Float32Array;
         const { core } = tile;
-        moments.add(y.dataSync() as Float32Array, tile.width / sc, (core.left - tile.left) / sc, (core.top - tile.top) / sc, core.width / sc, core.height / sc);
-      } else {
-        writeCore(output, y.dataSync() as Float32Array, tile);
+        if (moments) {
+          const [x0, y0] = [(core.left - tile.left) / scale, (core.top - tile.top) / scale];
+          moments.add(values, tile.width / scale, x0, y0, core.width / scale, core.height / scale);
+        } else {
+          writeCore(output, values, tile);
+        }
+        if (stored) writeCore(stored, cut.dataSync() as Float32Array, tile);
+        tf.dispose([y, cut]);
+        options.onTile?.(++done, total);
       }
-      if (stored) writeCore(stored, cut.dataSync() as Float32Array, tile);
-      tf.dispose([y, cut]);
-      options.onTile?.(++done, total);
+      if (pass.norm !== undefined) stats.set(pass.norm, moments!.stats(normEpsilon(graph, pass.norm)));
+      if (stored) {
+        releaseMap(source);
+        source = stored;
+        stored = undefined;
+      }
     }
-    if (pass.norm !== undefined) stats.set(pass.norm, moments!.stats(normEpsilon(graph, pass.norm)));
-    if (stored) {
-      releaseMap(sourceMap);
-      sourceMap = stored;
-    }
-  }
   } finally {
-    releaseMap(sourceMap);
+    releaseMap(source);
+    if (stored) releaseMap(stored);
   }
   return output.data!;
 }
