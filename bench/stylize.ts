@@ -1,6 +1,6 @@
 /**
  * End-to-end stylize timings through the library (padding, tiling, blending included; decode/encode excluded):
- * ms per image at 256², 512², 1024² and, when `large` is set, 4000×3000 (tiled automatically under the default memory
+ * ms per image at 256², 512², 1024² and, when `large` is set, 4000×3000 or `largeSize` (tiled automatically under the default memory
  * budget), plus the process's peak RSS after each size.
  *
  *   benchStylize(options?) -> Promise<StylizeBenchResult>
@@ -9,10 +9,9 @@
  * off by default on the pure-JS cpu backend: it would take over an hour there (≈ 22 s per 256²).
  */
 import { selectBackend } from '../src/backend/select';
-import { tf } from '../src/backend/tf';
 import type { NetworkWidths } from '../src/infer/memory';
 import { loadStyleModel, networkWidths } from '../src/infer/model';
-import { stylize, StyleForward } from '../src/infer/stylize';
+import { stylize, StyleModel, TileStatsMethod } from '../src/infer/stylize';
 import { buildTransformer, parseTransformerConfig, TransformerConfigInput } from '../src/nets/transformer';
 
 export interface StylizeBenchOptions {
@@ -26,6 +25,10 @@ export interface StylizeBenchOptions {
   large?: boolean;
   /** Force a tile size for the large image (default: automatic from the memory budget). */
   tile?: number;
+  /** Size of the large image (default 4000×3000). */
+  largeSize?: [number, number];
+  /** Tile statistics for tiled images (default: stylize's). */
+  tileStats?: TileStatsMethod;
   /** Timed runs per size after one warm-up (default 2; the large image runs once, no warm-up). */
   reps?: number;
   /** Select this backend first (default: whatever the process already uses, else auto). */
@@ -72,18 +75,19 @@ export async function benchStylize(options: StylizeBenchOptions = {}): Promise<S
   // Returns the process's existing choice when one was made (and nothing else is forced).
   const backend = (await selectBackend(options.backend)).name;
   const isPureJs = backend === 'cpu';
-  let forward: StyleForward;
+  let forward: StyleModel;
   let network: NetworkWidths;
   let dispose: () => void;
   let modelName: string;
   if (options.checkpoint) {
     const m = await loadStyleModel(options.checkpoint);
-    ({ forward, network, dispose } = m);
+    ({ network, dispose } = m);
+    forward = m.model ?? m.forward; // the LayersModel itself, so tiles can share instance-norm statistics
     modelName = m.source;
   } else {
     const config = parseTransformerConfig(options.config ?? {});
     const net = buildTransformer(config);
-    forward = (x) => net.predict(x) as tf.Tensor;
+    forward = net;
     network = networkWidths(config);
     dispose = () => net.dispose();
     modelName = `random-weight transformer ${JSON.stringify(config)}`;
@@ -94,10 +98,11 @@ export async function benchStylize(options: StylizeBenchOptions = {}): Promise<S
   const timings: StylizeTiming[] = [];
   try {
     const cases: Array<[number, number, number]> = sizes.map((s) => [s, s, reps]);
-    if (large) cases.push([4000, 3000, 1]);
+    const [largeWidth, largeHeight] = options.largeSize ?? [4000, 3000];
+    if (large) cases.push([largeWidth, largeHeight, 1]);
     for (const [width, height, runs] of cases) {
       const image = syntheticImage(width, height);
-      const opts = { network, tile: width === 4000 ? options.tile : undefined };
+      const opts = { network, tile: width === largeWidth && runs === 1 ? options.tile : undefined, tileStats: options.tileStats };
       if (runs > 1) await stylize(forward, image, opts); // warm-up: oneDNN primitives, tfjs kernel caches
       const times: number[] = [];
       let last = await stylize(forward, image, opts);

@@ -5,14 +5,21 @@
  *
  * Steps: decode (file/Buffer) or take pixels → downscale to maxSize → pad bottom/right (reflection, or edge repeat
  * where the image is too small to mirror) to a multiple of 4 and at least the network's 8×8 minimum
- * → run the network in one pass, or in overlapping tiles with feathered blending when its activations would not fit
- * the memory budget (or a tile size is forced) → crop back → optional luminance-only colour preservation → blend with
- * the input by `strength`. Alpha is carried through untouched.
+ * → run the network in one pass, or in tiles when its activations would not fit the memory budget (or a tile size is
+ * forced) → crop back → optional luminance-only colour preservation → blend with the input by `strength`. Alpha is
+ * carried through untouched.
+ *
+ * Tiles and instance norm (`tileStats`): by default ('exact') the tiles of a tf.LayersModel share the whole image's
+ * instance-norm statistics, gathered layer by layer (./tile-stats.ts), and the result is the untiled pass's;
+ * 'downscaled' takes them from one pass over a smaller copy and 'per-tile' lets each tile use its own (the only choice
+ * for a plain function or an ONNX model); those two blend overlapping tiles with feathered weights.
  *
  * Peak memory: the image itself is held as a few float RGB copies (input, padded input, accumulated output, the
  * cropped/colour-preserved/blended result: at most 5 × 12 = 60 bytes per pixel), plus ONE tile's activations, which
  * chooseTiling() keeps under `memoryBudgetBytes` (default 1 GiB) using activationBytesPerPixel(). Tiles run one after
- * another, so the peak does not grow with the image beyond those 60 bytes per pixel. See docs/stylize.md.
+ * another, so the peak does not grow with the image beyond those 60 bytes per pixel. The exact statistics also keep
+ * a 1/4-resolution activation for the whole image (32 bytes per pixel, two at a time), in memory while that fits half
+ * the budget, else in a temporary file. See docs/stylize.md.
  */
 import { z } from 'zod';
 import { tf } from '../backend/tf';
@@ -21,6 +28,8 @@ import { blendStrength, preserveColor as transferLuminance } from '../image/colo
 import { decodeImage, DecodedImage, EncodableImage, fitWithin, pixelsToTensor, resizeImage, RgbImage } from '../image/image-io';
 import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, maxTileSide, NetworkWidths } from './memory';
 import { cropRgb, NETWORK_STRIDE, padForNetwork } from './pad';
+import { isLayersModel, LayerGraph, layerGraph } from './layer-graph';
+import { downscaledStats, exactTiledForward, sharedStatsForward } from './tile-stats';
 import { planTiles, Tile } from './tiling';
 
 /** A forward pass: NHWC float RGB 0–255 of any size (multiple of 4) in, the same shape out (unclamped). */
@@ -30,6 +39,16 @@ export type StyleForward = (x: tf.Tensor4D) => tf.Tensor;
 export type StyleModel = StyleForward | { predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[] };
 
 export const DEFAULT_OVERLAP = 64;
+
+/**
+ * Where tiles take their instance-norm statistics from (docs/stylize.md, "Tiles and instance norm"):
+ * 'exact' — the whole image's, gathered layer by layer (equals the untiled pass; several passes);
+ * 'downscaled' — one pass over a copy shrunk to one tile's pixels (one extra small pass);
+ * 'per-tile' — each tile its own (one pass, tiles drift apart in look). Needs a tf.LayersModel except 'per-tile'.
+ */
+export const TILE_STATS_METHODS = ['exact', 'downscaled', 'per-tile'] as const;
+export type TileStatsMethod = (typeof TILE_STATS_METHODS)[number];
+export const DEFAULT_TILE_STATS: TileStatsMethod = 'exact';
 /** Smallest tile side accepted: the network's 1/4-resolution stage needs a few pixels to work with. */
 export const MIN_TILE = 16;
 
@@ -48,6 +67,8 @@ export const StylizeOptionsSchema = z.object({
   strength: z.number().min(0).max(1).optional(),
   /** Keep the input's colours: luminance from the stylized image, chroma (YCbCr Cb/Cr) from the input. */
   preserveColor: z.boolean().optional(),
+  /** Instance-norm statistics of tiles: 'exact' (default), 'downscaled' or 'per-tile' (see TILE_STATS_METHODS). */
+  tileStats: z.enum(TILE_STATS_METHODS).optional(),
   /** Called after each tile (or the single pass) with (done, total). */
   onTile: z.custom<(done: number, total: number) => void>((v) => typeof v === 'function').optional(),
 });
@@ -58,6 +79,8 @@ export interface StylizeResult extends EncodableImage {
   tiles: number;
   /** Tile side used, or undefined for a single pass. */
   tileSize?: number;
+  /** Where the tiles' instance-norm statistics came from, when tiled. */
+  tileStats?: TileStatsMethod;
   /** Wall time of the forward passes and blending, ms (decode/encode excluded). */
   ms: number;
 }
@@ -151,6 +174,47 @@ export function runTiled(forward: StyleForward, img: RgbImage, tiles: Tile[], on
   return acc;
 }
 
+const graphs = new WeakMap<object, LayerGraph>();
+
+/** The model's layer graph when it is a tf.LayersModel with instance norms (memoised: batches reuse one model). */
+function normGraph(model: StyleModel): LayerGraph | undefined {
+  if (!isLayersModel(model)) return undefined;
+  let graph = graphs.get(model);
+  if (!graph) graphs.set(model, (graph = layerGraph(model)));
+  return graph.norms.length > 0 ? graph : undefined;
+}
+
+/** Runs the tiled pass with the chosen statistics; returns the padded output and the method actually used. */
+function runTiledWithStats(
+  model: StyleModel,
+  img: RgbImage,
+  tiling: { tile: number; overlap: number },
+  o: { tileStats?: TileStatsMethod; memoryBudgetBytes?: number; onTile?: (done: number, total: number) => void },
+): { rgb: Float32Array; method: TileStatsMethod; passes: number } {
+  const graph = normGraph(model);
+  let method = o.tileStats ?? DEFAULT_TILE_STATS;
+  if (method !== 'per-tile' && !graph) {
+    if (o.tileStats) throw new UsageError(`tile statistics '${o.tileStats}' need a checkpoint's tf.LayersModel with instance norms; use 'per-tile' for this model`);
+    method = 'per-tile';
+  }
+  const tiles = planTiles(img.width, img.height, tiling.tile, tiling.overlap, NETWORK_STRIDE);
+  if (method === 'exact') {
+    let passes = 0;
+    const onTile = (done: number, total: number) => ((passes = total), o.onTile?.(done, total));
+    // Cached activation maps may take half the budget on top of a window's activations; beyond that they go to disk.
+    const memoryBytes = (o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES) / 2;
+    const rgb = exactTiledForward(graph!, img, tiling.tile, { memoryBytes, onTile });
+    return { rgb, method, passes };
+  }
+  if (method === 'downscaled') {
+    const stats = downscaledStats(graph!, img, tiling.tile * tiling.tile);
+    o.onTile?.(1, tiles.length + 1);
+    const rgb = runTiled(sharedStatsForward(graph!, stats), img, tiles, (done, total) => o.onTile?.(done + 1, total + 1));
+    return { rgb, method, passes: tiles.length + 1 };
+  }
+  return { rgb: runTiled(toForward(model), img, tiles, o.onTile), method, passes: tiles.length };
+}
+
 async function toPixels(image: StylizeInput, maxSize: number | undefined): Promise<EncodableImage> {
   if (typeof image === 'string' || Buffer.isBuffer(image)) return decodeImage(image, { maxSize });
   if (maxSize === undefined) return image;
@@ -171,15 +235,13 @@ export async function stylize(model: StyleModel, image: StylizeInput, options: S
     o.onTile?.(1, 1);
     return { width: input.width, height: input.height, rgb: input.rgb.slice(), alpha: input.alpha, tiles: 0, ms: 0 };
   }
-  const forward = toForward(model);
   // Tiny images (1×1, 1×N, 3×5) are padded up to what the network's reflection paddings need, and cropped back.
   const padded = padForNetwork(input);
   const tiling = chooseTiling(padded.width, padded.height, o);
-  const tiles = tiling
-    ? planTiles(padded.width, padded.height, tiling.tile, tiling.overlap, NETWORK_STRIDE)
-    : planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0);
-  const out = runTiled(forward, padded, tiles, o.onTile);
-  let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: out }, 0, 0, input.width, input.height).rgb;
+  const run = tiling
+    ? runTiledWithStats(model, padded, tiling, o)
+    : { rgb: runTiled(toForward(model), padded, planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0), o.onTile), passes: 1, method: undefined };
+  let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: run.rgb }, 0, 0, input.width, input.height).rgb;
   if (o.preserveColor) rgb = transferLuminance(rgb, input.rgb);
   if (strength < 1) rgb = blendStrength(rgb, input.rgb, strength);
   return {
@@ -187,8 +249,9 @@ export async function stylize(model: StyleModel, image: StylizeInput, options: S
     height: input.height,
     rgb,
     alpha: input.alpha,
-    tiles: tiles.length,
+    tiles: run.passes,
     tileSize: tiling?.tile,
+    tileStats: run.method,
     ms: Date.now() - start,
   };
 }

@@ -8,6 +8,9 @@
  * and is 0 for the last quarter. Per axis the weights of all tiles sum to exactly 1 at every pixel (normalised, which
  * only matters where three tiles overlap on a short axis), and a 2-D weight is the product of its two axis weights,
  * so 2-D weights also sum to 1.
+ *
+ * Core tiles (planCoreTiles) are for tiles that share the whole image's statistics: their cores partition the image
+ * and each window extends a margin beyond its core, so the core's output is exact and needs no blending.
  */
 
 export interface AxisTile {
@@ -99,5 +102,47 @@ export function planTiles(width: number, height: number, tile: number, overlap: 
   const ys = axisTiles(height, tile, overlap, align);
   return ys.flatMap((ty) =>
     xs.map((tx) => ({ left: tx.start, top: ty.start, width: tx.size, height: ty.size, weightX: tx.weights, weightY: ty.weights })),
+  );
+}
+
+/** A window run through the network and the core of it whose output is kept (cores partition the image). */
+export interface CoreTile {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  core: { left: number; top: number; width: number; height: number };
+}
+
+/**
+ * Cores partitioning [0, length) at multiples of `align`, each inside a window that extends at least `margin` beyond
+ * it wherever the axis goes on. Every window has the same size, `window` (or `length` if shorter; at least
+ * 4·margin, so a core is never mostly margin): one shape per pass lets a backend reuse its compiled kernels.
+ */
+export function coreAxis(length: number, window: number, margin: number, align = 1): Array<{ start: number; end: number; coreStart: number; coreEnd: number }> {
+  const side = Math.min(length, Math.max(window, 4 * margin));
+  const cuts = (count: number) => Array.from({ length: count + 1 }, (_, i) => (i === count ? length : Math.round((i * length) / count / align) * align));
+  const fits = (b: number[]) => b.slice(1).every((end, i) => Math.min(length, end + margin) - Math.max(0, b[i] - margin) <= side);
+  let n = 1;
+  while (!fits(cuts(n))) n++;
+  const b = cuts(n);
+  return b.slice(1).map((coreEnd, i) => {
+    const start = Math.min(Math.max(0, b[i] - margin), length - side);
+    return { start, end: start + side, coreStart: b[i], coreEnd };
+  });
+}
+
+/** The 2-D core tiling of a width×height image, row-major. */
+export function planCoreTiles(width: number, height: number, window: number, margin: number, align = 1): CoreTile[] {
+  const xs = coreAxis(width, window, margin, align);
+  const ys = coreAxis(height, window, margin, align);
+  return ys.flatMap((ty) =>
+    xs.map((tx) => ({
+      left: tx.start,
+      top: ty.start,
+      width: tx.end - tx.start,
+      height: ty.end - ty.start,
+      core: { left: tx.coreStart, top: ty.coreStart, width: tx.coreEnd - tx.coreStart, height: ty.coreEnd - ty.coreStart },
+    })),
   );
 }

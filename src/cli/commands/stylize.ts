@@ -14,6 +14,7 @@ import { expandInputs } from '../../image/expand-inputs';
 import { BatchItem, BatchSummary, formatFileLine, formatSummary, isSkipped, planOutputs, stylizeFiles } from '../../infer/batch';
 import { IMAGE_FORMATS, ImageFormat } from '../../image/image-io';
 import { DEFAULT_WIDTHS, type NetworkWidths } from '../../infer/memory';
+import { TILE_STATS_METHODS, TileStatsMethod } from '../../infer/stylize';
 import { loadStyleModel } from '../../infer/model';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 import { expandStyles, openArbitraryStylizer, validateArbitrary } from './stylize-arbitrary';
@@ -33,6 +34,7 @@ export interface StylizeArgs extends BackendArgs {
   tile?: number;
   overlap?: number;
   memoryBudget?: number;
+  tileStats?: TileStatsMethod;
   strength: number;
   preserveColor: boolean;
   format?: string;
@@ -127,6 +129,7 @@ async function runWithProgress(
         tile: args.tile,
         overlap: args.overlap,
         memoryBudgetBytes: args.memoryBudget !== undefined ? args.memoryBudget * 1024 ** 2 : undefined,
+        tileStats: args.tileStats,
         strength: args.strength,
         preserveColor: args.preserveColor,
         network,
@@ -198,6 +201,10 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
         .option('memory-budget', {
           type: 'number',
           describe: 'MiB of activations one forward pass may use; larger images are tiled to fit (default 1024, ≈ 1 MP per pass)',
+        })
+        .option('tile-stats', {
+          choices: TILE_STATS_METHODS,
+          describe: "instance-norm statistics of tiles: exact (whole image's, several cheap passes), downscaled (one small pass) or per-tile (default exact)",
         })
         .option('strength', { type: 'number', default: 1, describe: 'blend with the original: 0 = unchanged, 1 = fully stylized' })
         .option('preserve-color', {

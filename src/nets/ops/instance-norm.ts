@@ -47,6 +47,18 @@ export function instanceNormComposite(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: 
   });
 }
 
+/**
+ * Inference only: normalises with statistics supplied from outside (per channel mean and rstd = 1/sqrt(var + eps)),
+ * so that tiles of one image can share the whole image's statistics (src/infer/tile-stats.ts).
+ */
+export function instanceNormWithStats(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, rstd: tf.Tensor1D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const scale = tf.mul(gamma, rstd);
+    const shift = tf.sub(beta, tf.mul(mean, scale));
+    return tf.add(tf.mul(x, scale), shift) as tf.Tensor4D;
+  });
+}
+
 tf.registerGradient({
   kernelName: INSTANCE_NORM_KERNEL,
   inputsToSave: ['x', 'gamma'],
