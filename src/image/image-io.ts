@@ -69,10 +69,13 @@ export interface DecodeOptions {
 export const IMAGE_FORMATS = ['jpg', 'png', 'webp'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
+/** jpg/webp quality when none is given. */
+export const DEFAULT_QUALITY = 92;
+
 export interface EncodeOptions {
   /** Overrides the format the file extension implies. */
   format?: ImageFormat;
-  /** jpg/webp quality 1–100 (default 92). */
+  /** jpg/webp quality 1–100 (default DEFAULT_QUALITY). */
   quality?: number;
 }
 
@@ -204,7 +207,7 @@ export function imageFormatFromPath(file: string): ImageFormat | undefined {
  */
 export async function encodeImageToBuffer(image: EncodableImage, format: ImageFormat, options: EncodeOptions = {}): Promise<Buffer> {
   const { data, channels } = interleave(image);
-  const quality = options.quality ?? 92;
+  const quality = options.quality ?? DEFAULT_QUALITY;
   let img = sharp(data, { raw: { width: image.width, height: image.height, channels } });
   switch (format) {
     case 'jpg':

@@ -52,19 +52,26 @@ export const DEFAULT_TILE_STATS: TileStatsMethod = 'exact';
 /** Smallest tile side accepted: the network's 1/4-resolution stage needs a few pixels to work with. */
 export const MIN_TILE = 16;
 
+/** One message for every way a number can miss (not a number, not whole, out of range): "must be <what>". */
+const mustBe = (what: string) => ({ error: `must be ${what}` });
+const PIXELS = 'a positive whole number of pixels';
+const TILE = `a whole number ≥ ${MIN_TILE} (or 0: never tile)`;
+const NON_NEGATIVE = 'a whole number ≥ 0';
+const FRACTION = 'between 0 and 1';
+
 export const StylizeOptionsSchema = z.object({
   /** Downscale (never enlarge) so the longest side is at most this, before stylizing. */
-  maxSize: z.number().int().positive().optional(),
+  maxSize: z.number(mustBe(PIXELS)).int(mustBe(PIXELS)).positive(mustBe(PIXELS)).optional(),
   /** Force tiles of this side (px, rounded down to a multiple of 4, at least 2·overlap+4); 0 = never tile. */
-  tile: z.number().int().nonnegative().optional(),
+  tile: z.number(mustBe(TILE)).int(mustBe(TILE)).refine((n) => n === 0 || n >= MIN_TILE, mustBe(TILE)).optional(),
   /** Pixels shared by neighbouring tiles (default 64); the middle half of the band is a linear cross-fade. */
-  overlap: z.number().int().nonnegative().optional(),
+  overlap: z.number(mustBe(NON_NEGATIVE)).int(mustBe(NON_NEGATIVE)).nonnegative(mustBe(NON_NEGATIVE)).optional(),
   /** Activation memory allowed for one forward pass; larger images are tiled automatically (default 1 GiB). */
   memoryBudgetBytes: z.number().positive().optional(),
   /** Channel widths of the network, for the memory estimate (default 32/64/128). */
   network: z.object({ widths: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]) }).optional(),
   /** 0 = the input unchanged, 1 = fully stylized (default). */
-  strength: z.number().min(0).max(1).optional(),
+  strength: z.number(mustBe(FRACTION)).min(0, mustBe(FRACTION)).max(1, mustBe(FRACTION)).optional(),
   /** Keep the input's colours: luminance from the stylized image, chroma (YCbCr Cb/Cr) from the input. */
   preserveColor: z.boolean().optional(),
   /** Instance-norm statistics of tiles: 'exact' (default), 'downscaled' or 'per-tile' (see TILE_STATS_METHODS). */

@@ -1,11 +1,13 @@
-// `nst train --help` and `nst optimize --help` (the built CLI) show each default once, and it is the schema's: the
-// values a config parsed from only the required fields comes out with.
+// `nst train --help`, `nst optimize --help` and `nst stylize --help` (the built CLI) show each default once, and it is
+// the schema's: the values a config parsed from only the required fields comes out with.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { kebabCase } from '../../src/util/flag-names';
 import { parseOptimizeConfig } from '../../src/optimize';
 import { parseTrainConfig } from '../../src/train/config';
+import { DEFAULT_TILE_STATS } from '../../src/infer/stylize';
+import { StylizeCommandOptionsSchema } from '../../src/infer/stylize-options';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const built = fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'));
@@ -31,19 +33,24 @@ function schemaDefaults(required: Record<string, unknown>, parsed: Record<string
   return new Map(Object.entries(parsed).filter(([k]) => !(k in required)).map(([k, v]) => [kebabCase(k), shown(v)]));
 }
 
-const cases: Array<[string, Map<string, string>]> = [
-  ['train', schemaDefaults({ style: 's', data: ['d'], out: 'o' }, parseTrainConfig({ style: 's', data: ['d'], out: 'o' }))],
-  ['optimize', schemaDefaults({ content: 'c', style: 's', output: 'o.png' }, parseOptimizeConfig({ content: 'c', style: 's', output: 'o.png' }))],
+/** stylize's defaults: the schema's, plus --tile-stats, whose library default is shown but left to the library to apply. */
+const stylizeDefaults = new Map([...schemaDefaults({}, StylizeCommandOptionsSchema.parse({})), ['tile-stats', JSON.stringify(DEFAULT_TILE_STATS)]]);
+
+/** Command, its defaults, and how many it has at least (so a broken parse cannot pass with none). */
+const cases: Array<[string, Map<string, string>, number]> = [
+  ['train', schemaDefaults({ style: 's', data: ['d'], out: 'o' }, parseTrainConfig({ style: 's', data: ['d'], out: 'o' })), 9],
+  ['optimize', schemaDefaults({ content: 'c', style: 's', output: 'o.png' }, parseOptimizeConfig({ content: 'c', style: 's', output: 'o.png' })), 9],
+  ['stylize', stylizeDefaults, 8],
 ];
 
-(built ? describe : describe.skip).each(cases)('nst %s --help', (command, defaults) => {
+(built ? describe : describe.skip).each(cases)('nst %s --help', (command, defaults, atLeast) => {
   let blocks: Map<string, string>;
   beforeAll(() => {
     blocks = helpBlocks(command);
   });
 
   it('shows every schema default, as the schema has it', () => {
-    expect(defaults.size).toBeGreaterThan(8);
+    expect(defaults.size).toBeGreaterThanOrEqual(atLeast);
     const shown = [...defaults.keys()].map((flag) => [flag, blocks.get(flag)?.match(/\[default: [^\]]*\]/g)?.join(' ')]);
     expect(shown).toEqual([...defaults].map(([flag, value]) => [flag, `[default: ${value}]`]));
   });

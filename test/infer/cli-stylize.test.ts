@@ -117,6 +117,26 @@ describe('nst stylize', () => {
   });
 });
 
+describe('option validation at the boundary (the options schema)', () => {
+  it('a bad value is a usage error (exit 2) naming each flag with the value typed, before any model loads', async () => {
+    const input = path.join(photos, 'a.png');
+    const r = await nst(['stylize', '-m', path.join(dir, 'nope'), input, '--strength', '2', '--tile', '5', '--memory-budget', '3', '--quality', '0', '--max-size', '1.5']);
+    expect(r.code).toBe(2);
+    const errors = r.err.split('\n').filter((l) => l.startsWith('nst: error'));
+    expect(errors).toHaveLength(1);
+    for (const m of [
+      /--max-size 1\.5: must be a positive whole number of pixels/,
+      /--tile 5: must be a whole number ≥ 16 \(or 0: never tile\)/,
+      /--memory-budget 3: must be at least 16 \(MiB\)/,
+      /--strength 2: must be between 0 and 1/,
+      /--quality 0: must be a whole number 1–100/,
+    ]) {
+      expect(errors[0]).toMatch(m);
+    }
+    expect(r.err).not.toMatch(/model not found/);
+  });
+});
+
 describe('input expansion and output planning', () => {
   it('expands folders (images only) and globs, and reports missing files and empty globs instead of failing', async () => {
     const entries = await expandInputs([photos, path.join(photos, '*.png'), path.join(dir, 'missing.png'), path.join(dir, '*.nothing')]);

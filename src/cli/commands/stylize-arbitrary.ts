@@ -2,24 +2,17 @@
  * The arbitrary-style half of `nst stylize` (--style IMAGE…): which style images, their weights, and the AdaIN model
  * as a FileStylizer for the shared batch loop (src/infer/batch.ts). The maths is src/infer/arbitrary/.
  */
-import { InputError, UsageError } from '../../errors';
+import { InputError } from '../../errors';
 import type { FileStylizer } from '../../infer/batch';
 import { expandInputs } from '../../image/expand-inputs';
-import { DEFAULT_STYLE_SIZE, loadArbitraryModel, StyleStatsCache, styleWeightsFor, stylizeArbitrary } from '../../infer/arbitrary';
+import { memoryBudgetBytes as budgetBytes, parseNumberList, type StylizeCommandOptions } from '../../infer/stylize-options';
+import { loadArbitraryModel, StyleStatsCache, styleWeightsFor, stylizeArbitrary } from '../../infer/arbitrary';
 
-export interface ArbitraryStylizeArgs {
-  model?: string;
-  style?: string[];
-  styleWeights?: string;
-  alpha?: number;
-  styleSize?: number;
-  maxSize?: number;
-  tile?: number;
-  overlap?: number;
-  memoryBudget?: number;
-  strength: number;
-  preserveColor: boolean;
-}
+/** The validated options the arbitrary-style half reads. */
+export type ArbitraryStylizeOptions = Pick<
+  StylizeCommandOptions,
+  'model' | 'styleWeights' | 'alpha' | 'styleSize' | 'maxSize' | 'tile' | 'overlap' | 'memoryBudget' | 'strength' | 'preserveColor'
+>;
 
 /** Style images named by --style: files, folders of images or globs, in order. A folder with none is an error. */
 export async function expandStyles(args: string[]): Promise<string[]> {
@@ -35,24 +28,6 @@ export async function expandStyles(args: string[]): Promise<string[]> {
   return out;
 }
 
-/** "--style-weights 0.7,0.3" → normalised weights, one per style. */
-export function parseStyleWeights(text: string | undefined, count: number): number[] {
-  if (text === undefined) return styleWeightsFor(count);
-  const parts = text.split(',').map((p) => p.trim());
-  const values = parts.map(Number);
-  if (parts.some((p) => p === '') || values.some((v) => !Number.isFinite(v))) {
-    throw new UsageError(`--style-weights ${text}: give comma-separated numbers, one per --style (e.g. 0.7,0.3)`);
-  }
-  return styleWeightsFor(count, values);
-}
-
-export function validateArbitrary(args: ArbitraryStylizeArgs): void {
-  if (args.alpha !== undefined && !(args.alpha >= 0 && args.alpha <= 1)) throw new UsageError(`--alpha ${args.alpha}: must be between 0 and 1`);
-  if (args.styleSize !== undefined && !(Number.isInteger(args.styleSize) && args.styleSize >= 32)) {
-    throw new UsageError(`--style-size ${args.styleSize}: must be a whole number ≥ 32 (pixels)`);
-  }
-}
-
 export interface OpenedArbitrary {
   stylizer: FileStylizer;
   /** Style files and their weights, for the log line. */
@@ -65,12 +40,13 @@ export interface OpenedArbitrary {
  * Loads the AdaIN model (the embedded default unless --model) and measures every style once, before any content
  * image: a bad style is one error for the whole run, not one per input.
  */
-export async function openArbitraryStylizer(args: ArbitraryStylizeArgs, styleFiles: string[]): Promise<OpenedArbitrary> {
-  const weights = parseStyleWeights(args.styleWeights, styleFiles.length);
+export async function openArbitraryStylizer(args: ArbitraryStylizeOptions, styleFiles: string[]): Promise<OpenedArbitrary> {
+  // The schema has already refused a --style-weights that is not a list of numbers.
+  const weights = styleWeightsFor(styleFiles.length, args.styleWeights === undefined ? undefined : parseNumberList(args.styleWeights));
   const model = await loadArbitraryModel(args.model);
   const cache = new StyleStatsCache(model);
-  const styleSize = args.styleSize ?? DEFAULT_STYLE_SIZE;
-  const memoryBudgetBytes = args.memoryBudget !== undefined ? args.memoryBudget * 1024 ** 2 : undefined;
+  const styleSize = args.styleSize;
+  const memoryBudgetBytes = budgetBytes(args);
   try {
     for (const f of styleFiles) await cache.get(f, styleSize, memoryBudgetBytes);
   } catch (e) {

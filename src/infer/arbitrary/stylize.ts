@@ -29,9 +29,11 @@ import type { ArbitraryModel } from './model';
 import { planArbitraryTiling } from './plan';
 import { DEFAULT_STYLE_SIZE, MIN_STYLE_SIDE, StyleSource, StyleStatsCache } from './style-stats';
 
+const STYLE_SIZE = `must be a whole number ≥ ${MIN_STYLE_SIDE} (pixels)`;
+
 export const ArbitraryOptionsSchema = z.object({
   /** Style strength in feature space: 1 = the full AdaIN target, 0 = the content features (a reconstruction). */
-  alpha: z.number().min(0).max(1).optional(),
+  alpha: z.number({ error: 'must be between 0 and 1' }).min(0, { error: 'must be between 0 and 1' }).max(1, { error: 'must be between 0 and 1' }).optional(),
   /** One non-negative weight per style (normalised to sum 1); default equal weights. */
   styleWeights: z.array(z.number().nonnegative()).optional(),
   /** Blend the result with the content image in pixel space (0 = unchanged, 1 = the result; default 1). */
@@ -39,7 +41,7 @@ export const ArbitraryOptionsSchema = z.object({
   /** Keep the content's colours: luminance from the result, chroma from the content. */
   preserveColor: z.boolean().optional(),
   /** Longest side style images are resized to before encoding (default 512). */
-  styleSize: z.number().int().min(MIN_STYLE_SIDE).optional(),
+  styleSize: z.number({ error: STYLE_SIZE }).int({ error: STYLE_SIZE }).min(MIN_STYLE_SIDE, { error: STYLE_SIZE }).optional(),
   /** Downscale (never enlarge) the content so its longest side is at most this. */
   maxSize: z.number().int().positive().optional(),
   /** Force tiles of this side; 0 = never tile. Default: tile when the memory budget needs it. */
