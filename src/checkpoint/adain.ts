@@ -14,11 +14,10 @@ import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { InputError, UsageError } from '../errors';
 import { AdainDecoderConfig, AdainDecoderConfigInput, adainDecoderWeightSpecs, parseAdainDecoderConfig } from '../nets/adain/decoder';
-import { replaceDirAtomic, writeFileDurable } from '../util/atomic-write';
-import { nstVersion, resolveCheckpointDir } from './checkpoint';
-import { CHECKPOINT_FORMAT_VERSION, checkExtraFileName, MODEL_JSON, NST_JSON, WEIGHTS_BIN } from './format';
+import { nstVersion, resolveCheckpointDir, writeCheckpointDir } from './checkpoint';
+import { CHECKPOINT_FORMAT_VERSION, MODEL_JSON, NST_JSON } from './format';
 import { expectKind } from './kind';
-import { modelFromFiles, modelToFiles } from './model-artifacts';
+import { modelFromFiles } from './model-artifacts';
 
 /** The frozen encoder the decoder was trained against: inference must use the same weights and preprocessing. */
 export const AdainEncoderInfo = z.looseObject({
@@ -77,36 +76,16 @@ export async function saveAdainCheckpoint(dir: string, options: SaveAdainCheckpo
     const r = AdainTrainingInfo.safeParse(options.training);
     if (!r.success) throw new UsageError(`${dir}: invalid training metadata (${issuesOf(r.error)})`);
   }
-  const extras = options.extraFiles ?? {};
-  for (const name of Object.keys(extras)) {
-    const problem = checkExtraFileName(name);
-    if (problem) throw new UsageError(`${dir}: ${problem}`);
-  }
-  const nstJson: AdainNstJson = {
+  const nstJson = {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
-    kind: 'adain',
+    kind: 'adain' as const,
     network: config,
     encoder: encoder.data,
     ...(options.training ? { training: options.training } : {}),
     createdAt: options.createdAt ?? new Date().toISOString(),
     nstVersion: nstVersion(),
-    extraFiles: Object.keys(extras),
   };
-  const files = await modelToFiles(options.model, WEIGHTS_BIN);
-  await replaceDirAtomic(
-    dir,
-    (temp) => {
-      writeFileDurable(path.join(temp, WEIGHTS_BIN), files.weights);
-      writeFileDurable(path.join(temp, MODEL_JSON), files.modelJson);
-      for (const name of Object.keys(extras)) writeFileDurable(path.join(temp, name), extras[name]);
-      writeFileDurable(path.join(temp, NST_JSON), JSON.stringify(nstJson, null, 2) + '\n');
-    },
-    (existing) =>
-      fs.existsSync(path.join(existing, NST_JSON)) || (fs.statSync(existing).isDirectory() && fs.readdirSync(existing).length === 0)
-        ? undefined
-        : `${existing}: exists and is not an nst checkpoint (no ${NST_JSON}); refusing to replace it — choose another path`,
-  );
-  return nstJson;
+  return writeCheckpointDir(dir, options.model, nstJson, options.extraFiles);
 }
 
 /** Reads and validates an AdaIN checkpoint's nst.json; a per-style checkpoint is a wrongKindError. */

@@ -92,21 +92,33 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
   const config = { ...parseTransformerConfig(options.config, `${dir}: network config`), output: outputHeadOf(options.model) };
   const meta = options.meta ?? {};
   validateMeta(meta, dir);
-  const extras = options.extraFiles ?? {};
-  for (const name of Object.keys(extras)) {
-    const problem = checkExtraFileName(name);
-    if (problem) throw new UsageError(`${dir}: ${problem}`);
-  }
-  const nstJson: NstJson = {
+  return writeCheckpointDir(dir, options.model, {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     network: config,
     ...(meta.training ? { training: meta.training } : {}),
     ...(meta.source ? { source: meta.source } : {}),
     createdAt: meta.createdAt ?? new Date().toISOString(),
     nstVersion: nstVersion(),
-    extraFiles: Object.keys(extras),
-  };
-  const files = await modelToFiles(options.model, WEIGHTS_BIN);
+  }, options.extraFiles);
+}
+
+/**
+ * The atomic write of every kind of checkpoint: into a temp dir beside `dir`, each file fsynced, the extras, nst.json
+ * (`meta` plus the extras' names) last, then renamed into place (an existing checkpoint is renamed away and removed
+ * only after). Refuses to replace a non-empty directory that is not a checkpoint.
+ */
+export async function writeCheckpointDir<M extends object>(
+  dir: string,
+  model: tf.LayersModel,
+  meta: M,
+  extras: Record<string, Uint8Array | string> = {},
+): Promise<M & { extraFiles: string[] }> {
+  for (const name of Object.keys(extras)) {
+    const problem = checkExtraFileName(name);
+    if (problem) throw new UsageError(`${dir}: ${problem}`);
+  }
+  const nstJson = { ...meta, extraFiles: Object.keys(extras) };
+  const files = await modelToFiles(model, WEIGHTS_BIN);
   await replaceDirAtomic(
     dir,
     (temp) => {

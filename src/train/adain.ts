@@ -22,7 +22,7 @@ import { loadAugmentedCrop } from './augment';
 import { adainCheckpointStore } from './checkpoint-store';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import type { CheckpointStore } from './deps';
-import { LoopResult, TrainingLoop } from './loop';
+import { LoopResult, runTraining } from './loop';
 import { gridImage, loadPreviewBatch, PREVIEW_LATEST_FILE } from './preview';
 import { locateRun, startOrResume, Trainee } from './session';
 import type { BatchObjective, RecordContext, TaskBatch, TrainHooks, TrainingTask } from './task';
@@ -269,7 +269,7 @@ export async function trainAdain(
       preview = { photos: await loadPreviewBatch(previewPhotos, size), styles: await loadPreviewBatch(previewStyles, size) };
     }
     task = new AdainTask(config, photos, styleFiles, lossNet, encoderLayer, trainee.state, log, outDir, preview);
-    const loop = new TrainingLoop(task, trainee, { totalSteps: steps, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
+    const result = await runTraining(task, trainee, { totalSteps: steps, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
       store,
       hooks,
       log,
@@ -277,9 +277,8 @@ export async function trainAdain(
       ckptDir,
       dryRunSteps: options.dryRunSteps,
       schedule: inverseTimeDecay(config.lrDecay),
+      resumed: location.resumeDir !== undefined,
     });
-    if (!dryRun && !location.resumeDir) await loop.saveCheckpoint();
-    const result = await loop.run();
     return {
       ...result,
       config,

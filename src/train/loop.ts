@@ -209,3 +209,18 @@ export class TrainingLoop<R> {
     }
   }
 }
+
+/**
+ * A run from its first step (or its resumed one) to the end: a fresh run first saves a checkpoint, so the NaN guard
+ * always has a good state to return to (a dry run writes nothing).
+ */
+export async function runTraining<R>(
+  task: TrainingTask<R>,
+  trainee: Trainee,
+  cadence: Cadence,
+  options: LoopOptions<R> & { resumed: boolean },
+): Promise<LoopResult> {
+  const loop = new TrainingLoop(task, trainee, cadence, options);
+  if (options.dryRunSteps === undefined && !options.resumed) await loop.saveCheckpoint();
+  return loop.run();
+}

@@ -17,7 +17,7 @@ import type { LossNetwork } from '../nets/loss-network/types';
 import { parseTrainConfig, RESUMABLE_OVERRIDES, totalSteps, TrainConfig, TrainConfigInput } from './config';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import { defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
-import { LoopResult, TrainingLoop } from './loop';
+import { LoopResult, runTraining } from './loop';
 import { loadPreviewBatch, writePreview } from './preview';
 import { locateRun, startOrResume } from './session';
 import type { BatchObjective, RecordContext, TaskBatch, TrainHooks, TrainingTask } from './task';
@@ -200,17 +200,15 @@ export async function train(
     }
     task = new PerStyleTask(config, files, lossNet, taps, styleTargets, notes, trainee.state.cursor, log, outDir, previewBatch);
     styleTargets = undefined; // the task owns them now
-    const loop = new TrainingLoop(task, trainee, { totalSteps: steps, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
+    const result = await runTraining(task, trainee, { totalSteps: steps, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
       store,
       hooks,
       log,
       outDir,
       ckptDir,
       dryRunSteps: options.dryRunSteps,
+      resumed: location.resumeDir !== undefined,
     });
-    // A checkpoint before the first step, so the NaN guard always has a good state to return to.
-    if (!dryRun && !location.resumeDir) await loop.saveCheckpoint();
-    const result = await loop.run();
     return { ...result, config, outDir, checkpointDir: ckptDir, styleLayers: task.styleLayers, contentLayer: task.contentLayer, lossNetwork: lossNet.description, notes };
   } finally {
     task?.dispose();

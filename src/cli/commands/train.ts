@@ -12,30 +12,17 @@ import { LOSS_OPTION_FIELDS } from '../../losses/options';
 import { parseTrainConfig, TrainConfigInput, TrainConfigSchema } from '../../train/config';
 import { train, TrainResult } from '../../train';
 import { flagOf, parseOrUsageError } from '../../util/flag-names';
-import { TrainProgress } from '../progress/train';
-import { installStopSignals, SIGNAL_EXIT_CODES } from '../../util/signals';
 import { ArgsOf, configFromArgs as schemaFieldsOf, optionsFromSchema, withOptionGroups } from '../options-from-schema';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
+import { DRY_RUN_STEPS, expectedTime, RunArgs, runWithStopSignals, withRunOptions } from '../training-run';
 
 export type TrainArgs = BackendArgs &
-  ArgsOf<TrainConfigInput> & {
-    resume?: string;
-    dryRun?: boolean;
-    progress?: boolean;
-  };
-
-const DRY_RUN_STEPS = 3;
+  ArgsOf<TrainConfigInput> &
+  RunArgs;
 
 /** Only the options the user gave: undefined ones take the schema defaults (or, on --resume, the checkpoint's). */
 export function configFromArgs(args: TrainArgs): Partial<TrainConfigInput> {
   return schemaFieldsOf(TrainConfigSchema, args);
-}
-
-function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.round((seconds % 3600) / 60);
-  return h > 0 ? `${h} h ${m} min` : seconds >= 90 ? `${m} min` : `${Math.round(seconds)} s`;
 }
 
 function summary(r: TrainResult): string {
@@ -69,34 +56,15 @@ export async function runTrain(args: TrainArgs, log: (line: string) => void = (l
 
   if (args.dryRun) {
     const r = await train({ out: '(dry run)', ...config }, { resume: args.resume, dryRunSteps: DRY_RUN_STEPS, hooks: { log } });
-    const remaining = r.totalSteps - (r.step - Math.min(DRY_RUN_STEPS, r.step));
     process.stdout.write(
       `dry run on ${backend.name}: ${r.secondsPerStep.toFixed(2)} s/step at batch ${r.config.batchSize}, ${r.config.imageSize}² ` +
         `(data wait ${(100 * r.dataWaitShare).toFixed(1)}% of the step; loss network ${r.lossNetwork}; style ${r.styleLayers.join(',')}; content ${r.contentLayer})\n` +
-        `expected: ${remaining} steps ≈ ${formatDuration(remaining * r.secondsPerStep)} (plus checkpoints and previews)\n`,
+        expectedTime(r),
     );
     return 0;
   }
 
-  const stop = installStopSignals(log);
-  const bar = args.progress === false ? undefined : new TrainProgress();
-  const say = (line: string) => {
-    bar?.stop();
-    log(line);
-  };
-  try {
-    const r = await train(config, {
-      resume: args.resume,
-      hooks: { log: say, onStep: (s) => bar?.update(s), shouldStop: stop.shouldStop },
-    });
-    bar?.stop();
-    log(summary(r));
-    const sig = stop.received();
-    return sig ? SIGNAL_EXIT_CODES[sig] ?? 1 : 0;
-  } finally {
-    bar?.stop();
-    stop.dispose();
-  }
+  return runWithStopSignals(args, log, (hooks) => train(config, { resume: args.resume, hooks }), summary);
 }
 
 const TRAIN_OPTIONS = optionsFromSchema(TrainConfigSchema);
@@ -106,11 +74,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   describe: 'train a style network on a folder of photos',
   builder: (y: Argv) =>
     withBackendOption(
-      withOptionGroups(y, TRAIN_OPTIONS, 'Training options:', { 'Loss options:': LOSS_OPTION_FIELDS })
+      withRunOptions(withOptionGroups(y, TRAIN_OPTIONS, 'Training options:', { 'Loss options:': LOSS_OPTION_FIELDS }))
         .usage('$0 train --style STYLE.jpg --data DIR_OR_GLOB --out checkpoints/NAME [options]')
-        .option('resume', { type: 'string', describe: 'continue the run saved in this output folder (or checkpoint folder) exactly' })
-        .option('dry-run', { type: 'boolean', describe: `time ${DRY_RUN_STEPS} steps and print the expected time of the whole run; writes nothing` })
-        .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr (--no-progress to hide)' })
         .example('$0 train --style udnie.jpg --data photos/ --out checkpoints/udnie', 'train with the defaults')
         .example('$0 train --resume checkpoints/udnie --iterations 4000', 'continue a run (Ctrl-C saves a checkpoint)'),
     ) as unknown as Argv<TrainArgs>,
