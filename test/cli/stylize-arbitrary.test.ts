@@ -8,6 +8,7 @@ import { buildCli } from '../../src/cli/main';
 import { buildTransformer } from '../../src/nets/transformer';
 import { randomDecoder } from '../infer/arbitrary-fixtures';
 import { makeTmpDir, patternImage, writePng } from '../infer/fixtures';
+import { nstInProcess } from '../cli-in-process';
 
 const dir = makeTmpDir('nst-cli-arbitrary-');
 const adain = path.join(dir, 'adain-ckpt');
@@ -35,21 +36,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function nst(args: string[]): Promise<{ code: number; err: string; out: string }> {
-  let err = '', out = '';
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const saved = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await buildCli(args).parseAsync();
-    return { code: Number(process.exitCode ?? 0), err, out };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-    process.exitCode = saved;
-  }
-}
+const nst = nstInProcess;
 
 const errorLines = (err: string) => err.split('\n').filter((l) => l.startsWith('nst: error'));
 

@@ -9,6 +9,7 @@ import { expandInputs } from '../../src/image/expand-inputs';
 import { isSkipped, OutputPlan, planOutputs } from '../../src/infer/batch';
 import { buildTransformer } from '../../src/nets/transformer';
 import { makeTmpDir, patternImage, writePng } from './fixtures';
+import { nstInProcess } from '../cli-in-process';
 
 const dir = makeTmpDir('nst-cli-stylize-');
 const ckpt = path.join(dir, 'tiny-ckpt');
@@ -30,22 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI in-process, capturing stderr/stdout and the exit code it sets. */
-async function nst(args: string[]): Promise<{ code: number; err: string; out: string }> {
-  let err = '', out = '';
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const saved = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await buildCli(args).parseAsync();
-    return { code: Number(process.exitCode ?? 0), err, out };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-    process.exitCode = saved;
-  }
-}
+const nst = nstInProcess;
 
 describe('nst stylize', () => {
   it('processes a folder with a corrupt and an empty file: the rest are written, each bad one named, exit 1', async () => {
