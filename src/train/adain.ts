@@ -266,7 +266,9 @@ export async function trainAdain(
       const size = Math.min(config.imageSize, 192);
       const previewPhotos = (config.previewImages?.length ? config.previewImages : photos.slice(0, config.previewCount)).slice(0, 8);
       const previewStyles = (config.previewStyles?.length ? config.previewStyles : [...heldOut, ...styleFiles].slice(0, config.previewCount)).slice(0, 8);
-      preview = { photos: await loadPreviewBatch(previewPhotos, size), styles: await loadPreviewBatch(previewStyles, size) };
+      const [photoBatch, styleBatch] = [await loadPreviewBatch(previewPhotos, size, log), await loadPreviewBatch(previewStyles, size, log)];
+      if (photoBatch && styleBatch) preview = { photos: photoBatch, styles: styleBatch };
+      else tf.dispose([photoBatch, styleBatch].filter((t): t is tf.Tensor4D => t !== undefined));
     }
     task = new AdainTask(config, photos, styleFiles, lossNet, encoderLayer, trainee.state, log, outDir, preview);
     const result = await runTraining(task, trainee, { totalSteps: steps, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {

@@ -196,7 +196,7 @@ export async function train(
     if (!dryRun) {
       fs.mkdirSync(outDir, { recursive: true });
       const previewFiles = (config.previewImages?.length ? config.previewImages : files.slice(0, config.previewCount)).slice(0, 16);
-      previewBatch = await loadPreviewBatch(previewFiles, Math.min(config.imageSize, 256));
+      previewBatch = await loadPreviewBatch(previewFiles, Math.min(config.imageSize, 256), log);
     }
     task = new PerStyleTask(config, files, lossNet, taps, styleTargets, notes, trainee.state.cursor, log, outDir, previewBatch);
     styleTargets = undefined; // the task owns them now

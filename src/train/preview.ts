@@ -11,9 +11,20 @@ import { loadCroppedImage } from './data';
 export const PREVIEW_LATEST_FILE = 'preview-latest.png';
 const GAP = 4;
 
-/** Centre crops of the preview photos, one [N,S,S,3] tensor (the caller disposes it). */
-export async function loadPreviewBatch(files: string[], size: number): Promise<tf.Tensor4D> {
-  const images = await Promise.all(files.map((f) => loadCroppedImage(f, size, 'center')));
+/**
+ * Centre crops of the preview photos, one [N,S,S,3] tensor (the caller disposes it). A photo that cannot be read is
+ * left out with a warning (previews must never stop a run); undefined when none can.
+ */
+export async function loadPreviewBatch(files: string[], size: number, log: (line: string) => void = () => {}): Promise<tf.Tensor4D | undefined> {
+  const images: Float32Array[] = [];
+  for (const f of files) {
+    try {
+      images.push(await loadCroppedImage(f, size, 'center'));
+    } catch (e) {
+      log(`nst: warning: preview image ${f} left out: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (images.length === 0) return undefined;
   const all = new Float32Array(images.length * size * size * 3);
   images.forEach((im, i) => all.set(im, i * size * size * 3));
   return tf.tensor4d(all, [images.length, size, size, 3]);

@@ -1,12 +1,14 @@
 // Training data from a folder of odd files: the same images nst stylize would take from it, unreadable photos skipped
 // with a warning and counted (never a crash mid-run), tiny and very elongated photos used, resume still exact.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import { expandInputs } from '../../src/image/expand-inputs';
 import { BatchStream, listImages, loadCroppedImage } from '../../src/train/data';
 import { defaultDeps } from '../../src/train/deps';
 import { train } from '../../src/train/per-style';
+import { loadPreviewBatch } from '../../src/train/preview';
 import { makeOddFolder, patternImage, toRawRgb } from '../infer/fixtures';
 import { makePhotos, standInLossNetwork, tempDir } from './helpers';
 
@@ -100,4 +102,18 @@ describe('BatchStream over odd files', () => {
     expect(result.data.skippedPaths.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['corrupt.jpg', 'zero.png']));
     expect(logs.filter((l) => l.includes('skipping unreadable image'))).toHaveLength(result.data.skippedFiles);
   });
+});
+
+test('an unreadable preview photo is left out of the grid with a warning, and the run goes on', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-preview-'));
+  const good = path.join(dir, 'good.png');
+  await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 20, b: 20 } } }).png().toFile(good);
+  fs.writeFileSync(path.join(dir, 'bad.jpg'), 'not a jpeg');
+  const lines: string[] = [];
+  const batch = await loadPreviewBatch([path.join(dir, 'bad.jpg'), good], 16, (l) => lines.push(l));
+  expect(batch?.shape).toEqual([1, 16, 16, 3]);
+  batch?.dispose();
+  expect(lines).toEqual([expect.stringMatching(/^nst: warning: preview image .*bad\.jpg left out: /)]);
+  expect(await loadPreviewBatch([path.join(dir, 'bad.jpg')], 16, () => {})).toBeUndefined();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
