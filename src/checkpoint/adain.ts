@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { InputError, UsageError } from '../errors';
 import { AdainDecoderConfig, AdainDecoderConfigInput, adainDecoderWeightSpecs, parseAdainDecoderConfig } from '../nets/adain/decoder';
-import { nstVersion, resolveCheckpointDir, writeCheckpointDir } from './checkpoint';
+import { nstVersion, readRawNstJson, resolveCheckpointDir, writeCheckpointDir } from './checkpoint';
 import { CHECKPOINT_FORMAT_VERSION, MODEL_JSON, NST_JSON } from './format';
 import { expectKind } from './kind';
 import { modelFromFiles } from './model-artifacts';
@@ -90,22 +90,7 @@ export async function saveAdainCheckpoint(dir: string, options: SaveAdainCheckpo
 
 /** Reads and validates an AdaIN checkpoint's nst.json; a per-style checkpoint is a wrongKindError. */
 export function readAdainCheckpointMeta(dir: string): AdainNstJson {
-  const abs = path.resolve(dir);
-  const stat = fs.statSync(abs, { throwIfNoEntry: false });
-  if (!stat) throw new InputError(`${abs}: AdaIN checkpoint not found`);
-  if (!stat.isDirectory()) throw new InputError(`${abs}: not a checkpoint directory (it is a file)`);
-  const file = path.join(abs, NST_JSON);
-  if (!fs.existsSync(file)) throw new InputError(`${abs}: not an nst checkpoint (no ${NST_JSON}; incomplete or not written by nst)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InputError(`${file}: unreadable (${(e as Error).message})`);
-  }
-  const version = (raw as { formatVersion?: unknown })?.formatVersion;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > CHECKPOINT_FORMAT_VERSION) {
-    throw new InputError(`${file}: checkpoint formatVersion ${JSON.stringify(version)} is not one this nst reads (1..${CHECKPOINT_FORMAT_VERSION})`);
-  }
+  const { raw, file } = readRawNstJson(dir);
   expectKind(raw, file, 'adain');
   const r = AdainNstJson.safeParse(raw);
   if (!r.success) throw new InputError(`${file}: invalid (${issuesOf(r.error)})`);

@@ -144,8 +144,12 @@ function missingDirMessage(abs: string): string {
   return `${abs}: checkpoint not found`;
 }
 
-/** Reads and validates nst.json (no model loading): InputError naming the path for anything unusable. */
-export function readCheckpointMeta(dir: string): NstJson {
+/**
+ * A checkpoint folder's nst.json, parsed, with a format version this nst reads: what every kind's reader starts from.
+ * InputError naming the path for anything unusable (missing folder — or one left by an interrupted save —, a file, no
+ * or unreadable nst.json, a version from a newer nst).
+ */
+export function readRawNstJson(dir: string): { raw: unknown; file: string } {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs)) throw new InputError(missingDirMessage(abs));
   if (!fs.statSync(abs).isDirectory()) throw new InputError(`${abs}: not a checkpoint directory (it is a file)`);
@@ -166,6 +170,12 @@ export function readCheckpointMeta(dir: string): NstJson {
       `${file}: checkpoint formatVersion ${version} was written by a newer nst; this nst (${nstVersion()}) reads up to ${CHECKPOINT_FORMAT_VERSION} — upgrade nst`,
     );
   }
+  return { raw, file };
+}
+
+/** Reads and validates nst.json (no model loading): InputError naming the path for anything unusable. */
+export function readCheckpointMeta(dir: string): NstJson {
+  const { raw, file } = readRawNstJson(dir);
   // An AdaIN checkpoint's `network` is another schema: say which kind it is rather than list schema mismatches.
   expectKind(raw, file, 'transformer');
   const r = NstJson.safeParse(raw);
