@@ -1,3 +1,4 @@
 #!/usr/bin/env bash
 # The command that started this run (from /work/main), on an AMD EPYC with AVX-512, 2 cores, 2026-12-01.
 node bin/nst.js train-adain --styles /work/shared/data/paintings-pd /work/shared/data/styles /work/data/textures --data /work/shared/data/content/imagenet-sample --out /work/runs/adain-1 --hold-out hokusai_bridge.jpg renoir_filles_piano.jpg arcimboldo_spring.jpg the_scream.jpg composition_vii.jpg --preview-images /work/shared/data/content/sample-pd/city1.jpg /work/shared/data/content/sample-pd/beach1.jpg /work/shared/data/content/sample-pd/fields6.jpg /work/shared/data/content/sample-pd/mountain1.jpg --image-size 128 --batch-size 8 --iterations 30000 --checkpoint-every 100 --preview-every 100 --no-progress
+node bin/nst.js train-adain --resume training-runs/adain-1 --no-progress   # session 1, continued
