@@ -30,7 +30,7 @@ import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, m
 import { cropRgb, NETWORK_STRIDE, padForNetwork } from './pad';
 import { isLayersModel, LayerGraph, layerGraph } from './layer-graph';
 import { downscaledStats, exactTiledForward, sharedStatsForward } from './tile-stats';
-import { planTiles, Tile } from './tiling';
+import { accumulateTile, planTiles, Tile } from './tiling';
 
 /** A forward pass: NHWC float RGB 0–255 of any size (multiple of 4) in, the same shape out (unclamped). */
 export type StyleForward = (x: tf.Tensor4D) => tf.Tensor;
@@ -161,21 +161,7 @@ export function runForward(forward: StyleForward, img: RgbImage): Float32Array {
 export function runTiled(forward: StyleForward, img: RgbImage, tiles: Tile[], onTile?: (done: number, total: number) => void): Float32Array {
   const acc = new Float32Array(img.rgb.length);
   tiles.forEach((t, i) => {
-    const out = runForward(forward, cropRgb(img, t.left, t.top, t.width, t.height));
-    for (let y = 0; y < t.height; y++) {
-      const wy = t.weightY[y];
-      if (wy === 0) continue;
-      const row = ((t.top + y) * img.width + t.left) * 3;
-      for (let x = 0; x < t.width; x++) {
-        const w = wy * t.weightX[x];
-        if (w === 0) continue;
-        const s = (y * t.width + x) * 3;
-        const d = row + x * 3;
-        acc[d] += w * out[s];
-        acc[d + 1] += w * out[s + 1];
-        acc[d + 2] += w * out[s + 2];
-      }
-    }
+    accumulateTile(acc, img.width, t, runForward(forward, cropRgb(img, t.left, t.top, t.width, t.height)));
     onTile?.(i + 1, tiles.length);
   });
   return acc;

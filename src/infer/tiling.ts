@@ -146,3 +146,21 @@ export function planCoreTiles(width: number, height: number, window: number, mar
     })),
   );
 }
+
+/** Adds a tile's output (its own RGB, tile-sized) into `acc` (the whole image's RGB) with the tile's feathered weights. */
+export function accumulateTile(acc: Float32Array, imageWidth: number, t: Tile, out: Float32Array): void {
+  for (let y = 0; y < t.height; y++) {
+    const wy = t.weightY[y];
+    if (wy === 0) continue;
+    const row = ((t.top + y) * imageWidth + t.left) * 3;
+    for (let x = 0; x < t.width; x++) {
+      const w = wy * t.weightX[x];
+      if (w === 0) continue;
+      const s = (y * t.width + x) * 3;
+      const d = row + x * 3;
+      acc[d] += w * out[s];
+      acc[d + 1] += w * out[s + 1];
+      acc[d + 2] += w * out[s + 2];
+    }
+  }
+}

@@ -22,7 +22,7 @@ import { blendAlpha, channelStats, disposeStats, mixedAdain, type ChannelStats }
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../memory';
 import { cropRgb, padToMultiple } from '../pad';
 import type { StylizeInput, StylizeResult } from '../stylize';
-import type { Tile } from '../tiling';
+import { accumulateTile, type Tile } from '../tiling';
 import { globalContentStats } from './content-stats';
 import { encoderOf } from './encode';
 import type { ArbitraryModel } from './model';
@@ -109,24 +109,6 @@ function decodeTile(ctx: TileDecodeContext, features: tf.Tensor4D, tile: Tile): 
   }
 }
 
-/** Adds a tile's output into `acc` (the padded image's RGB) with its feathered weights. */
-function accumulate(acc: Float32Array, imageWidth: number, t: Tile, out: Float32Array): void {
-  for (let y = 0; y < t.height; y++) {
-    const wy = t.weightY[y];
-    if (wy === 0) continue;
-    const row = ((t.top + y) * imageWidth + t.left) * 3;
-    for (let x = 0; x < t.width; x++) {
-      const w = wy * t.weightX[x];
-      if (w === 0) continue;
-      const s = (y * t.width + x) * 3;
-      const d = row + x * 3;
-      acc[d] += w * out[s];
-      acc[d + 1] += w * out[s + 1];
-      acc[d + 2] += w * out[s + 2];
-    }
-  }
-}
-
 /** Bytes of encoder features kept between the statistics pass and the decoding pass (else tiles are encoded twice). */
 function featureBytes(model: ArbitraryModel, tiles: Tile[]): number {
   const channels = model.decoder.inputs[0].shape[3] ?? 512;
@@ -142,7 +124,7 @@ function runArbitrary(model: ArbitraryModel, img: RgbImage, ctx: Omit<TileDecode
     const t = plan.tiles[0];
     const f = encode(img);
     try {
-      accumulate(acc, img.width, t, decodeTile(ctx, f, t));
+      accumulateTile(acc, img.width, t, decodeTile(ctx, f, t));
     } finally {
       f.dispose();
     }
@@ -165,7 +147,7 @@ function runArbitrary(model: ArbitraryModel, img: RgbImage, ctx: Omit<TileDecode
     plan.tiles.forEach((t, i) => {
       const f = kept[i] ?? encode(cropRgb(img, t.left, t.top, t.width, t.height));
       try {
-        accumulate(acc, img.width, t, decodeTile({ ...ctx, content }, f, t));
+        accumulateTile(acc, img.width, t, decodeTile({ ...ctx, content }, f, t));
       } finally {
         f.dispose();
         kept[i] = undefined;
