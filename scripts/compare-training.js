@@ -1,18 +1,18 @@
 #!/usr/bin/env node
-// Measures the transformer's output heads (src/nets/output-head.ts) against each other for `nst train`: the same seed,
-// data, style and settings for each, one run at a time on one thread. Each run stops at the milestones (25, 50, 100,
-// steps) and resumes exactly (nst train --resume), so that every milestone's checkpoint stylizes the held-out public-
-// domain photos and is evaluated there against a flat grey image (scripts/lib/heldout-losses.js). Writes
-// docs/training/heads.json (loss-vs-step and loss-vs-wall-clock at the milestones, held-out losses, s/step, CPU) and
-// the contact sheet docs/training/heads.jpg (held-out photos stylized at each milestone; no ImageNet photo and no
-// style painting is shown: they may not be redistributed).
+// Measures `nst train` settings against each other (docs/training.md): the same seed, data and style for each candidate
+// of a set, evaluated at the same milestones. Each run stops at the milestones and resumes exactly (nst train
+// --resume), so that every milestone's checkpoint stylizes the held-out public-domain photos and is evaluated there
+// against a flat grey image (scripts/lib/heldout-losses.js). The candidates advance milestone by milestone together,
+// so a set cut short still compares them at the same point. Writes docs/training/<set>.json (loss-vs-step and
+// loss-vs-wall-clock, held-out losses, s/step, CPU) and the contact sheet docs/training/<set>.jpg (held-out photos
+// stylized at each milestone; no ImageNet photo and no style painting is shown: they may not be redistributed).
 //
-//   npx tsc -p tsconfig.build.json && node scripts/compare-heads.js [--steps 200] [--size 128] [--batch 1]
-//       [--only tanh,residual] [--sheet-only] [--table] [--shared ../shared]
+//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|lr [--only a,b] [--sheet-only]
+//       [--table] [--shared ../shared]
 //
-// Runs go to out/compare-heads/<head>; a run already at its last milestone is reused (delete it to retrain).
+// Sets: `heads` (output heads; 128², batch 1, one thread), `lr` (learning rates of the softclip head at the defaults:
+// 256², batch 4). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
 'use strict';
-process.env.OMP_NUM_THREADS = process.env.OMP_NUM_THREADS || '1';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -24,9 +24,6 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
-const steps = Number(arg('steps', 200));
-const size = Number(arg('size', 128));
-const batch = Number(arg('batch', 1));
 const only = arg('only', '');
 const sheetOnly = process.argv.includes('--sheet-only');
 const tableOnly = process.argv.includes('--table');
@@ -35,34 +32,65 @@ const style = path.join(SHARED, 'data', 'styles', 'udnie.jpg');
 const DATA = path.join(SHARED, 'data', 'content', 'imagenet-sample');
 const HELDOUT = path.join(SHARED, 'data', 'content', 'sample-pd');
 const VGG = path.join(SHARED, 'models', 'vgg19-imagenet-block1-3', 'model');
-const STYLE_LAYERS = ['relu1_2', 'relu2_2', 'relu3_3'];
-const CONTENT_LAYER = 'relu2_2';
-const OUT = path.join(ROOT, 'out', 'compare-heads');
 const DOCS = path.join(ROOT, 'docs', 'training');
 const SHEET_PHOTOS = ['beach1.jpg', 'city9.jpg'];
-const MILESTONES = [...new Set([25, 50, 100, steps].filter((s) => s <= steps))];
-// Rows of the sheet and table in this order.
 const CELL = 96;
 
-const CANDIDATES = [
-  { key: 'tanh', network: { output: 'tanh' }, name: 'tanh (old default)', formula: 'tanh(x)·150 + 127.5' },
-  { key: 'softclip', network: { output: 'softclip' }, name: 'softclip (new default)', formula: 'tanh(x/150)·150 + 127.5' },
-  { key: 'residual', network: { output: 'residual' }, name: 'residual', formula: 'photo + x' },
-  { key: 'linear', network: { output: 'linear' }, name: 'linear', formula: 'x, bias started at 127.5' },
-  { key: 'tanh-in', network: { output: 'tanh', outputNorm: true }, name: 'tanh-in (Engstrom)', formula: 'tanh(IN(x))·150 + 127.5' },
-].filter((c) => !only || only.split(',').includes(c.key));
+/**
+ * Each set: the settings all its candidates share (as nst train options), where they are evaluated, and the candidates
+ * (their own options). `threads` pins OMP_NUM_THREADS for the runs (one thread made the heads comparable while other
+ * jobs ran); unset = the machine's default.
+ */
+const SETS = {
+  heads: {
+    size: 128,
+    batch: 1,
+    milestones: [25, 50, 100, 200],
+    threads: '1',
+    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3'],
+    contentLayer: 'relu2_2',
+    shared: ['--width', '1', '--style-layers', 'relu1_2,relu2_2,relu3_3', '--content-layer', 'relu2_2', '--loss-net', 'vgg19', '--loss-weights', VGG],
+    label: 'head',
+    candidates: [
+      { key: 'tanh', args: ['--head', 'tanh'], name: 'tanh (old default)', formula: 'tanh(x)·150 + 127.5' },
+      { key: 'softclip', args: ['--head', 'softclip'], name: 'softclip (new default)', formula: 'tanh(x/150)·150 + 127.5' },
+      { key: 'residual', args: ['--head', 'residual'], name: 'residual', formula: 'photo + x' },
+      { key: 'linear', args: ['--head', 'linear'], name: 'linear', formula: 'x, bias started at 127.5' },
+      { key: 'tanh-in', args: ['--head', 'tanh', '--output-norm'], name: 'tanh-in (Engstrom)', formula: 'tanh(IN(x))·150 + 127.5' },
+    ],
+  },
+  lr: {
+    size: 256,
+    batch: 4,
+    milestones: [25, 50, 100, 200, 300],
+    // The defaults of nst train (style relu1_2/2_2/3_3/4_3, which the block 1-3 VGG resolves to relu3_4).
+    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'],
+    contentLayer: 'relu2_2',
+    shared: ['--loss-net', 'vgg19', '--loss-weights', VGG],
+    label: 'learning rate',
+    candidates: [
+      { key: 'lr1e-3', args: ['--lr', '1e-3'], name: 'lr 1e-3 (default)', formula: 'softclip, 256², batch 4' },
+      { key: 'lr4e-3', args: ['--lr', '4e-3'], name: 'lr 4e-3', formula: 'softclip, 256², batch 4' },
+    ],
+  },
+};
+const setName = arg('set', 'heads');
+const SET = SETS[setName];
+if (!SET) throw new Error(`--set ${setName}: the sets are ${Object.keys(SETS).join(', ')}`);
+if (SET.threads) process.env.OMP_NUM_THREADS = SET.threads;
+const MILESTONES = SET.milestones;
+const steps = MILESTONES[MILESTONES.length - 1];
+const size = SET.size;
+const STYLE_LAYERS = SET.styleLayers;
+const CONTENT_LAYER = SET.contentLayer;
+const OUT = path.join(ROOT, 'out', 'compare-training', setName);
+const CANDIDATES = SET.candidates.filter((c) => !only || only.split(',').includes(c.key));
 
-function trainArgs(run, upTo, resume) {
+function trainArgs(run, c, upTo, resume) {
   if (resume) return ['train', '--resume', run, '--iterations', String(upTo), '--no-progress'];
-  return ['train', '--style', style, '--data', DATA, '--out', run, '--image-size', String(size), '--batch-size', String(batch),
-    '--width', '1', '--iterations', String(upTo), '--seed', '1', '--preview-every', '25', '--checkpoint-every', '100000',
-    '--style-layers', STYLE_LAYERS.join(','), '--content-layer', CONTENT_LAYER, '--loss-net', 'vgg19', '--loss-weights', VGG,
+  return ['train', '--style', style, '--data', DATA, '--out', run, '--image-size', String(size), '--batch-size', String(SET.batch),
+    '--iterations', String(upTo), '--seed', '1', '--preview-every', '25', '--checkpoint-every', '100000', ...SET.shared, ...c.args,
     '--no-progress'];
-}
-
-/** The candidate's network as nst train options. */
-function networkArgs(network) {
-  return ['--head', network.output, ...(network.outputNorm ? ['--output-norm'] : [])];
 }
 
 function stepsDone(run) {
@@ -80,65 +108,74 @@ function around(log, step, key, window = 10) {
 }
 
 async function main() {
-  if (sheetOnly) return contactSheet(JSON.parse(fs.readFileSync(path.join(DOCS, 'heads.json'), 'utf8')));
-  if (tableOnly) return void process.stdout.write(markdownTable(JSON.parse(fs.readFileSync(path.join(DOCS, 'heads.json'), 'utf8'))));
+  if (sheetOnly) return contactSheet(JSON.parse(fs.readFileSync(path.join(DOCS, `${setName}.json`), 'utf8')));
+  if (tableOnly) return void process.stdout.write(markdownTable(JSON.parse(fs.readFileSync(path.join(DOCS, `${setName}.json`), 'utf8'))));
   for (const f of [style, DATA, HELDOUT, VGG]) if (!fs.existsSync(f)) throw new Error(`${f}: not found (this script needs ../shared)`);
   fs.mkdirSync(OUT, { recursive: true });
   fs.mkdirSync(DOCS, { recursive: true });
   const heldout = fs.readdirSync(HELDOUT).filter((f) => /\.jpe?g$/i.test(f)).sort();
   const photos = [...SHEET_PHOTOS, ...heldout.filter((f) => !SHEET_PHOTOS.includes(f))].map((f) => path.join(HELDOUT, f));
   const evaluator = await heldoutEvaluator({ style, photos, size, lossWeights: VGG, styleLayers: STYLE_LAYERS, contentLayer: CONTENT_LAYER, sheetCount: SHEET_PHOTOS.length });
-  const resultsFile = path.join(DOCS, 'heads.json');
+  const resultsFile = path.join(DOCS, `${setName}.json`);
   const save = (r) => fs.writeFileSync(resultsFile, JSON.stringify(r, (_, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v), 1) + '\n');
   const previous = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { candidates: {} };
   const results = {
-    command: `node scripts/compare-heads.js --steps ${steps} --size ${size} --batch ${batch}`,
+    command: `node scripts/compare-training.js --set ${setName}`,
     cpu: `${os.cpus()[0].model.trim()} (${(fs.readFileSync('/proc/cpuinfo', 'utf8').match(/avx512f/) ? 'AVX-512' : 'AVX2')}), OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS}`,
-    settings: { steps, imageSize: size, batchSize: batch, width: 1, lr: 1e-3, weights: 'content 5 : style 5 : tv 1', style: 'udnie', data: 'imagenet-sample (900)', heldout: `sample-pd (${photos.length})`, lossNetwork: `vgg19 blocks 1-3, style ${STYLE_LAYERS.join('/')}, content ${CONTENT_LAYER}` },
+    settings: { steps, imageSize: size, batchSize: SET.batch, shared: SET.shared.join(' ').replace(SHARED, '../shared'), weights: 'content 5 : style 5 : tv 1', style: 'udnie', data: 'imagenet-sample (900)', heldout: `sample-pd (${photos.length})`, lossNetwork: `vgg19 blocks 1-3, style ${STYLE_LAYERS.join('/')}, content ${CONTENT_LAYER}` },
     baselines: evaluator.baselines,
     candidates: previous.candidates ?? {},
   };
-  for (const c of CANDIDATES) {
-    const run = path.join(OUT, c.key);
-    const rec = (results.candidates[c.key] = { ...(results.candidates[c.key] ?? {}), name: c.name, formula: c.formula, network: c.network });
+  const record = (c) => {
+    const rec = (results.candidates[c.key] = { ...(results.candidates[c.key] ?? {}), name: c.name, formula: c.formula, args: c.args });
     rec.milestones = rec.milestones ?? {};
-    if (stepsDone(run) > steps) fs.rmSync(run, { recursive: true, force: true });
-    for (const m of MILESTONES) {
+    return rec;
+  };
+  for (const c of CANDIDATES) if (stepsDone(path.join(OUT, c.key)) > steps) fs.rmSync(path.join(OUT, c.key), { recursive: true, force: true });
+  for (const m of MILESTONES) {
+    for (const c of CANDIDATES) {
+      const run = path.join(OUT, c.key);
+      const rec = record(c);
       if (stepsDone(run) >= m && rec.milestones[m]?.heldout) continue;
       if (stepsDone(run) < m) {
         const resume = stepsDone(run) > 0;
         if (!resume) fs.rmSync(run, { recursive: true, force: true });
-        nst([...trainArgs(run, m, resume), ...(resume ? [] : networkArgs(c.network))]);
+        nst(trainArgs(run, c, m, resume));
       }
       if (stepsDone(run) !== m) throw new Error(`${run}: at step ${stepsDone(run)}, past milestone ${m} without its evaluation; delete it to retrain`);
       const ev = await evaluator.evaluate(path.join(run, 'checkpoint'));
       ev.images.forEach((png, i) => fs.writeFileSync(path.join(run, `heldout-${m}-${i}.png`), png));
       delete ev.images;
       rec.milestones[m] = { ...(rec.milestones[m] ?? {}), heldout: ev };
+      summarize(run, rec);
       save(results);
     }
-    // The latest record per step (a resumed run re-logs the steps after its checkpoint), up to the last milestone.
-    const log = [...new Map(readLossLog(run).map((e) => [e.step, e])).values()].filter((e) => e.step <= steps).sort((a, b) => a.step - b.step);
-    let clock = 0;
-    const wall = new Map(log.map((e) => [e.step, (clock += e.stepMs) / 1000]));
-    for (const m of MILESTONES) {
-      rec.milestones[m] = { ...rec.milestones[m], train: { style: around(log, m, 'style'), content: around(log, m, 'content'), seconds: wall.get(m) } };
-    }
-    const timed = log.filter((e) => e.step > 1);
-    rec.secondsPerStep = timed.reduce((s, e) => s + e.stepMs, 0) / timed.length / 1000;
-    rec.curve = log.map((e) => ({ step: e.step, seconds: wall.get(e.step), style: e.style, content: e.content }));
-    save(results);
   }
   evaluator.dispose();
   await contactSheet(results);
   process.stdout.write(markdownTable(results));
 }
 
+/** Training losses at the milestones (10-step means), s/step and the loss curve, from the run's log. */
+function summarize(run, rec) {
+  // The latest record per step (a resumed run re-logs the steps after its checkpoint), up to the last milestone.
+  const log = [...new Map(readLossLog(run).map((e) => [e.step, e])).values()].filter((e) => e.step <= steps).sort((a, b) => a.step - b.step);
+  let clock = 0;
+  const wall = new Map(log.map((e) => [e.step, (clock += e.stepMs) / 1000]));
+  for (const m of MILESTONES) {
+    if (!wall.has(m)) continue;
+    rec.milestones[m] = { ...rec.milestones[m], train: { style: around(log, m, 'style'), content: around(log, m, 'content'), seconds: wall.get(m) } };
+  }
+  const timed = log.filter((e) => e.step > 1);
+  rec.secondsPerStep = timed.reduce((s, e) => s + e.stepMs, 0) / timed.length / 1000;
+  rec.curve = log.map((e) => ({ step: e.step, seconds: wall.get(e.step), style: e.style, content: e.content }));
+}
+
 /** The table of docs/training.md ("Output head"): training losses (10-step means), held-out losses, s/step. */
 function markdownTable(results) {
   const f = (v, d = 2) => (v === undefined ? '–' : Number(v).toFixed(d));
   const g = results.baselines.flatGrey;
-  const head = ['head', 'train style @1 → peak in steps 2–25', ...MILESTONES.map((m) => `train style / content @${m}`), `held-out style / content @${steps} (flat grey ${f(g.style)} / ${f(g.content)})`,
+  const head = [SET.label, 'train style @1 → peak in steps 2–25', ...MILESTONES.map((m) => `train style / content @${m}`), `held-out style / content @${steps} (flat grey ${f(g.style)} / ${f(g.content)})`,
     'held-out saturated pixels @25 / @' + steps, `held-out mean pixel @${steps}`, `s/step, wall s to ${steps}`];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const [k, c] of Object.entries(results.candidates)) {
@@ -177,10 +214,10 @@ async function contactSheet(results) {
     }
     rows.push({ height: CELL, cells });
   }
-  await composeGrid(rows, path.join(DOCS, 'heads.jpg'));
+  await composeGrid(rows, path.join(DOCS, `${setName}.jpg`));
 }
 
 main().catch((e) => {
-  process.stderr.write(`compare-heads: ${e.stack || e.message}\n`);
+  process.stderr.write(`compare-training: ${e.stack || e.message}\n`);
   process.exit(1);
 });
