@@ -49,8 +49,20 @@ function fieldShape(schema: AnySchema): FieldShape | undefined {
       hasDefault = true;
       defaultValue = def.defaultValue;
     }
+    // A transform (pipe) takes what its input schema takes from the command line.
+    if (def.type === 'pipe') {
+      s = (s.def as unknown as { in: AnySchema }).in;
+      continue;
+    }
     if (!['default', 'optional', 'nullable', 'readonly', 'prefault'].includes(def.type) || !def.innerType) break;
     s = def.innerType;
+  }
+  // A union that takes a string (e.g. a duration as `8h` or seconds) is a string flag: the schema parses it.
+  if ((s.def as { type: string }).type === 'union') {
+    const options = (s.def as unknown as { options: AnySchema[] }).options;
+    const str = options.find((o) => (o.def as { type: string }).type === 'string');
+    if (!str) return undefined;
+    s = str;
   }
   const scalar = (t: AnySchema): Pick<FieldShape, 'type' | 'choices'> | undefined => {
     const def = t.def as { type: string };

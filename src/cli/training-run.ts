@@ -4,8 +4,11 @@
  * checkpoint first (exit 130/143).
  */
 import type { Argv } from 'yargs';
+import type { BudgetPlan } from '../train/budget';
 import type { LoopResult } from '../train/loop';
 import type { TrainHooks } from '../train/task';
+import { UsageError } from '../errors';
+import { formatDuration } from '../util/duration';
 import { installStopSignals, SIGNAL_EXIT_CODES } from '../util/signals';
 import { TrainProgress } from './progress/train';
 
@@ -25,11 +28,25 @@ export function withRunOptions<T>(y: Argv<T>): Argv<T & RunArgs> {
     .option('progress', { type: 'boolean', default: true, describe: 'progress bar on stderr (--no-progress to hide)' }) as Argv<T & RunArgs>;
 }
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.round((seconds % 3600) / 60);
-  return h > 0 ? `${h} h ${m} min` : seconds >= 90 ? `${m} min` : `${Math.round(seconds)} s`;
+/** The step-count options of every trainer: one way to say how long a run is. */
+export function checkRunLength(args: { iterations?: number; epochs?: number; budget?: unknown }): void {
+  if (args.iterations !== undefined && args.epochs !== undefined) throw new UsageError('give --epochs or --iterations, not both');
+  if (args.budget !== undefined && (args.iterations !== undefined || args.epochs !== undefined)) {
+    throw new UsageError('--budget plans the number of steps: give --budget or --iterations/--epochs, not both');
+  }
+}
+
+/** A dry run's last line: the budget's plan, or the time the configured steps take. */
+export function dryRunExpectation(r: Pick<LoopResult, 'totalSteps' | 'step' | 'secondsPerStep' | 'plan'> & { config: { budget?: number } }): string {
+  return r.plan && r.config.budget !== undefined ? `${budgetPlanLine(r.config.budget, r.plan, r.secondsPerStep)}\n` : expectedTime(r);
+}
+
+/** A dry run's plan for `--budget` (what the real run would plan first; it re-plans as it goes). */
+function budgetPlanLine(budgetSeconds: number, plan: BudgetPlan, secondsPerStep: number): string {
+  return (
+    `--budget ${formatDuration(budgetSeconds)}: about ${plan.totalSteps} steps at this rate, a checkpoint every ${plan.checkpointEvery} steps ` +
+    `(≈ ${formatDuration(plan.checkpointEvery * secondsPerStep)}), previews every ${plan.previewEvery}`
+  );
 }
 
 /** The dry run's second line: the steps left and how long they should take at the measured rate. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { lossOptionsShape } from '../losses/options';
 import { parseOrUsageError } from '../util/flag-names';
+import { budgetField } from './budget';
 
 /** On the normalized AdaIN loss scale (src/losses/adain.ts) both terms start near 1. */
 export const ADAIN_DEFAULT_WEIGHTS = { content: 1, style: 2, tv: 0 } as const;
@@ -33,6 +34,7 @@ export const AdainTrainConfigSchema = z
     maxScale: z.number().min(1).max(8).default(2).describe('largest resize of the shorter side before cropping, × image size (crops are flipped half the time)'),
     epochs: z.number().positive().default(1).describe('passes over the photos (ignored when --iterations is given)'),
     iterations: z.number().int().positive().optional().describe('total optimizer steps (instead of --epochs)'),
+    budget: budgetField,
     checkpointEvery: z.number().int().positive().default(250).describe('steps between checkpoints (always one at the end)'),
     previewEvery: z.number().int().positive().default(250).describe('steps between preview grids and loss-curve updates'),
     seed: z.number().int().nonnegative().default(1).describe('seed for weights, orders and crops'),
@@ -50,7 +52,7 @@ export type AdainTrainConfig = z.infer<typeof AdainTrainConfigSchema>;
 export type AdainTrainConfigInput = z.input<typeof AdainTrainConfigSchema>;
 
 /** Fields a resumed run may change; the rest come from the checkpoint so the run continues as it began. */
-export const ADAIN_RESUMABLE_OVERRIDES = ['out', 'epochs', 'iterations', 'checkpointEvery', 'previewEvery', 'prefetch'] as const;
+export const ADAIN_RESUMABLE_OVERRIDES = ['out', 'epochs', 'iterations', 'budget', 'checkpointEvery', 'previewEvery', 'prefetch'] as const;
 
 export function parseAdainTrainConfig(input: unknown, where = 'AdaIN training config', nameOf: (field: string) => string = (f) => f): AdainTrainConfig {
   return parseOrUsageError(AdainTrainConfigSchema, input, where, nameOf);

@@ -22,6 +22,7 @@ import { loadAugmentedCrop } from './augment';
 import { adainCheckpointStore } from './checkpoint-store';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import type { CheckpointStore } from './deps';
+import { initialTotalSteps } from './budget';
 import { LoopResult, runTraining } from './loop';
 import { gridImage, loadPreviewBatch, PREVIEW_LATEST_FILE } from './preview';
 import { locateRun, startOrResume, Trainee } from './session';
@@ -119,7 +120,7 @@ class AdainTask implements TrainingTask<AdainRecord> {
     return this.stream(this.styleFiles, this.config.seed + STYLE_SEED_OFFSET, cursor);
   }
 
-  async nextBatch(): Promise<TaskBatch> {
+  async nextBatch(_step: number): Promise<TaskBatch> {
     const [p, s] = await Promise.all([this.photos.next(), this.styles.next()]);
     return {
       tensors: [tf.tensor4d(p.data, p.shape), tf.tensor4d(s.data, s.shape)],
@@ -271,7 +272,8 @@ export async function trainAdain(
       else tf.dispose([photoBatch, styleBatch].filter((t): t is tf.Tensor4D => t !== undefined));
     }
     task = new AdainTask(config, photos, styleFiles, lossNet, encoderLayer, trainee.state, log, outDir, preview);
-    const result = await runTraining(task, trainee, { totalSteps: steps, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
+    const planned = initialTotalSteps(config.budget, steps, trainee.state.step, options.dryRunSteps);
+    const result = await runTraining(task, trainee, { totalSteps: planned, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
       store,
       hooks,
       log,
@@ -280,6 +282,7 @@ export async function trainAdain(
       dryRunSteps: options.dryRunSteps,
       schedule: inverseTimeDecay(config.lrDecay),
       resumed: location.resumeDir !== undefined,
+      budget: config.budget === undefined ? undefined : { seconds: config.budget, describeStep: () => `batch ${config.batchSize}, ${config.imageSize}²` },
     });
     return {
       ...result,

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { lossOptionsShape } from '../losses/options';
 import { OUTPUT_HEADS } from '../nets/output-head';
+import { budgetField } from './budget';
 import { parseOrUsageError } from '../util/flag-names';
 
 /**
@@ -28,9 +29,12 @@ export const TrainConfigSchema = z
     batchSize: z.number().int().positive().max(256).default(4).describe('photos per step'),
     epochs: z.number().positive().default(2).describe('passes over the photos (ignored when --iterations is given)'),
     iterations: z.number().int().positive().optional().describe('total optimizer steps (instead of --epochs)'),
+    budget: budgetField,
     checkpointEvery: z.number().int().positive().default(500).describe('steps between checkpoints (always one at the end)'),
     previewEvery: z.number().int().positive().default(100).describe('steps between preview grids and loss-curve updates'),
     imageSize: z.number().int().min(16).max(4096).default(256).describe('training crop size in px (square)'),
+    startSize: z.number().int().min(16).max(4096).optional().describe('a curriculum: crops of this size for the first --start-steps steps, then --image-size'),
+    startSteps: z.number().int().nonnegative().optional().describe('steps at --start-size before the crops grow to --image-size'),
     width: z.number().positive().max(8).default(1).describe('network channel multiplier: 1 = 32/64/128 channels; 0.5 is ~4x faster'),
     // Optional (no default) so that configs stored before these options existed still parse unchanged; a resumed run
     // trains the network its checkpoint holds whatever they say.
@@ -54,11 +58,16 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 
 /** Fields a resumed run may change; every other field is taken from the checkpoint so the run continues as it began. */
-export const RESUMABLE_OVERRIDES = ['out', 'epochs', 'iterations', 'checkpointEvery', 'previewEvery', 'prefetch'] as const;
+export const RESUMABLE_OVERRIDES = ['out', 'epochs', 'iterations', 'budget', 'checkpointEvery', 'previewEvery', 'prefetch'] as const;
 
 /** Errors name each field as `nameOf` says: the field itself for stored configs, its flag for the CLI (flagOf). */
 export function parseTrainConfig(input: unknown, where = 'training config', nameOf: (field: string) => string = (f) => f): TrainConfig {
   return parseOrUsageError(TrainConfigSchema, input, where, nameOf);
+}
+
+/** The crop size of a (1-based) step: `startSize` for the first `startSteps` steps of a curriculum, then `imageSize`. */
+export function imageSizeAt(config: Pick<TrainConfig, 'imageSize' | 'startSize' | 'startSteps'>, step: number): number {
+  return config.startSize !== undefined && step <= (config.startSteps ?? 0) ? config.startSize : config.imageSize;
 }
 
 /** Total optimizer steps of a run over `datasetSize` photos. */

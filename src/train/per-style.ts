@@ -14,10 +14,12 @@ import { decodeImage, pixelsToTensor } from '../image/image-io';
 import { contentScaleOf, NORMALIZED_TV_SCALE, perceptualLoss, StyleTarget, styleTargetsFrom } from '../losses/perceptual';
 import { resolveTaps } from '../losses/taps';
 import type { LossNetwork } from '../nets/loss-network/types';
-import { parseTrainConfig, RESUMABLE_OVERRIDES, totalSteps, TrainConfig, TrainConfigInput } from './config';
+import { imageSizeAt, parseTrainConfig, RESUMABLE_OVERRIDES, totalSteps, TrainConfig, TrainConfigInput } from './config';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
+import { UsageError } from '../errors';
 import { defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
-import { LoopResult, runTraining } from './loop';
+import { initialTotalSteps } from './budget';
+import { LoopBudget, LoopResult, runTraining } from './loop';
 import { loadPreviewBatch, writePreview } from './preview';
 import { locateRun, startOrResume } from './session';
 import type { BatchObjective, RecordContext, TaskBatch, TrainHooks, TrainingTask } from './task';
@@ -53,6 +55,10 @@ class PerStyleTask implements TrainingTask {
   readonly contentLayer: string;
   readonly lossWeights: { content: number; style: number; tv: number };
   private stream: BatchStream;
+  /** The crop size the open stream reads (a curriculum reopens it larger at its step). */
+  private streamSize: number;
+  private cursor: DataCursor;
+  private readonly statsBefore: DataStats = { batches: 0, waitMs: 0, decodeMs: 0, skippedFiles: 0, skippedPaths: [] };
   private styleRef?: { name: string; sha256: string };
 
   constructor(
@@ -63,6 +69,7 @@ class PerStyleTask implements TrainingTask {
     private readonly styleTargets: Record<string, StyleTarget>,
     private readonly notes: string[],
     cursor: DataCursor,
+    firstStep: number,
     private readonly log: (line: string) => void,
     private readonly outDir: string,
     private readonly previewBatch?: tf.Tensor4D,
@@ -70,30 +77,54 @@ class PerStyleTask implements TrainingTask {
     this.styleLayers = taps.styleLayers;
     this.contentLayer = taps.contentLayer;
     this.lossWeights = { content: config.contentWeight, style: config.styleWeight, tv: config.tvWeight };
-    this.stream = this.openStream(cursor);
+    this.cursor = cursor;
+    this.streamSize = imageSizeAt(config, firstStep);
+    this.stream = this.openStream(cursor, this.streamSize);
   }
 
   get datasetSize(): number {
     return this.files.length;
   }
 
-  private openStream(cursor: DataCursor): BatchStream {
+  private openStream(cursor: DataCursor, imageSize: number): BatchStream {
     const c = this.config;
-    return new BatchStream(this.files, { imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, crop: c.crop, prefetch: c.prefetch, log: this.log }, cursor);
+    return new BatchStream(this.files, { imageSize, batchSize: c.batchSize, seed: c.seed, crop: c.crop, prefetch: c.prefetch, log: this.log }, cursor);
   }
 
-  async nextBatch(): Promise<TaskBatch> {
+  /** Reopens the stream at `cursor` (crops of `imageSize`), keeping the data statistics of the one it replaces. */
+  private reopen(cursor: DataCursor, imageSize: number): void {
+    const s = this.stream.stats();
+    for (const k of ['batches', 'waitMs', 'decodeMs', 'skippedFiles'] as const) this.statsBefore[k] += s[k];
+    this.statsBefore.skippedPaths.push(...s.skippedPaths);
+    this.stream.close();
+    this.streamSize = imageSize;
+    this.stream = this.openStream(cursor, imageSize);
+  }
+
+  async nextBatch(step: number): Promise<TaskBatch> {
+    // A curriculum's step where the crops grow: the batches read ahead at the old size are dropped.
+    const size = imageSizeAt(this.config, step);
+    if (size !== this.streamSize) this.reopen(this.cursor, size);
     const batch = await this.stream.next();
+    this.cursor = batch.cursorAfter;
     return { tensors: [tf.tensor4d(batch.data, batch.shape)], cursorAfter: batch.cursorAfter };
   }
 
   dataStats(): DataStats {
-    return this.stream.stats();
+    const s = this.stream.stats();
+    const b = this.statsBefore;
+    return {
+      batches: b.batches + s.batches,
+      waitMs: b.waitMs + s.waitMs,
+      decodeMs: b.decodeMs + s.decodeMs,
+      skippedFiles: b.skippedFiles + s.skippedFiles,
+      skippedPaths: [...b.skippedPaths, ...s.skippedPaths],
+    };
   }
 
   seek(cursor: DataCursor): void {
-    this.stream.close();
-    this.stream = this.openStream(cursor);
+    this.cursor = cursor;
+    this.reopen(cursor, this.streamSize); // nextBatch picks the size of the step it is asked for
   }
 
   objective(model: tf.LayersModel, batch: TaskBatch, state: TrainState): BatchObjective {
@@ -159,6 +190,13 @@ class PerStyleTask implements TrainingTask {
   }
 }
 
+/** The loop's budget for this config: a curriculum's larger crops are costed by their pixel count. */
+function budgetOf(config: TrainConfig, step: number): LoopBudget {
+  const size = imageSizeAt(config, step + 1);
+  const later = config.startSteps !== undefined && size !== config.imageSize ? { fromStep: config.startSteps + 1, ratio: (config.imageSize / size) ** 2 } : undefined;
+  return { seconds: config.budget!, describeStep: (s) => `batch ${config.batchSize}, ${imageSizeAt(config, s + 1)}²`, laterStage: later };
+}
+
 /**
  * Trains (or, with `resume`, continues training) a style network. `configInput` is validated here; when resuming it
  * may be partial: the checkpoint's stored config is used, except for the fields in RESUMABLE_OVERRIDES.
@@ -176,6 +214,9 @@ export async function train(
   const rules = { parse: parseTrainConfig, resumableOverrides: RESUMABLE_OVERRIDES };
   const location = await locateRun(rules, configInput as Record<string, unknown>, options.resume, store, log);
   const { config, outDir, ckptDir } = location;
+  if ((config.startSize === undefined) !== (config.startSteps === undefined)) {
+    throw new UsageError('a curriculum needs both --start-size and --start-steps');
+  }
   const files = await listImages(config.data);
   const steps = totalSteps(config, files.length);
 
@@ -198,9 +239,10 @@ export async function train(
       const previewFiles = (config.previewImages?.length ? config.previewImages : files.slice(0, config.previewCount)).slice(0, 16);
       previewBatch = await loadPreviewBatch(previewFiles, Math.min(config.imageSize, 256), log);
     }
-    task = new PerStyleTask(config, files, lossNet, taps, styleTargets, notes, trainee.state.cursor, log, outDir, previewBatch);
+    task = new PerStyleTask(config, files, lossNet, taps, styleTargets, notes, trainee.state.cursor, trainee.state.step + 1, log, outDir, previewBatch);
     styleTargets = undefined; // the task owns them now
-    const result = await runTraining(task, trainee, { totalSteps: steps, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
+    const planned = initialTotalSteps(config.budget, steps, trainee.state.step, options.dryRunSteps);
+    const result = await runTraining(task, trainee, { totalSteps: planned, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
       store,
       hooks,
       log,
@@ -208,6 +250,7 @@ export async function train(
       ckptDir,
       dryRunSteps: options.dryRunSteps,
       resumed: location.resumeDir !== undefined,
+      budget: config.budget === undefined ? undefined : budgetOf(config, trainee.state.step),
     });
     return { ...result, config, outDir, checkpointDir: ckptDir, styleLayers: task.styleLayers, contentLayer: task.contentLayer, lossNetwork: lossNet.description, notes };
   } finally {

@@ -32,6 +32,8 @@ export const TrainStateSchema = z.object({
    * float noise of the exactly-zero gradients (conv biases before an instance norm) into full-size steps.
    */
   adamBetaPowers: z.tuple([z.number(), z.number()]).optional(),
+  /** Wall-clock seconds the run has used in all its sessions (a `--budget` run plans with what is left). */
+  elapsedSeconds: z.number().nonnegative().optional(),
   /** Order of the trainable variables the optimizer state is stored in. */
   variableOrder: z.array(z.string()),
 });

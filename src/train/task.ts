@@ -34,6 +34,8 @@ export interface TrainHooks {
   shouldStop?: () => boolean;
   /** Called right before a checkpoint is written (tests kill the process here). */
   beforeCheckpoint?: (step: number) => void;
+  /** The time source in milliseconds, for step times and budgets (tests give a fake one); default performance.now. */
+  clock?: () => number;
   /** Fault injection for tests: make the loss of this (1-based) step non-finite. */
   injectNonFinite?: (step: number) => boolean;
 }
@@ -69,8 +71,8 @@ export interface TrainingTask<R = PerStyleRecord> {
   readonly lossWeights: { content: number; style: number; tv: number };
   /** Photos per epoch (for the fractional epoch in reports). */
   readonly datasetSize: number;
-  /** The next batch (a pure function of the cursors: see data.ts). */
-  nextBatch(): Promise<TaskBatch>;
+  /** The batch of this (1-based) step: a pure function of the cursors and the step (see data.ts). */
+  nextBatch(step: number): Promise<TaskBatch>;
   /** Seconds spent waiting for data so far, and what the stream read. */
   dataStats(): DataStats;
   /** Restart the data streams at these positions (after the NaN guard restored a checkpoint). */

@@ -19,7 +19,8 @@ function helpBlocks(command: string): Map<string, string> {
   const lines = new Map<string, string[]>();
   let flag: string | undefined;
   for (const line of r.stdout.split('\n')) {
-    const m = /^\s+(?:-\w, )?--([\w-]+)\s/.exec(line);
+    // Option lines start in the first columns; a wrapped description may also start with a flag, further in.
+    const m = /^ {1,8}(?:-\w, )?--([\w-]+)\s/.exec(line);
     if (m) lines.set((flag = m[1]), [line]);
     else if (flag && /^\s+\S/.test(line)) lines.get(flag)!.push(line); // a wrapped description or annotation
     else flag = undefined;

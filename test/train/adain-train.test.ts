@@ -7,9 +7,8 @@ import { loadAdainCheckpoint, readCheckpointKind } from '../../src/checkpoint';
 import { inverseTimeDecay, trainAdain } from '../../src/train/adain';
 import type { AdainTrainConfigInput } from '../../src/train/adain-config';
 import { checkpointDirOf } from '../../src/train/session';
-import { TRAIN_STATE_FILE, TrainStateSchema } from '../../src/train/state';
 import { TrainLog, TRAIN_LOG_FILE } from '../../src/train/train-log';
-import { makePhotos, tempDir } from './helpers';
+import { makePhotos, resumableState, tempDir } from './helpers';
 
 let photos: string;
 let styles: string;
@@ -34,7 +33,7 @@ async function weightsOf(outDir: string): Promise<Map<string, Float32Array>> {
   return out;
 }
 
-const stateOf = (outDir: string) => TrainStateSchema.parse(JSON.parse(fs.readFileSync(path.join(checkpointDirOf(outDir), TRAIN_STATE_FILE), 'utf8')));
+const stateOf = resumableState;
 
 test('inverse-time decay: lr / (1 + decay·step)', () => {
   const f = inverseTimeDecay(5e-5);

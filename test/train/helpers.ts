@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import { selectedBackend } from '../../src/backend/select';
 import { tf } from '../../src/backend/tf';
 import type { LossNetwork } from '../../src/nets/loss-network/types';
+import { checkpointDirOf } from '../../src/train/session';
+import { TRAIN_STATE_FILE, TrainState, TrainStateSchema } from '../../src/train/state';
 import { Rng } from '../../src/util/rng';
 
 export function tempDir(prefix = 'nst-train-'): string {
@@ -111,4 +113,16 @@ export function exitOf(child: ChildProcess): Promise<{ code: number | null; sign
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d.toString()));
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+}
+
+/** A run's saved training state (its checkpoint's train-state.json). */
+export function savedTrainState(outDir: string): TrainState {
+  return TrainStateSchema.parse(JSON.parse(fs.readFileSync(path.join(checkpointDirOf(outDir), TRAIN_STATE_FILE), 'utf8')));
+}
+
+/** The state without the wall-clock seconds used, which no two runs share: what exact resume must reproduce. */
+export function resumableState(outDir: string): Omit<TrainState, 'elapsedSeconds'> {
+  const { elapsedSeconds, ...rest } = savedTrainState(outDir);
+  expect(typeof elapsedSeconds).toBe('number');
+  return rest;
 }

@@ -10,9 +10,8 @@ import { TrainingDivergedError } from '../../src/train/loop';
 import { train } from '../../src/train/per-style';
 import { checkpointDirOf } from '../../src/train/session';
 import { checkpointStore } from '../../src/train/checkpoint-store';
-import { TRAIN_STATE_FILE, TrainStateSchema } from '../../src/train/state';
 import { TrainLog, TRAIN_LOG_FILE } from '../../src/train/train-log';
-import { exitOf, makePhotos, spawnTs, standInLossNetwork, tempDir, waitForLine } from './helpers';
+import { exitOf, makePhotos, resumableState, spawnTs, standInLossNetwork, tempDir, waitForLine } from './helpers';
 
 const CHILD = path.join(__dirname, 'fixtures', 'train-child.ts');
 
@@ -47,9 +46,7 @@ async function weightsOf(outDir: string): Promise<Map<string, Float32Array>> {
   return out;
 }
 
-function stateOf(outDir: string) {
-  return TrainStateSchema.parse(JSON.parse(fs.readFileSync(path.join(checkpointDirOf(outDir), TRAIN_STATE_FILE), 'utf8')));
-}
+const stateOf = resumableState;
 
 const quiet = { log: () => {} };
 

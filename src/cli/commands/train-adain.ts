@@ -12,7 +12,7 @@ import { flagOf } from '../../util/flag-names';
 import { ArgsOf, configFromArgs, optionsFromSchema, withOptionGroups } from '../options-from-schema';
 import { AdainTrainResult, trainAdain } from '../../train/adain';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
-import { DRY_RUN_STEPS, expectedTime, RunArgs, runWithStopSignals, withRunOptions } from '../training-run';
+import { checkRunLength, DRY_RUN_STEPS, dryRunExpectation, RunArgs, runWithStopSignals, withRunOptions } from '../training-run';
 
 export type TrainAdainArgs = BackendArgs &
   ArgsOf<AdainTrainConfigInput> &
@@ -26,14 +26,14 @@ export async function runTrainAdain(args: TrainAdainArgs, log: (line: string) =>
     if (!config.out && !args.dryRun) throw new UsageError('--out checkpoints/NAME is required');
     parseAdainTrainConfig({ out: '(dry run)', ...config }, 'nst train-adain', flagOf);
   }
-  if (args.iterations !== undefined && args.epochs !== undefined) throw new UsageError('give --epochs or --iterations, not both');
+  checkRunLength(args);
   const backend = await startBackend(args);
   if (args.dryRun) {
     const r = await trainAdain({ out: '(dry run)', ...config }, { resume: args.resume, dryRunSteps: DRY_RUN_STEPS, hooks: { log } });
     process.stdout.write(
       `dry run on ${backend.name}: ${r.secondsPerStep.toFixed(2)} s/step at batch ${r.config.batchSize}, ${r.config.imageSize}² ` +
         `(encoder ${r.encoderLayer}, ${r.trainingStyles} styles; data wait ${(100 * r.dataWaitShare).toFixed(1)}%)\n` +
-        expectedTime(r),
+        dryRunExpectation(r),
     );
     return 0;
   }

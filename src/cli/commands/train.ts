@@ -14,7 +14,7 @@ import { train, TrainResult } from '../../train';
 import { flagOf, parseOrUsageError } from '../../util/flag-names';
 import { ArgsOf, configFromArgs as schemaFieldsOf, optionsFromSchema, withOptionGroups } from '../options-from-schema';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
-import { DRY_RUN_STEPS, expectedTime, RunArgs, runWithStopSignals, withRunOptions } from '../training-run';
+import { checkRunLength, DRY_RUN_STEPS, dryRunExpectation, RunArgs, runWithStopSignals, withRunOptions } from '../training-run';
 
 export type TrainArgs = BackendArgs &
   ArgsOf<TrainConfigInput> &
@@ -49,9 +49,7 @@ export async function runTrain(args: TrainArgs, log: (line: string) => void = (l
     // The checkpoint supplies the rest; what was given must still be valid, and is named by its flag.
     parseOrUsageError(TrainConfigSchema.partial(), config, 'nst train');
   }
-  if (args.iterations !== undefined && args.epochs !== undefined) {
-    throw new UsageError('give --epochs or --iterations, not both');
-  }
+  checkRunLength(args);
   const backend = await startBackend(args);
 
   if (args.dryRun) {
@@ -59,7 +57,7 @@ export async function runTrain(args: TrainArgs, log: (line: string) => void = (l
     process.stdout.write(
       `dry run on ${backend.name}: ${r.secondsPerStep.toFixed(2)} s/step at batch ${r.config.batchSize}, ${r.config.imageSize}² ` +
         `(data wait ${(100 * r.dataWaitShare).toFixed(1)}% of the step; loss network ${r.lossNetwork}; style ${r.styleLayers.join(',')}; content ${r.contentLayer})\n` +
-        expectedTime(r),
+        dryRunExpectation(r),
     );
     return 0;
   }

@@ -4,14 +4,7 @@
  */
 import { formatLoss as fmt, LossProgressBar } from './loss-bar';
 import type { StepReport } from '../../train/task';
-
-function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = Math.floor(s % 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
+import { formatClock } from '../../util/duration';
 
 export class TrainProgress {
   private readonly bar: LossProgressBar;
@@ -36,7 +29,7 @@ export class TrainProgress {
       style: fmt(r.losses.style),
       tv: fmt(r.losses.tv),
       rate: rate.toFixed(rate < 1 ? 3 : 2),
-      etaText: fmtDuration((r.totalSteps - r.step) / rate),
+      etaText: formatClock((r.totalSteps - r.step) / rate),
     });
   }
 
