@@ -34,7 +34,12 @@ function addControls() {
 
 /** Draws the style file into the style canvas with its longest side at `size` (enlarging too, as nst does). */
 async function drawStyle(file, size) {
-  const bitmap = await createImageBitmap(file);
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    throw new Error(`style ${file.name}: cannot decode as an image (pick a jpg, png, webp … file)`);
+  }
   try {
     if (Math.min(bitmap.width, bitmap.height) < MIN_STYLE_SIDE) {
       throw new Error(`style ${file.name}: ${bitmap.width}×${bitmap.height} is too small (the shorter side must be at least ${MIN_STYLE_SIDE} px)`);

@@ -259,8 +259,8 @@ export async function trainAdain(
   const rules = { parse: parseAdainTrainConfig, resumableOverrides: ADAIN_RESUMABLE_OVERRIDES };
   const location = await locateRun(rules, configInput as Record<string, unknown>, options.resume, store, log);
   const { config, outDir, ckptDir } = location;
-  const photos = await listImages(config.data);
-  const { train: styleFiles, heldOut } = splitStyles(await listImages(config.styles), config.holdOut);
+  const photos = await listImages(config.data, log);
+  const { train: styleFiles, heldOut } = splitStyles(await listImages(config.styles, log, '--styles'), config.holdOut);
   const steps = config.iterations ?? Math.max(1, Math.ceil((config.epochs * photos.length) / config.batchSize));
 
   // Asking for the required layer's taps makes a VGG19 without block 4 a clear error when relu4_1 is required (and

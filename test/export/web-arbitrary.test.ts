@@ -4,7 +4,8 @@
  * in web.test.ts). The page shows its style picker; a PNG is set as the style and another as the photo, and the output
  * canvas must equal nst's own Node stylizeArbitrary() of the same files (clamped, rounded) within a stated number of
  * levels — on tfjs' cpu backend at alpha 1 and, after moving the slider, 0.5, and on its default WebGL backend.
- * Also: a photo picked before any style waits for one; a style image that is too small is one error line naming it.
+ * Also: a photo picked before any style waits for one; a style image that is too small or does not decode is one error
+ * line naming it.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -39,7 +40,7 @@ type Pixels = { width: number; height: number; rgba: Uint8Array };
 
 describeBrowser('arbitrary-style (AdaIN) web page in headless Chromium', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-web-adain-'));
-  const files = { photo: path.join(tmp, 'photo.png'), style: path.join(tmp, 'style.png'), tiny: path.join(tmp, 'tiny.png'), wide: path.join(tmp, 'wide.png') };
+  const files = { photo: path.join(tmp, 'photo.png'), style: path.join(tmp, 'style.png'), tiny: path.join(tmp, 'tiny.png'), junk: path.join(tmp, 'junk.jpg'), wide: path.join(tmp, 'wide.png') };
   let model: ArbitraryModel;
   let browser: Browser | undefined;
   let server: { url: string; close(): Promise<void> } | undefined;
@@ -63,6 +64,7 @@ describeBrowser('arbitrary-style (AdaIN) web page in headless Chromium', () => {
     await png(files.style, STYLE_SIZE, 50, 8);
     await png(files.tiny, 40, 20, 9);
     await png(files.wide, 160, 120, 10);
+    fs.writeFileSync(files.junk, 'not a JPEG at all');
     server = await startWebServer({ modelDir: path.join(tmp, 'adain') });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
@@ -166,6 +168,10 @@ describeBrowser('arbitrary-style (AdaIN) web page in headless Chromium', () => {
     await page.setInputFiles('#style-file', files.tiny);
     await page.waitForSelector('body[data-state="error"]', { timeout: TIMEOUT });
     expect(await page.textContent('#status')).toMatch(/style tiny\.png: 40×20 is too small \(the shorter side must be at least 32 px\)/);
+    // One that does not decode: named too.
+    await page.setInputFiles('#style-file', files.junk);
+    await page.waitForFunction(`document.getElementById('status').textContent.includes('junk.jpg')`, undefined, { timeout: TIMEOUT });
+    expect(await page.textContent('#status')).toMatch(/^error: style junk\.jpg: cannot decode as an image/);
   }, TIMEOUT);
 
   test(`default backend (WebGL): a 160×120 photo as in Node (within ${WEBGL_TOLERANCE} levels)`, async () => {

@@ -113,7 +113,8 @@ test('stylizing at relu4_1: the encoder from encoderWeights or NST_LOSS_WEIGHTS 
   const rb = await stylizeArbitrary(b, content, style, { styleSize: 64, tile: 0 });
   expect(maxDiff(rb.rgb, ra.rgb)).toBe(0);
   b.dispose();
-  await expect(onlyEmbedded(() => loadArbitraryModel(ckpt))).rejects.toThrow(/relu4_1 not available/);
+  await expect(onlyEmbedded(() => loadArbitraryModel(ckpt))).rejects.toThrow(/works at relu4_1 and needs a VGG19 with block 4.*tap relu4_1 not available.*nst weights fetch vgg19/);
+  await expect(onlyEmbedded(() => exportCheckpoint(ckpt, { format: 'tfjs', out: path.join(tempDir('nst-relu4-x-'), 'web') }))).rejects.toThrow(/needs a VGG19 with block 4/);
 });
 
 test('ONNX and tfjs web exports at relu4_1 (encoder from NST_LOSS_WEIGHTS) match stylizeArbitrary', async () => {

@@ -91,7 +91,7 @@ export async function loadArbitraryModel(dir?: string, options: LoadArbitraryOpt
     ckpt.model.dispose();
     encoder.dispose();
     throw new InputError(
-      `${ckpt.dir}: the decoder was trained with a ${expected}-preprocessed VGG19, but the encoder found is ${encoder.description} (${actual}): pass --encoder-weights with the VGG19 it was trained on`,
+      `${ckpt.dir}: the decoder was trained with a ${expected}-preprocessed VGG19, but the encoder found is ${encoder.description} (${actual}): set NST_LOSS_WEIGHTS to the VGG19 it was trained on`,
     );
   }
   return createArbitraryModel(ckpt.model, ckpt.config, encoder, ckpt.dir, ckpt.meta);

@@ -9,6 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { InputError, NstError } from '../../errors';
 import { embeddedLossWeights, loadLossNetwork, loadVggFromFile } from '../loss-network';
 import type { LossNetwork } from '../loss-network/types';
 
@@ -22,5 +23,13 @@ export async function loadAdainEncoder(layer: string, options: AdainEncoderOptio
   if (options.encoderWeights) return loadLossNetwork({ net: 'vgg19', weights: options.encoderWeights, taps: [layer], log: options.log });
   const embedded = embeddedLossWeights();
   if (layer !== 'relu4_1' && fs.existsSync(path.join(embedded, 'model.json'))) return loadVggFromFile(embedded, 'vgg19');
-  return loadLossNetwork({ net: 'vgg19', taps: [layer], log: options.log });
+  try {
+    return await loadLossNetwork({ net: 'vgg19', taps: [layer], log: options.log });
+  } catch (e) {
+    // The loss-network message's fixes (other taps, vgg16, --loss-net) are a trainer's; a relu4_1 decoder needs this.
+    if (!(e instanceof NstError)) throw e;
+    throw new InputError(
+      `this AdaIN decoder works at ${layer} and needs a VGG19 with block 4, which was not found (${e.message.split('. ')[0]}): run \`nst weights fetch vgg19\` or set NST_LOSS_WEIGHTS to a full VGG19 file`,
+    );
+  }
 }
