@@ -1,5 +1,6 @@
 // The demo page's script: list the served nst tfjs web exports, load one, stylize the picked image with TensorFlow.js,
-// show the time and backend, offer the result as a PNG.
+// show the time and backend, offer the result as a PNG. An arbitrary-style (AdaIN) export is run by ./arbitrary.js,
+// which adds its style picker and alpha slider (window.nst.model is then its styler, kind 'adain').
 // Query parameters: ?model=URL of a model.json (default: the first of models.json, else model/model.json; switching
 // styles in the menu rewrites it), ?backend=webgl|wasm|cpu (default: tfjs' pick, WebGL where there is one; wasm loads
 // tfjs' WASM backend from vendor/wasm/, a fast CPU path where WebGL is missing or software-only).
@@ -72,6 +73,8 @@ async function offerDownload(sourceName) {
 
 async function stylizeFile(file) {
   const { model } = window.nst;
+  const missing = model.missing?.();
+  if (missing) return setState('ready', `pick ${missing} first, then ${file.name} is stylized`);
   resetDownload();
   setState('busy', `stylizing ${file.name} with ${modelName()}…`);
   const canvas = await drawInput(file, Number($('max-size').value) || 1024);
@@ -86,14 +89,14 @@ async function stylizeFile(file) {
     await nextPaint();
     pixels = tf.browser.fromPixels(canvas);
     const start = performance.now();
-    out = stylizeTensor(model, pixels);
+    out = model.stylizePixels ? model.stylizePixels(pixels) : stylizeTensor(model, pixels);
     await out.data(); // wait for the backend to finish: the time includes the GPU/WASM work, not just its scheduling
     const ms = performance.now() - start;
     $('output').width = canvas.width;
     $('output').height = canvas.height;
     await tf.browser.toPixels(out, $('output'));
     const backend = tf.getBackend();
-    window.nst.lastRun = { ms, width: canvas.width, height: canvas.height, backend, model: modelName() };
+    window.nst.lastRun = { ms, width: canvas.width, height: canvas.height, backend, model: modelName(), ...model.describe?.() };
     clearInterval(ticker);
     $('time').textContent = `${ms.toFixed(0)} ms`;
     await offerDownload(file.name);
@@ -148,6 +151,19 @@ function fillModelMenu(models, current) {
   return entries;
 }
 
+/** True for an arbitrary-style (AdaIN) export: its model.json says kind 'adain'. */
+async function isArbitraryStyle(modelUrl) {
+  const r = await fetch(modelUrl, { cache: 'no-store' });
+  if (!r.ok) throw new Error(`cannot load ${modelUrl} (HTTP ${r.status})`);
+  return (await r.json()).userDefinedMetadata?.nst?.kind === 'adain';
+}
+
+/** Restyles the current photo, if one is picked (after a new style or alpha). */
+async function restyle() {
+  const file = $('file').files[0];
+  if (file) await stylizeFile(file);
+}
+
 async function loadModel(url) {
   setState('loading', `loading ${modelName()}…`);
   const previous = window.nst.model;
@@ -155,6 +171,13 @@ async function loadModel(url) {
   previous?.dispose();
   const modelUrl = absolute(url);
   window.nst.modelUrl = modelUrl;
+  if (await isArbitraryStyle(modelUrl)) {
+    const { loadArbitraryStyler } = await import('./arbitrary.js');
+    window.nst.model = await loadArbitraryStyler(modelUrl, { setState, fail, onStyleChange: restyle });
+    const quant = window.nst.model.metadata.quantization !== 'none' ? `, ${window.nst.model.metadata.quantization} weights` : '';
+    setState('ready', `model ${modelName()} loaded (${tf.getBackend()} backend${quant}): pick a style image and a photo`);
+    return;
+  }
   const { loadNstModel } = await import(new URL('nst-layers.js', modelUrl).href);
   const model = await loadNstModel(tf, modelUrl);
   window.nst.model = model;
@@ -169,8 +192,7 @@ async function switchModel() {
   query.set('model', $('model').value);
   history.replaceState(null, '', `?${query}`);
   await loadModel($('model').value);
-  const file = $('file').files[0];
-  if (file) await stylizeFile(file);
+  await restyle();
 }
 
 const fail = (e) => setState('error', `error: ${e.message} (model: ${window.nst?.modelUrl || $('model').value || '?'})`);

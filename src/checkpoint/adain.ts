@@ -18,6 +18,12 @@ import { nstVersion, readRawNstJson, resolveCheckpointDir, writeCheckpointDir } 
 import { CHECKPOINT_FORMAT_VERSION, MODEL_JSON, NST_JSON } from './format';
 import { expectKind } from './kind';
 import { modelFromFiles } from './model-artifacts';
+import { PACKAGE_ROOT } from '../paths';
+
+/** Where the package's default AdaIN decoder lives (an AdaIN checkpoint folder). */
+export function embeddedAdainDecoderDir(): string {
+  return path.join(PACKAGE_ROOT, 'assets', 'adain-decoder');
+}
 
 /** The frozen encoder the decoder was trained against: inference must use the same weights and preprocessing. */
 export const AdainEncoderInfo = z.looseObject({

@@ -15,6 +15,7 @@ export {
   AdainEncoderInfo,
   AdainNstJson,
   AdainTrainingInfo,
+  embeddedAdainDecoderDir,
   loadAdainCheckpoint,
   readAdainCheckpointMeta,
   saveAdainCheckpoint,

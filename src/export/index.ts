@@ -1,31 +1,36 @@
 /**
  * `nst export` as a library: a checkpoint to a model other apps run.
  *
- *   exportCheckpoint(checkpointDir, { format: 'onnx' | 'tfjs', out, quantize?, force? }) -> Promise<ExportResult>
+ *   exportCheckpoint(checkpointDir | 'adain', { format: 'onnx' | 'tfjs', out, quantize?, force? }) -> Promise<ExportResult>
  *   transformerToOnnx(model, config) -> Uint8Array               (src/export/onnx)
  *   transformerToTfjsWeb(model, config, { quantize }) -> files   (src/export/tfjs-web.ts)
+ *   adainToOnnx / adainToTfjsWeb(decoder, config, encoder, …)   AdaIN models (src/export/onnx, adain-web.ts)
  *
  * Options are validated once here; the output is checked (no overwrite without force) before the checkpoint loads.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
-import { loadAdainCheckpoint, loadCheckpoint, readCheckpointKind, resolveCheckpointDir } from '../checkpoint';
+import { embeddedAdainDecoderDir, loadAdainCheckpoint, loadCheckpoint, readCheckpointKind, resolveCheckpointDir } from '../checkpoint';
 import { InputError, UsageError } from '../errors';
-import type { AdainDecoderConfig } from '../nets/adain';
-import { embeddedLossWeights } from '../nets/loss-network';
-import { readVggWeights } from '../nets/loss-network/load-vgg';
+import { loadAdainEncoder, type AdainDecoderConfig } from '../nets/adain';
+import type { LossNetwork } from '../nets/loss-network/types';
+import { VggFeatureExtractor } from '../nets/loss-network/vgg-net';
 import type { TransformerConfig } from '../nets/transformer';
 import { adainToOnnx, transformerToOnnx } from './onnx';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkOutputTarget, writeFolderAtomic } from './output-target';
-import { TFJS_MODEL_JSON, transformerToTfjsWeb } from './tfjs-web';
+import { adainToTfjsWeb } from './adain-web';
+import { TFJS_MODEL_JSON, transformerToTfjsWeb, type ExportFiles } from './tfjs-web';
 import { WEIGHT_QUANTIZATIONS, WeightQuantization } from './weight-quantization';
 
 export { adainToOnnx, transformerToOnnx, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './onnx';
 export { ADAIN_ONNX_ALPHA, ADAIN_ONNX_CONTENT, ADAIN_ONNX_OUTPUT, ADAIN_ONNX_STYLE } from './onnx';
 export { transformerToTfjsWeb, TFJS_MODEL_JSON, TFJS_WEIGHTS_FILE, BROWSER_LAYERS_FILE } from './tfjs-web';
 export { BROWSER_LAYERS_MODULE } from './browser-layers';
+export { adainToTfjsWeb, buildVggEncoderModel, ADAIN_ENCODER_JSON, ADAIN_ENCODER_WEIGHTS } from './adain-web';
+export type { AdainWebMetadata, AdainEncoderWeights } from './adain-web';
+export { BROWSER_ADAIN_FILE, BROWSER_ADAIN_MODULE } from './browser-adain';
 export { quantizeWeights, float32ToFloat16, WEIGHT_QUANTIZATIONS } from './weight-quantization';
 export type { WeightQuantization, WeightSpec } from './weight-quantization';
 export type { ExportFiles, TfjsWebMetadata } from './tfjs-web';
@@ -67,10 +72,15 @@ function parseOptions(options: ExportOptions) {
   return r.data;
 }
 
-export async function exportCheckpoint(checkpointDir: string, options: ExportOptions): Promise<ExportResult> {
+const listWritten = (target: string, files: ExportFiles) =>
+  Object.keys(files).map((name) => ({ path: path.join(target, name), bytes: fs.statSync(path.join(target, name)).size }));
+
+/** Exports a checkpoint of either kind (per-style or AdaIN; `adain` = the embedded AdaIN decoder). */
+export async function exportCheckpoint(source: string, options: ExportOptions): Promise<ExportResult> {
   const o = parseOptions(options);
   const target = checkOutputTarget(o.out, o.format === 'onnx' ? 'file' : 'folder', o.force ?? false, TFJS_MODEL_JSON);
-  if (readCheckpointKind(resolveCheckpointDir(checkpointDir)) === 'adain') return exportAdain(checkpointDir, o.format, target);
+  const checkpointDir = resolveExportSource(source);
+  if (readCheckpointKind(resolveCheckpointDir(checkpointDir)) === 'adain') return exportAdain(checkpointDir, o, target);
   // loadCheckpoint names the folder and the problem for a missing, broken or foreign checkpoint (InputError).
   const { model, config, meta } = await loadCheckpoint(checkpointDir);
   try {
@@ -84,7 +94,7 @@ export async function exportCheckpoint(checkpointDir: string, options: ExportOpt
     return {
       format: o.format,
       out: target,
-      files: Object.keys(files).map((name) => ({ path: path.join(target, name), bytes: fs.statSync(path.join(target, name)).size })),
+      files: listWritten(target, files),
       config,
       quantize: o.quantize,
     };
@@ -94,24 +104,43 @@ export async function exportCheckpoint(checkpointDir: string, options: ExportOpt
 }
 
 /**
- * An AdaIN checkpoint: ONNX only (one graph with the embedded VGG19 encoder, content and style inputs). The encoder is
- * the embedded VGG19, so only relu3_1 decoders trained on its (caffe) preprocessing can be exported.
+ * The name that stands for the package's embedded AdaIN decoder (assets/adain-decoder) in `nst export adain`, unless a
+ * folder of that name exists where it is run (that folder is then meant).
  */
-async function exportAdain(checkpointDir: string, format: ExportFormat, target: string): Promise<ExportResult> {
-  if (format !== 'onnx') throw new UsageError(`${checkpointDir}: an AdaIN (arbitrary-style) checkpoint exports to --format onnx only`);
+export const EMBEDDED_ADAIN_NAME = 'adain';
+
+/** The checkpoint folder a name stands for: EMBEDDED_ADAIN_NAME is the embedded decoder unless a folder is called so. */
+export function resolveExportSource(checkpointDir: string): string {
+  if (checkpointDir === EMBEDDED_ADAIN_NAME && !fs.existsSync(checkpointDir)) return embeddedAdainDecoderDir();
+  return checkpointDir;
+}
+
+/**
+ * An AdaIN checkpoint, with its frozen encoder: ONNX (one graph, inputs content, style, alpha) or a tfjs web folder
+ * (./adain-web.ts). The encoder is the one stylizing uses (loadAdainEncoder: the embedded VGG19 for relu3_1, a full
+ * VGG19 from the loss-weight lookup for relu4_1), with the preprocessing the checkpoint records.
+ */
+async function exportAdain(checkpointDir: string, o: z.output<typeof ExportOptionsSchema>, target: string): Promise<ExportResult> {
   const { model, config, meta } = await loadAdainCheckpoint(checkpointDir);
+  let encoderNet: LossNetwork | undefined;
   try {
-    const encoderFile = embeddedLossWeights();
-    const encoder = await readVggWeights(encoderFile, 'tfjs-layers');
-    if (!encoder.convs.has('block3_conv1') || config.encoderLayer !== 'relu3_1' || meta.encoder.preprocessing !== encoder.preprocessing) {
+    encoderNet = await loadAdainEncoder(config.encoderLayer);
+    if (!(encoderNet instanceof VggFeatureExtractor) || encoderNet.preprocessing !== meta.encoder.preprocessing) {
       throw new InputError(
-        `${checkpointDir}: ONNX export embeds the package's VGG19 (blocks 1-3, ${encoder.preprocessing}); this decoder needs ${config.encoderLayer} with ${meta.encoder.preprocessing} preprocessing`,
+        `${checkpointDir}: this decoder needs a VGG19 with ${config.encoderLayer} and ${meta.encoder.preprocessing} preprocessing, but the encoder found is ${encoderNet.description}: set NST_LOSS_WEIGHTS to the VGG19 it was trained on`,
       );
     }
-    const bytes = adainToOnnx(model, config, encoder, { 'nst.checkpoint': path.basename(path.resolve(checkpointDir)), 'nst.createdAt': meta.createdAt });
-    writeFileAtomic(target, bytes);
-    return { format, out: target, files: [{ path: target, bytes: bytes.byteLength }], config };
+    const encoder = encoderNet.weights;
+    if (o.format === 'onnx') {
+      const bytes = adainToOnnx(model, config, encoder, { 'nst.checkpoint': path.basename(path.resolve(checkpointDir)), 'nst.createdAt': meta.createdAt });
+      writeFileAtomic(target, bytes);
+      return { format: o.format, out: target, files: [{ path: target, bytes: bytes.byteLength }], config };
+    }
+    const files = await adainToTfjsWeb(model, config, encoder, { quantize: o.quantize });
+    await writeFolderAtomic(target, files);
+    return { format: o.format, out: target, files: listWritten(target, files), config, quantize: o.quantize };
   } finally {
     model.dispose();
+    encoderNet?.dispose();
   }
 }

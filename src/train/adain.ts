@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../backend/tf';
-import type { AdainEncoderInfo, AdainTrainingInfo } from '../checkpoint';
+import { readAdainCheckpointMeta, type AdainEncoderInfo, type AdainTrainingInfo } from '../checkpoint';
 import { UsageError } from '../errors';
 import { encodeImage } from '../image/image-io';
 import { adainLoss, adainStyleLayers } from '../losses/adain';
@@ -56,9 +56,19 @@ export function inverseTimeDecay(decay: number): (base: number, step: number) =>
   return (base, step) => base / (1 + decay * step);
 }
 
-/** The encoder layer a run uses: the configured one, or relu4_1 when the VGG19 has block 4. */
-function encoderLayerOf(config: AdainTrainConfig, lossNet: LossNetwork): AdainEncoderLayer {
-  if (config.encoderLayer !== 'auto') return config.encoderLayer;
+/**
+ * The encoder layer a run must use before any VGG is loaded: a resumed run's is its checkpoint's (an 'auto' run keeps
+ * the depth it began with even if a fuller VGG19 has been installed since), else the configured one; undefined =
+ * 'auto', decided by the VGG19 found (encoderLayerOf).
+ */
+function requiredEncoderLayer(config: AdainTrainConfig, resumeDir: string | undefined): AdainEncoderLayer | undefined {
+  if (resumeDir) return readAdainCheckpointMeta(resumeDir).network.encoderLayer;
+  return config.encoderLayer === 'auto' ? undefined : config.encoderLayer;
+}
+
+/** The encoder layer a run uses: the required one, or relu4_1 when the VGG19 found has block 4. */
+function encoderLayerOf(required: AdainEncoderLayer | undefined, lossNet: LossNetwork): AdainEncoderLayer {
+  if (required) return required;
   return lossNet.availableTaps.includes('relu4_1') ? 'relu4_1' : 'relu3_1';
 }
 
@@ -250,16 +260,19 @@ export async function trainAdain(
   const rules = { parse: parseAdainTrainConfig, resumableOverrides: ADAIN_RESUMABLE_OVERRIDES };
   const location = await locateRun(rules, configInput as Record<string, unknown>, options.resume, store, log);
   const { config, outDir, ckptDir } = location;
-  const photos = await listImages(config.data);
-  const { train: styleFiles, heldOut } = splitStyles(await listImages(config.styles), config.holdOut);
+  const photos = await listImages(config.data, log);
+  const { train: styleFiles, heldOut } = splitStyles(await listImages(config.styles, log, '--styles'), config.holdOut);
   const steps = config.iterations ?? Math.max(1, Math.ceil((config.epochs * photos.length) / config.batchSize));
 
-  const lossNet = await loadLossNetworkFor({ lossNet: 'vgg19', lossWeights: config.lossWeights, styleLayers: ['relu1_1', 'relu2_1', 'relu3_1'] }, log);
+  // Asking for the required layer's taps makes a VGG19 without block 4 a clear error when relu4_1 is required (and
+  // lets the lookup pass over it for a fuller one); 'auto' asks for the relu3_1 taps and takes block 4 if it is there.
+  const required = requiredEncoderLayer(config, location.resumeDir);
+  const lossNet = await loadLossNetworkFor({ lossNet: 'vgg19', lossWeights: config.lossWeights, styleLayers: adainStyleLayers(required ?? 'relu3_1') }, log);
   let task: AdainTask | undefined;
   let trainee: Trainee | undefined;
   let preview: { photos: tf.Tensor4D; styles: tf.Tensor4D } | undefined;
   try {
-    const encoderLayer = encoderLayerOf(config, lossNet);
+    const encoderLayer = encoderLayerOf(required, lossNet);
     const decoderConfig = parseAdainDecoderConfig({ encoderLayer, width: config.width });
     trainee = await startOrResume(location, () => buildAdainDecoder(decoderConfig, { seed: config.seed }), config.lr, store, log);
     if (!dryRun) {

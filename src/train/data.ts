@@ -61,17 +61,20 @@ export interface DataStats {
  * A source that gives no image (a missing path, a folder named like an image, a glob matching nothing) is a warning,
  * and an error only when no photo at all is found.
  */
-export async function listImages(sources: string[], log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<string[]> {
+export async function listImages(
+  sources: string[],
+  log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  flag = '--data',
+): Promise<string[]> {
   const found = new Set<string>();
   for (const entry of await expandInputs(sources)) {
-    if (entry.problem) log(`nst: warning: --data ${entry.path}: ${entry.problem}`);
+    if (entry.problem) log(`nst: warning: ${flag} ${entry.path}: ${entry.problem}`);
     else found.add(path.resolve(entry.path));
   }
   const files = [...found].sort();
   if (files.length === 0) {
-    throw new InputError(
-      `no training images found in ${sources.map((s) => `'${s}'`).join(', ')}: --data takes folders or globs of ${IMAGE_EXTENSIONS.join(' ')} files`,
-    );
+    const what = flag === '--data' ? 'training images' : `images for ${flag}`;
+    throw new InputError(`no ${what} found in ${sources.map((s) => `'${s}'`).join(', ')}: ${flag} takes folders or globs of ${IMAGE_EXTENSIONS.join(' ')} files`);
   }
   return files;
 }

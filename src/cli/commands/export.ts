@@ -1,5 +1,5 @@
 /**
- * nst export CKPT --format onnx|tfjs [--quantize float16|uint8] --out PATH [--force]
+ * nst export CKPT|adain --format onnx|tfjs [--quantize float16|uint8] --out PATH [--force]
  * Writes a checkpoint as a model other apps run (library: src/export; formats: docs/export.md).
  */
 import type { Argv, CommandModule } from 'yargs';
@@ -25,11 +25,12 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   builder: (y: Argv) =>
     withBackendOption(
       y
-        .positional('checkpoint', { type: 'string', demandOption: true, describe: 'checkpoint folder (from nst train or nst import; an AdaIN checkpoint exports to ONNX with inputs content, style, alpha)' })
+        .positional('checkpoint', { type: 'string', demandOption: true, describe: "checkpoint folder (from nst train, nst import or nst train-adain), or 'adain' for the embedded AdaIN decoder; an AdaIN model exports with its VGG19 encoder (ONNX inputs content, style, alpha; tfjs: a page picks any style image)" })
         .options(EXPORT_OPTIONS),
     )
       .example('$0 export checkpoints/udnie --format onnx --out udnie.onnx', 'for ONNX Runtime (Python, C++, C#, JS …)')
-      .example('$0 export checkpoints/udnie --format tfjs --quantize float16 --out web/model', 'for a web page (see web/index.html)') as unknown as Argv<ExportArgs>,
+      .example('$0 export checkpoints/udnie --format tfjs --quantize float16 --out web/model', 'for a web page (see web/index.html)')
+      .example('$0 export adain --format tfjs --out web/adain', 'the embedded arbitrary-style model, for the page\'s style picker') as unknown as Argv<ExportArgs>,
   handler: handler(async (args: ExportArgs) => {
     await startBackend(args);
     const r = await exportCheckpoint(args.checkpoint, configFromArgs(ExportOptionsSchema, args) as ExportOptions);

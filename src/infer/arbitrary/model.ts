@@ -11,17 +11,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../../backend/tf';
-import { loadAdainCheckpoint, readCheckpointKind, wrongKindError, type AdainNstJson } from '../../checkpoint';
+import { embeddedAdainDecoderDir, loadAdainCheckpoint, readCheckpointKind, wrongKindError, type AdainNstJson } from '../../checkpoint';
 import { InputError } from '../../errors';
-import { embeddedLossWeights, loadLossNetwork, loadVggFromFile } from '../../nets/loss-network';
 import type { LossNetwork } from '../../nets/loss-network/types';
+import { loadAdainEncoder, type AdainEncoderOptions } from '../../nets/adain/encoder';
 import { AdainDecoderConfig, ENCODER_STRIDE, parseAdainDecoderConfig, type AdainDecoderConfigInput } from '../../nets/adain';
-import { PACKAGE_ROOT } from '../../paths';
 
-/** Where the package's default AdaIN decoder lives (an AdaIN checkpoint folder). */
-export function embeddedAdainDecoderDir(): string {
-  return path.join(PACKAGE_ROOT, 'assets', 'adain-decoder');
-}
+export { embeddedAdainDecoderDir };
 
 export interface ArbitraryModel {
   readonly encoder: LossNetwork;
@@ -67,19 +63,8 @@ export function createArbitraryModel(
   };
 }
 
-export interface LoadArbitraryOptions {
-  /** Encoder weights (a VGG19 file or tfjs folder); default: embedded for relu3_1, the VGG lookup for relu4_1. */
-  encoderWeights?: string;
-  log?: (line: string) => void;
-}
-
-/** The encoder for a decoder: `encoderWeights` if given, else the embedded VGG19 or (relu4_1) a full one. */
-export async function loadAdainEncoder(layer: string, options: LoadArbitraryOptions = {}): Promise<LossNetwork> {
-  if (options.encoderWeights) return loadLossNetwork({ net: 'vgg19', weights: options.encoderWeights, taps: [layer], log: options.log });
-  const embedded = embeddedLossWeights();
-  if (layer !== 'relu4_1' && fs.existsSync(path.join(embedded, 'model.json'))) return loadVggFromFile(embedded, 'vgg19');
-  return loadLossNetwork({ net: 'vgg19', taps: [layer], log: options.log });
-}
+export type LoadArbitraryOptions = AdainEncoderOptions;
+export { loadAdainEncoder };
 
 /**
  * Opens an AdaIN checkpoint folder (default: the embedded decoder) and its encoder. A per-style checkpoint here is
@@ -106,7 +91,7 @@ export async function loadArbitraryModel(dir?: string, options: LoadArbitraryOpt
     ckpt.model.dispose();
     encoder.dispose();
     throw new InputError(
-      `${ckpt.dir}: the decoder was trained with a ${expected}-preprocessed VGG19, but the encoder found is ${encoder.description} (${actual}): pass --encoder-weights with the VGG19 it was trained on`,
+      `${ckpt.dir}: the decoder was trained with a ${expected}-preprocessed VGG19, but the encoder found is ${encoder.description} (${actual}): set NST_LOSS_WEIGHTS to the VGG19 it was trained on`,
     );
   }
   return createArbitraryModel(ckpt.model, ckpt.config, encoder, ckpt.dir, ckpt.meta);

@@ -21,3 +21,5 @@ export {
   parseAdainDecoderConfig,
 } from './decoder';
 export type { AdainDecoderConfigInput, AdainEncoderLayer, DecoderStep } from './decoder';
+export { loadAdainEncoder } from './encoder';
+export type { AdainEncoderOptions } from './encoder';

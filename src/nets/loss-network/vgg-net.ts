@@ -53,7 +53,8 @@ export class VggFeatureExtractor implements LossNetwork {
 
   constructor(
     readonly arch: VggArch,
-    private readonly weights: Pick<RawVggWeights, 'preprocessing' | 'convs'>,
+    /** The raw weights it was built from (exporters write them into other formats). */
+    readonly weights: Pick<RawVggWeights, 'preprocessing' | 'convs'>,
     readonly description: string,
     source: string,
   ) {
