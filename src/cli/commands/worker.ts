@@ -40,10 +40,9 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     withBackendOption(
       withOptionGroups(y, WORKER_OPTIONS, 'Worker options:', {})
         .example('$0 worker --redis redis://queue-host:6379', 'take jobs until Ctrl-C / SIGTERM')
-        .example('$0 worker --redis redis://queue-host:6379 --lock-duration 120000', 'for very large tiles or slow training steps')
         .epilogue(
           'Every worker and submitter must see the input, output and model files at the same absolute paths (a shared mount). ' +
-            'A job whose worker dies is taken up by another one after --lock-duration ms (checked every --stalled-interval ms). See docs/serve.md, "Queued jobs".',
+            'A job whose worker dies is taken up by another one after --lock-duration ms (checked every --stalled-interval ms); raise --lock-duration for very large tiles or slow training steps. See docs/serve.md, "Queued jobs".',
         ),
     ) as unknown as Argv<WorkerArgs>,
   handler: handler(async (args: WorkerArgs) => runWorker(args)),
