@@ -75,7 +75,7 @@ export function redactUrl(url: string): string {
 }
 
 /** How long nst submit / nst status wait for Redis before saying it cannot be reached. */
-export const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Resolves once `client` (a BullMQ Queue, QueueEvents or Worker) is connected; an InputError naming the URL after

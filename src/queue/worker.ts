@@ -20,7 +20,7 @@ import { NstError } from '../errors';
 import { describeIssues } from '../util/flag-names';
 import { JobData, JobDataSchema, JobProgress, JobResult, jobSubject } from './jobs';
 import { ModelCache } from './model-cache';
-import { connectionOf, redactUrl, WorkerOptions, WorkerOptionsInput, WorkerOptionsSchema } from './options';
+import { connectionOf, redactUrl, whenConnected, WorkerOptions, WorkerOptionsInput, WorkerOptionsSchema } from './options';
 import { CachedStylizer, runStylizeJob } from './run-stylize';
 import { runTrainJob } from './run-train';
 
@@ -116,8 +116,21 @@ export async function startWorker(input: WorkerOptionsInput, hooks: WorkerHooks 
     log(`nst worker: job ${job.id} ${retry ? `failed, will be retried (attempt ${job.attemptsMade} of ${job.opts.attempts})` : 'failed'}: ${firstLine(e)}`);
   });
   worker.on('stalled', (jobId: string) => log(`nst worker: job ${jobId} lost its worker; back in the queue`));
-  worker.on('error', (e: Error) => log(`nst worker: ${firstLine(e)}`));
-  await worker.waitUntilReady();
+  // ioredis reports every failed reconnect (several a second while Redis is down): the same line once a minute.
+  let lastError = { line: '', at: 0 };
+  worker.on('error', (e: Error) => {
+    const line = `nst worker: ${firstLine(e)}`;
+    if (line === lastError.line && Date.now() - lastError.at < 60_000) return;
+    lastError = { line, at: Date.now() };
+    log(line);
+  });
+  // A worker may well start before its Redis (compose, Kubernetes): say so, and keep waiting (ioredis reconnects).
+  try {
+    await whenConnected(worker, options.redis);
+  } catch (e) {
+    log(`nst worker: ${firstLine(e)}; still trying`);
+    await worker.waitUntilReady();
+  }
   void worker.run().catch((e: unknown) => log(`nst worker: stopped: ${firstLine(e)}`));
   log(`nst worker ${name}: waiting for jobs on queue '${options.queue}' at ${redactUrl(options.redis)} (concurrency ${options.concurrency})`);
 
