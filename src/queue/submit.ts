@@ -73,7 +73,14 @@ export async function planStylizeJobs(inputs: string[], o: StylizeCommandOptions
  * One training job per style image, each into `out`/STYLE-NAME (the style file's name without extension), trained
  * on the same data with the same options. Every config is validated here, so a typo fails before anything is queued.
  */
-export function planTrainJobs(styles: string[], config: Partial<TrainConfigInput>, out: string, batch: string): SubmitPlan {
+export function planTrainJobs(
+  styles: string[],
+  config: Partial<TrainConfigInput>,
+  out: string,
+  batch: string,
+  /** How errors name a field (the CLI passes flagOf: `--batch-size`). */
+  nameOf: (field: string) => string = (f) => f,
+): SubmitPlan {
   const plan: SubmitPlan = { batch, jobs: [], skipped: [] };
   const seen = new Map<string, string>();
   for (const style of styles) {
@@ -93,7 +100,7 @@ export function planTrainJobs(styles: string[], config: Partial<TrainConfigInput
       ...(config.previewImages ? { previewImages: config.previewImages.map((p) => path.resolve(p)) } : {}),
       ...(config.lossWeights ? { lossWeights: path.resolve(config.lossWeights) } : {}),
     };
-    parseTrainConfig(full, 'nst submit --train');
+    parseTrainConfig(full, 'nst submit --train', nameOf);
     plan.jobs.push({ subject: style, data: { kind: 'train', batch, config: full } });
   }
   return plan;

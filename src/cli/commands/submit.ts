@@ -52,7 +52,7 @@ async function plan(args: SubmitArgs, train: boolean): Promise<SubmitPlan> {
     const { style: _style, out: _out, ...config } = configFromArgs(TrainConfigSchema, args);
     if (!config.data?.length) throw new UsageError('--train needs --data DIR_OR_GLOB: the photos to train on');
     if (args.iterations !== undefined && args.epochs !== undefined) throw new UsageError('give --epochs or --iterations, not both');
-    return planTrainJobs(await expandStyles(styles), config, args.out, batch);
+    return planTrainJobs(await expandStyles(styles), config, args.out, batch, flagOf);
   }
   const o = parseOrUsageError(StylizeCommandOptionsSchema, configFromArgs(StylizeCommandOptionsSchema, args), 'nst submit', flagOf);
   if ((args.inputs ?? []).length === 0) throw new UsageError('name at least one input image, folder or glob');
