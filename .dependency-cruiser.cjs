@@ -2,6 +2,7 @@
  * The layering of src/, checked by `npm test` (scripts/run-tests.js runs depcruise): data flows one way.
  *
  *   cli                                     yargs commands, progress bars
+ *   queue                                   queued jobs (BullMQ workers): orchestrates the library as the CLI does
  *   train infer optimize export importers serve     the library; none imports another
  *   losses checkpoint image                 shared foundations
  *   nets                                    networks, layers, ops
@@ -9,6 +10,9 @@
  *   util io errors.ts paths.ts              plain helpers every layer may use
  *
  * src/index.ts is the package root: it re-exports the library.
+ *
+ * src/queue is not a library module: a worker runs stylize jobs (src/infer) and training jobs (src/train) exactly as
+ * nst stylize / nst train do, so, like the CLI, it may import any library module; nothing below it may import it.
  */
 const LIBRARY = '(train|infer|optimize|export|importers|serve)';
 const FOUNDATIONS = '(losses|checkpoint|image)';
@@ -29,6 +33,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/cli/' },
       to: { path: '^src/cli/' },
+    },
+    {
+      name: 'nothing-below-imports-the-queue',
+      comment: 'src/queue orchestrates the library (as the CLI does): only the CLI and the package root may depend on it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(cli|queue)/|^src/index\\.ts$' },
+      to: { path: '^src/queue/' },
     },
     {
       name: 'foundations-not-upward',

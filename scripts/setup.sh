@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # libdnnl-dev: oneDNN, for the native CPU kernels (the fast path without a GPU).
 # chromium: the headless browser the web-export test drives (NST_SETUP_BROWSER=0 skips it).
-packages=(libdnnl-dev)
+# redis-server: the queue tests start their own on 127.0.0.1 (nst worker / nst submit run on BullMQ over Redis).
+packages=(libdnnl-dev redis-server)
 [ "${NST_SETUP_BROWSER:-1}" = 1 ] && packages+=(chromium)
 
 missing=()

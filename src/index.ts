@@ -29,6 +29,11 @@ export { stylizeFiles } from './infer/batch';
 export { stylizeArbitrary, loadArbitraryModel, StyleStatsCache } from './infer/arbitrary';
 export type { ArbitraryModel, ArbitraryOptions } from './infer/arbitrary';
 
+// Queued jobs over Redis (BullMQ): workers on many machines, nst submit / nst status.
+export { startWorker, planStylizeJobs, planTrainJobs, enqueue, waitForJobs, newBatchId, queueStatus, formatStatus } from './queue';
+export { WorkerOptionsSchema, SubmitOptionsSchema, StatusOptionsSchema, JobDataSchema } from './queue';
+export type { QueueWorker, SubmitPlan, QueuedJob, JobOutcome, QueueStatus, JobData, JobResult, JobProgress } from './queue';
+
 // Per-image optimization (Gatys et al.).
 export { optimizeImage, OptimizationDivergedError, OptimizeConfigSchema, parseOptimizeConfig } from './optimize';
 export type { OptimizeConfig, OptimizeConfigInput, OptimizeResult, OptimizeHooks } from './optimize';

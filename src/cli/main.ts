@@ -3,12 +3,28 @@ import { doctorCommand } from './commands/doctor';
 import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
 import { optimizeCommand } from './commands/optimize';
+import { statusCommand } from './commands/status';
 import { stylizeCommand } from './commands/stylize';
+import { submitCommand } from './commands/submit';
 import { trainCommand } from './commands/train';
 import { trainAdainCommand } from './commands/train-adain';
 import { weightsCommand } from './commands/weights';
+import { workerCommand } from './commands/worker';
 
-const COMMANDS = [trainCommand, trainAdainCommand, stylizeCommand, optimizeCommand, importCommand, exportCommand, weightsCommand, doctorCommand];
+const COMMANDS = [
+  trainCommand,
+  trainAdainCommand,
+  stylizeCommand,
+  optimizeCommand,
+  importCommand,
+  exportCommand,
+  weightsCommand,
+  doctorCommand,
+  // Queued jobs over Redis (#19).
+  workerCommand,
+  submitCommand,
+  statusCommand,
+];
 
 /** The names (first word of each command's usage) a first positional argument may be. */
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => String(c.command).split(' ')[0]);

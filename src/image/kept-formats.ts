@@ -4,6 +4,7 @@
  *
  *   keptFormatFromPath(file)             -> KeptFormat | undefined   the input's format, if sharp can write it here
  *   encodeKeptFormat(image, file, format) -> Promise<void>
+ *   encodeKeptFormatToBuffer(image, format) -> Promise<Buffer>   (for callers that write it themselves, atomically)
  *
  * HEIC/HEIF is read but not written: sharp's prebuilt libvips has no HEVC encoder ("heifsave: Unsupported
  * compression"), and AV1 inside a .heic would be a file most HEIC readers refuse.
@@ -30,10 +31,14 @@ export function keptFormatFromPath(file: string): KeptFormat | undefined {
  * Encodes through a lossless PNG first: image-io owns the clamping, rounding and alpha handling, and this path only
  * runs for the few inputs whose names collide, so the extra encode costs nothing that matters.
  */
-export async function encodeKeptFormat(image: EncodableImage, file: string, format: KeptFormat): Promise<void> {
+export async function encodeKeptFormatToBuffer(image: EncodableImage, format: KeptFormat): Promise<Buffer> {
   const png = sharp(await encodeImageToBuffer(image, 'png'));
   const encoded = format === 'tiff' ? png.tiff() : format === 'gif' ? png.gif() : png.avif();
-  const buf = await encoded.toBuffer();
+  return encoded.toBuffer();
+}
+
+export async function encodeKeptFormat(image: EncodableImage, file: string, format: KeptFormat): Promise<void> {
+  const buf = await encodeKeptFormatToBuffer(image, format);
   await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await fs.promises.writeFile(file, buf);
 }

@@ -10,8 +10,8 @@
 import { z } from 'zod';
 import { DEFAULT_QUALITY, IMAGE_FORMATS } from '../image/image-io';
 import { ArbitraryOptionsSchema, DEFAULT_STYLE_SIZE } from './arbitrary';
-import { DEFAULT_MEMORY_BUDGET_BYTES } from './memory';
-import { DEFAULT_OVERLAP, DEFAULT_TILE_STATS, StylizeOptionsSchema } from './stylize';
+import { DEFAULT_MEMORY_BUDGET_BYTES, type NetworkWidths } from './memory';
+import { DEFAULT_OVERLAP, DEFAULT_TILE_STATS, StylizeOptionsSchema, type StylizeOptions } from './stylize';
 
 const MIB = 1024 ** 2;
 /** Below this the tiles would be mostly overlap; also catches a budget given in bytes or GiB by mistake. */
@@ -89,4 +89,19 @@ export type StylizeCommandOptions = z.output<typeof StylizeCommandOptionsSchema>
 /** The budget as the libraries take it. */
 export function memoryBudgetBytes(o: Pick<StylizeCommandOptions, 'memoryBudget'>): number {
   return o.memoryBudget * MIB;
+}
+
+/** What stylize() (and the per-file loop, which adds the output quality) takes from the options, for a per-style model. */
+export function fileStylizeOptions(o: StylizeCommandOptions, network: NetworkWidths): Omit<StylizeOptions, 'onTile'> & { quality: number } {
+  return {
+    maxSize: o.maxSize,
+    tile: o.tile,
+    overlap: o.overlap,
+    memoryBudgetBytes: memoryBudgetBytes(o),
+    tileStats: o.tileStats,
+    strength: o.strength,
+    preserveColor: o.preserveColor,
+    network,
+    quality: o.quality,
+  };
 }

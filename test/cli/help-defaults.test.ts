@@ -8,6 +8,7 @@ import { parseOptimizeConfig } from '../../src/optimize';
 import { parseTrainConfig } from '../../src/train/config';
 import { DEFAULT_TILE_STATS } from '../../src/infer/stylize';
 import { StylizeCommandOptionsSchema } from '../../src/infer/stylize-options';
+import { StatusOptionsSchema, WorkerOptionsSchema } from '../../src/queue/options';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const built = fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'));
@@ -42,6 +43,8 @@ const cases: Array<[string, Map<string, string>, number]> = [
   ['train', schemaDefaults({ style: 's', data: ['d'], out: 'o' }, parseTrainConfig({ style: 's', data: ['d'], out: 'o' })), 9],
   ['optimize', schemaDefaults({ content: 'c', style: 's', output: 'o.png' }, parseOptimizeConfig({ content: 'c', style: 's', output: 'o.png' })), 9],
   ['stylize', stylizeDefaults, 8],
+  ['worker', schemaDefaults({}, WorkerOptionsSchema.parse({})), 7],
+  ['status', schemaDefaults({}, StatusOptionsSchema.parse({})), 3],
 ];
 
 (built ? describe : describe.skip).each(cases)('nst %s --help', (command, defaults, atLeast) => {

@@ -2,7 +2,7 @@
  * nst stylize --model CKPT INPUT... [--out DIR | -o FILE] [--suffix S] [--max-size N] [--tile N] [--strength x]
  *             [--preserve-color] [--format jpg|png|webp] [--backend B]
  * nst stylize --style PAINTING... [--model ADAIN_CKPT] [--alpha a] [--style-weights w,…] [--style-size N] INPUT...
- *             (arbitrary style, AdaIN: ./stylize-arbitrary.ts; every other option as above)
+ *             (arbitrary style, AdaIN: src/infer/open-arbitrary.ts; every other option as above)
  *
  * Only argument handling and reporting live here: the options are declared, defaulted and validated once, by the zod
  * schema of src/infer/stylize-options.ts (flags derived by ../options-from-schema.ts); loading is src/infer/model.ts,
@@ -14,12 +14,12 @@ import { UsageError } from '../../errors';
 import { expandInputs } from '../../image/expand-inputs';
 import { BatchItem, BatchSummary, formatFileLine, formatSummary, isSkipped, planOutputs, stylizeFiles } from '../../infer/batch';
 import { DEFAULT_WIDTHS, type NetworkWidths } from '../../infer/memory';
-import { memoryBudgetBytes, StylizeCommandOptions, StylizeCommandOptionsInput, StylizeCommandOptionsSchema } from '../../infer/stylize-options';
+import { fileStylizeOptions, StylizeCommandOptions, StylizeCommandOptionsInput, StylizeCommandOptionsSchema } from '../../infer/stylize-options';
 import { loadStyleModel } from '../../infer/model';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 import { describeIssues, flagOf } from '../../util/flag-names';
 import { ArgsOf, configFromArgs, optionsFromSchema, withOptionGroups } from '../options-from-schema';
-import { expandStyles, openArbitraryStylizer } from './stylize-arbitrary';
+import { expandStyles, openArbitraryStylizer } from '../../infer/open-arbitrary';
 
 export type StylizeArgs = BackendArgs &
   ArgsOf<StylizeCommandOptionsInput> & {
@@ -111,17 +111,7 @@ async function runWithProgress(
     return await stylizeFiles(
       model,
       items,
-      {
-        maxSize: o.maxSize,
-        tile: o.tile,
-        overlap: o.overlap,
-        memoryBudgetBytes: memoryBudgetBytes(o),
-        tileStats: o.tileStats,
-        strength: o.strength,
-        preserveColor: o.preserveColor,
-        network,
-        quality: o.quality,
-      },
+      fileStylizeOptions(o, network),
       {
         onFileDone: (r, i) => {
           say(formatFileLine(r));

@@ -1,12 +1,13 @@
 /**
- * The arbitrary-style half of `nst stylize` (--style IMAGE…): which style images, their weights, and the AdaIN model
- * as a FileStylizer for the shared batch loop (src/infer/batch.ts). The maths is src/infer/arbitrary/.
+ * The arbitrary-style half of `nst stylize` (--style IMAGE…) and of queued stylize jobs (src/queue): which style
+ * images, their weights, and the AdaIN model as a FileStylizer for the shared batch loop (./batch.ts). The maths is
+ * ./arbitrary/. Not re-exported by ./arbitrary/index.ts: it reads ./stylize-options.ts, which reads that index.
  */
-import { InputError } from '../../errors';
-import type { FileStylizer } from '../../infer/batch';
-import { expandInputs } from '../../image/expand-inputs';
-import { memoryBudgetBytes as budgetBytes, parseNumberList, type StylizeCommandOptions } from '../../infer/stylize-options';
-import { loadArbitraryModel, StyleStatsCache, styleWeightsFor, stylizeArbitrary } from '../../infer/arbitrary';
+import { InputError } from '../errors';
+import type { FileStylizer } from './batch';
+import { expandInputs } from '../image/expand-inputs';
+import { memoryBudgetBytes as budgetBytes, parseNumberList, type StylizeCommandOptions } from './stylize-options';
+import { loadArbitraryModel, StyleStatsCache, styleWeightsFor, stylizeArbitrary } from './arbitrary';
 
 /** The validated options the arbitrary-style half reads. */
 export type ArbitraryStylizeOptions = Pick<
