@@ -2,7 +2,8 @@
  * The layering of src/, checked by `npm test` (scripts/run-tests.js runs depcruise): data flows one way.
  *
  *   cli                                     yargs commands, progress bars
- *   train infer optimize export importers serve     the library; none imports another
+ *   train infer optimize export importers serve     the library; none imports another, except that serve (an
+ *                                           application of inference, like cli) uses infer
  *   losses checkpoint image                 shared foundations
  *   nets                                    networks, layers, ops
  *   backend                                 backend choice, native kernels (Node-API addon in native/)
@@ -20,8 +21,15 @@ module.exports = {
       name: 'library-not-sideways',
       comment: 'A library module imports no other library folder: move what both need into a foundation (src/losses, src/image, src/util, …).',
       severity: 'error',
-      from: { path: `^src/${LIBRARY}/` },
+      from: { path: `^src/${LIBRARY}/`, pathNot: '^src/serve/' },
       to: { path: `^src/${LIBRARY}/`, pathNot: '^src/$1/' },
+    },
+    {
+      name: 'serve-only-over-infer',
+      comment: 'nst serve stylizes, as nst stylize does: it may use src/infer (openModel, stylizeBuffer) and no other library module.',
+      severity: 'error',
+      from: { path: '^src/serve/' },
+      to: { path: `^src/${LIBRARY}/`, pathNot: '^src/(serve|infer)/' },
     },
     {
       name: 'nothing-imports-the-cli',

@@ -36,6 +36,8 @@ test('the rules catch sideways, upward and CLI imports and value cycles', () => 
       'src/errors.ts': 'export const e = 1;\n',
       'src/train/a.ts': "import { b } from '../optimize/b';\nexport const a = b;\n",
       'src/optimize/b.ts': 'export const b = 1;\n',
+      'src/serve/s.ts': "import { b } from '../optimize/b';\nimport { i } from '../infer/i';\nexport const s = b + i;\n",
+      'src/infer/i.ts': 'export const i = 1;\n',
       'src/nets/n.ts': "import { s } from '../losses/s';\nexport const n = s;\n",
       'src/losses/s.ts': "import { c } from '../cli/c';\nexport const s = c;\n",
       'src/cli/c.ts': 'export const c = 1;\n',
@@ -52,6 +54,7 @@ test('the rules catch sideways, upward and CLI imports and value cycles', () => 
     expect(found).toEqual(
       expect.arrayContaining([
         'library-not-sideways: src/train/a.ts → src/optimize/b.ts',
+        'serve-only-over-infer: src/serve/s.ts → src/optimize/b.ts',
         'nets-not-upward: src/nets/n.ts → src/losses/s.ts',
         'nothing-imports-the-cli: src/losses/s.ts → src/cli/c.ts',
         'backend-not-upward: src/backend/k.ts → src/nets/n.ts',
@@ -60,6 +63,8 @@ test('the rules catch sideways, upward and CLI imports and value cycles', () => 
       ]),
     );
     expect(found.some((v) => v.startsWith('no-cycles: src/image/'))).toBe(true);
+    // serve → infer is the one library → library import allowed.
+    expect(found.filter((v) => v.includes('src/serve/s.ts → src/infer/'))).toEqual([]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
