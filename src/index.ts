@@ -29,6 +29,14 @@ export { stylizeFiles } from './infer/batch';
 export { stylizeArbitrary, loadArbitraryModel, StyleStatsCache } from './infer/arbitrary';
 export type { ArbitraryModel, ArbitraryOptions } from './infer/arbitrary';
 
+// Serving over HTTP (nst serve), and the buffer-in/buffer-out stylize it uses.
+export { createServer, ServeOptionsSchema, StylizeRequestSchema } from './serve';
+export type { NstServer, ServeOptions, ServeOptionsInput, StylizeRequest, ServedModel } from './serve';
+export { openModel } from './infer/open-model';
+export type { OpenedModel } from './infer/open-model';
+export { stylizeBuffer } from './infer/buffer';
+export type { BufferStylizeOptions, StylizedBuffer } from './infer/buffer';
+
 // Per-image optimization (Gatys et al.).
 export { optimizeImage, OptimizationDivergedError, OptimizeConfigSchema, parseOptimizeConfig } from './optimize';
 export type { OptimizeConfig, OptimizeConfigInput, OptimizeResult, OptimizeHooks } from './optimize';
