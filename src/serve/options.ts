@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { DEFAULT_QUALITY } from '../image/image-io';
+import { ArbitraryOptionsSchema, DEFAULT_STYLE_SIZE } from '../infer/arbitrary';
+import { StylizeOptionsSchema } from '../infer/stylize';
 
 const MIB = 1024 ** 2;
 const whole = (what: string, min: number) =>
@@ -27,6 +29,7 @@ export const ServeOptionsSchema = z
     maxPixels: whole('a whole number of pixels ≥ 1', 1).default(4096 * 4096).describe('largest image (width×height, read from its header before decoding); larger: 413'),
     timeout: z.number({ error: 'must be a positive number of seconds' }).positive({ error: 'must be a positive number of seconds' }).default(60).describe('seconds a request may take from upload to reply; longer: 408'),
     memoryBudget: z.number({ error: 'must be at least 16 (MiB)' }).min(16, { error: 'must be at least 16 (MiB)' }).default(1024).describe('MiB of activations one forward pass may use; larger images are tiled to fit'),
+    styleSize: ArbitraryOptionsSchema.shape.styleSize.default(DEFAULT_STYLE_SIZE).describe('AdaIN: longest side style uploads are resized to before they are measured'),
     quality: whole('a whole number 1–100', 1).max(100, { error: 'must be a whole number 1–100' }).default(DEFAULT_QUALITY).describe('jpg/webp quality of replies'),
   })
   .strict();
@@ -42,16 +45,15 @@ const booleanField = z.preprocess(
   (v) => (typeof v === 'string' ? ({ true: true, '1': true, yes: true, on: true, false: false, '0': false, no: false, off: false } as Record<string, boolean>)[v.toLowerCase()] ?? v : v),
   z.boolean({ error: 'must be true or false' }),
 );
-const FRACTION = { error: 'must be between 0 and 1' };
 
-/** One request's stylize fields, as text; unknown fields are refused (a typo should not silently do nothing). */
+/** One request's stylize fields, as text (ranges and messages are the library's); unknown fields are refused (a typo should not silently do nothing). */
 export const StylizeRequestSchema = z
   .object({
     model: z.string().optional(),
-    strength: numberField(z.number(FRACTION).min(0, FRACTION).max(1, FRACTION)).optional(),
+    strength: numberField(StylizeOptionsSchema.shape.strength.unwrap()).optional(),
     preserveColor: booleanField.optional(),
-    maxSize: numberField(whole('a positive whole number of pixels', 1)).optional(),
-    alpha: numberField(z.number(FRACTION).min(0, FRACTION).max(1, FRACTION)).optional(),
+    maxSize: numberField(StylizeOptionsSchema.shape.maxSize.unwrap()).optional(),
+    alpha: numberField(ArbitraryOptionsSchema.shape.alpha.unwrap()).optional(),
   })
   .strict();
 export type StylizeRequest = z.output<typeof StylizeRequestSchema>;

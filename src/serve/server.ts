@@ -56,6 +56,8 @@ function pickModel(models: readonly ServedModel[], name: string | undefined, has
   if (name !== undefined) {
     const m = models.find((x) => x.name === name);
     if (!m) throw new HttpError(400, `model '${name}' is not served here (GET /v1/models lists them: ${models.map((x) => x.name).join(', ')})`);
+    if (m.kind === 'arbitrary' && !hasStyle) throw new HttpError(400, `model '${name}' is the arbitrary-style (AdaIN) model: it needs a style image (multipart file part 'style')`);
+    if (m.kind === 'style' && hasStyle) throw new HttpError(400, `model '${name}' has its style built in: a style image is only for the arbitrary-style (AdaIN) model`);
     return m;
   }
   const m = models.find((x) => x.kind === (hasStyle ? 'arbitrary' : 'style'));
@@ -131,6 +133,12 @@ export async function createServer(input: ServeOptionsInput = {}, hooks: CreateS
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]} (routes: POST /v1/stylize, GET /v1/models, GET /healthz, GET /metrics)` });
   });
+  let closing: Promise<void> | undefined;
+  // A keep-alive connection busy when close() began would otherwise stay open until its idle timeout (72 s in
+  // fastify) and hold close() up: the replies sent while closing end their connections.
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) void reply.header('Connection', 'close');
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
@@ -174,6 +182,7 @@ export async function createServer(input: ServeOptionsInput = {}, hooks: CreateS
         maxSize: fields.maxSize,
         alpha: fields.alpha,
         style: upload.style,
+        styleSize: options.styleSize,
         format,
         quality: options.quality,
         memoryBudgetBytes: bytesOfMib(options.memoryBudget),
@@ -193,7 +202,6 @@ export async function createServer(input: ServeOptionsInput = {}, hooks: CreateS
     }
   }
 
-  let closing: Promise<void> | undefined;
   return {
     app,
     options,

@@ -67,6 +67,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     withBackendOption(
       withOptionGroups(y, SERVE_OPTIONS, 'Serve options:', {
         'Limits:': ['concurrency', 'queueLimit', 'maxBodyMib', 'maxPixels', 'timeout', 'memoryBudget'],
+        'Arbitrary style (AdaIN):': ['styleSize'],
       })
         .example('$0 serve -m checkpoints/udnie', 'serve one style (and the embedded AdaIN model) on http://127.0.0.1:8080')
         .example('$0 serve -m udnie=runs/udnie/checkpoint mosaic.onnx --host 0.0.0.0 --port 9000', 'two models, named, on every interface')
