@@ -16,7 +16,7 @@ export const ServeOptionsSchema = z
   .object({
     model: z
       .array(z.string())
-      .default([])
+      .optional()
       .describe(
         'models to serve, loaded once at start: checkpoint folders (per-style or AdaIN) or .onnx files, named by their ' +
           'folder/file name or as NAME=PATH; the embedded AdaIN model is always there too, as "adain"',

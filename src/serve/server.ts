@@ -106,7 +106,7 @@ export async function createServer(input: ServeOptionsInput = {}, hooks: CreateS
   }
   const options = parsed.data;
   const log = hooks.log ?? (() => undefined);
-  const models = await loadServedModels(options.model, log);
+  const models = await loadServedModels(options.model ?? [], log);
   const admission = new Admission(options.concurrency, options.queueLimit);
   const metrics = createMetrics({ inFlight: () => admission.inFlight, queued: () => admission.queued, models: () => models.length });
   const maxBody = bytesOfMib(options.maxBodyMib);
@@ -190,7 +190,13 @@ export async function createServer(input: ServeOptionsInput = {}, hooks: CreateS
       });
       return reply
         .type(CONTENT_TYPES[format])
-        .headers({ 'X-Nst-Model': served.name, 'X-Nst-Size': `${out.width}x${out.height}`, Vary: 'Accept' })
+        .headers({
+          'X-Nst-Model': served.name,
+          'X-Nst-Size': `${out.width}x${out.height}`,
+          // The network's share of the reply time (decode, encode and waiting for a slot excluded).
+          'Server-Timing': `network;dur=${out.ms}`,
+          Vary: 'Accept',
+        })
         .send(out.data);
     } catch (e) {
       // Nobody to answer: end quietly (the socket is already closed).

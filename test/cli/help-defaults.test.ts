@@ -8,6 +8,7 @@ import { parseOptimizeConfig } from '../../src/optimize';
 import { parseTrainConfig } from '../../src/train/config';
 import { DEFAULT_TILE_STATS } from '../../src/infer/stylize';
 import { StylizeCommandOptionsSchema } from '../../src/infer/stylize-options';
+import { ServeOptionsSchema } from '../../src/serve';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const built = fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'));
@@ -41,6 +42,7 @@ const cases: Array<[string, Map<string, string>, number]> = [
   ['train', schemaDefaults({ style: 's', data: ['d'], out: 'o' }, parseTrainConfig({ style: 's', data: ['d'], out: 'o' })), 9],
   ['optimize', schemaDefaults({ content: 'c', style: 's', output: 'o.png' }, parseOptimizeConfig({ content: 'c', style: 's', output: 'o.png' })), 9],
   ['stylize', stylizeDefaults, 8],
+  ['serve', schemaDefaults({}, ServeOptionsSchema.parse({})), 10],
 ];
 
 (built ? describe : describe.skip).each(cases)('nst %s --help', (command, defaults, atLeast) => {

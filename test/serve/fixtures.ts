@@ -88,3 +88,9 @@ export function postForm(url: string, parts: { image: Buffer; style?: Buffer; fi
   for (const [k, v] of Object.entries(parts.fields ?? {})) form.append(k, v);
   return fetch(`${url}/v1/stylize`, { method: 'POST', body: form, headers });
 }
+
+/** A JSON reply: the refusals' `{error, limit}`, or /v1/models and /healthz. */
+export type JsonReply = { error?: string; limit?: string } & Record<string, unknown>;
+export async function readJson(res: Response): Promise<JsonReply> {
+  return (await res.json()) as JsonReply;
+}

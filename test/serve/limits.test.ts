@@ -3,7 +3,7 @@
 // Retry-After), the processing-time limit, and clients that hang up half-way through an upload.
 import * as net from 'net';
 import sharp from 'sharp';
-import { bombPng, encodedPattern, makeTmpDir, postForm, postRaw, removeDir, startServer, tinyCheckpoint, truncatedJpeg } from './fixtures';
+import { bombPng, encodedPattern, makeTmpDir, postForm, postRaw, readJson, removeDir, startServer, tinyCheckpoint, truncatedJpeg } from './fixtures';
 import type { NstServer } from '../../src/serve';
 
 const dir = makeTmpDir('nst-serve-limits-');
@@ -41,14 +41,14 @@ describe('bad uploads are one 4xx JSON each, and the server serves on', () => {
   test('a truncated JPEG: 400 naming the image', async () => {
     const res = await postRaw(url, await truncatedJpeg(), { 'Content-Type': 'image/jpeg' });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: expect.stringMatching(/^image: cannot decode as an image \(.*premature end/i) });
+    expect(await readJson(res)).toEqual({ error: expect.stringMatching(/^image: cannot decode as an image \(.*premature end/i) });
     await expectStillServing(url);
   });
 
   test('text sent as an image: 415', async () => {
     const res = await postRaw(url, Buffer.from('this is not a picture, just words'), { 'Content-Type': 'image/jpeg' });
     expect(res.status).toBe(415);
-    expect((await res.json()).error).toMatch(/^image: not an image nst can read/);
+    expect((await readJson(res)).error).toMatch(/^image: not an image nst can read/);
     await expectStillServing(url);
   });
 
@@ -56,7 +56,7 @@ describe('bad uploads are one 4xx JSON each, and the server serves on', () => {
     const res = await postRaw(url, Buffer.alloc(0));
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
-    expect(typeof (await res.json()).error).toBe('string');
+    expect(typeof (await readJson(res)).error).toBe('string');
   });
 
   test('a 74-byte PNG whose header claims 100000×100000 is refused from its header: 413, limit maxPixels', async () => {
@@ -64,7 +64,7 @@ describe('bad uploads are one 4xx JSON each, and the server serves on', () => {
     expect(bomb.length).toBeLessThan(100);
     for (const res of [await postRaw(url, bomb), await postForm(url, { image: await encodedPattern(40, 40), style: bomb })]) {
       expect(res.status).toBe(413);
-      const body = await res.json();
+      const body = await readJson(res);
       expect(body.limit).toBe('maxPixels');
       expect(body.error).toMatch(/100000×100000 = 10000000000 pixels/);
     }
@@ -76,7 +76,7 @@ describe('bad uploads are one 4xx JSON each, and the server serves on', () => {
   test('a body that is not an image type: 415 JSON', async () => {
     const res = await fetch(`${url}/v1/stylize`, { method: 'POST', body: '{"image": 1}', headers: { 'Content-Type': 'application/json' } });
     expect(res.status).toBe(415);
-    expect((await res.json()).error).toMatch(/Content-Type: image\/\*/);
+    expect((await readJson(res)).error).toMatch(/Content-Type: image\/\*/);
   });
 
   test('a multipart form without an image part: 400', async () => {
@@ -84,7 +84,7 @@ describe('bad uploads are one 4xx JSON each, and the server serves on', () => {
     form.append('model', 'tiny');
     const res = await fetch(`${url}/v1/stylize`, { method: 'POST', body: form });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/no 'image' file part/);
+    expect((await readJson(res)).error).toMatch(/no 'image' file part/);
   });
 });
 
@@ -98,21 +98,21 @@ describe('byte and pixel limits', () => {
   test('a raw body over --max-body-mib: 413 JSON, limit maxBodyMib', async () => {
     const res = await postRaw(url, Buffer.alloc(40 * 1024, 7));
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ error: expect.stringMatching(/larger than this server takes/), limit: 'maxBodyMib' });
+    expect(await readJson(res)).toEqual({ error: expect.stringMatching(/larger than this server takes/), limit: 'maxBodyMib' });
     await expectStillServing(url);
   });
 
   test('a multipart file over --max-body-mib: 413 JSON, limit maxBodyMib', async () => {
     const res = await postForm(url, { image: Buffer.alloc(40 * 1024, 7) });
     expect(res.status).toBe(413);
-    expect((await res.json()).limit).toBe('maxBodyMib');
+    expect((await readJson(res)).limit).toBe('maxBodyMib');
     await expectStillServing(url);
   });
 
   test('an image over --max-pixels: 413, limit maxPixels; one at the limit is stylized', async () => {
     const over = await postRaw(url, await encodedPattern(65, 64));
     expect(over.status).toBe(413);
-    expect((await over.json()).limit).toBe('maxPixels');
+    expect((await readJson(over)).limit).toBe('maxPixels');
     const at = await postRaw(url, await encodedPattern(64, 64));
     expect(at.status).toBe(200);
   });
@@ -122,7 +122,7 @@ test('over the processing-time limit: 408 JSON, limit timeout', async () => {
   const url = await serve({ timeout: 0.001 });
   const res = await postRaw(url, await encodedPattern(64, 64));
   expect(res.status).toBe(408);
-  expect(await res.json()).toEqual({ error: expect.stringMatching(/longer than this server allows/), limit: 'timeout' });
+  expect(await readJson(res)).toEqual({ error: expect.stringMatching(/longer than this server allows/), limit: 'timeout' });
 });
 
 test('requests beyond concurrency + queue get 503 with Retry-After; the others are stylized', async () => {
@@ -132,7 +132,7 @@ test('requests beyond concurrency + queue get 503 with Retry-After; the others a
   const results = await Promise.all(
     Array.from({ length: count }, async () => {
       const res = await postRaw(url, image, {}, '?model=tiny');
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: res.status === 200 ? undefined : await res.json() };
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: res.status === 200 ? undefined : await readJson(res) };
     }),
   );
   const ok = results.filter((r) => r.status === 200);

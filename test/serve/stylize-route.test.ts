@@ -1,7 +1,7 @@
 // nst serve over loopback, in this process: the stylize round trip (raw and multipart, per-style and AdaIN), Accept
 // negotiation, the model list, health and the Prometheus series.
 import sharp from 'sharp';
-import { encodedPattern, makeTmpDir, postForm, postRaw, removeDir, startServer, tinyCheckpoint } from './fixtures';
+import { encodedPattern, makeTmpDir, postForm, postRaw, readJson, removeDir, startServer, tinyCheckpoint } from './fixtures';
 import type { NstServer } from '../../src/serve';
 
 const dir = makeTmpDir('nst-serve-');
@@ -24,7 +24,7 @@ async function decoded(res: Response): Promise<sharp.Metadata> {
 test('GET /v1/models lists the given models by name and the embedded AdaIN model', async () => {
   const res = await fetch(`${url}/v1/models`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({
+  expect(await readJson(res)).toEqual({
     models: [
       { name: 'tiny', kind: 'style', needsStyle: false },
       { name: 'named', kind: 'style', needsStyle: false },
@@ -36,7 +36,7 @@ test('GET /v1/models lists the given models by name and the embedded AdaIN model
 test('GET /healthz answers ok with the model count', async () => {
   const res = await fetch(`${url}/healthz`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toMatchObject({ status: 'ok', models: 3 });
+  expect(await readJson(res)).toMatchObject({ status: 'ok', models: 3 });
 });
 
 test('a raw PNG body comes back stylized as a PNG of its size (the default format)', async () => {
@@ -71,7 +71,7 @@ test.each([
 test('an Accept with no image type the server writes is 406 JSON', async () => {
   const res = await postRaw(url, await encodedPattern(8, 8), { Accept: 'application/json' });
   expect(res.status).toBe(406);
-  expect((await res.json()).error).toMatch(/image\/png, image\/jpeg or image\/webp/);
+  expect((await readJson(res)).error).toMatch(/image\/png, image\/jpeg or image\/webp/);
 });
 
 test('multipart with model, strength, preserveColor and maxSize: downscaled to maxSize', async () => {
@@ -112,7 +112,7 @@ test('request mistakes are 400 JSON naming the field or model', async () => {
   for (const [pending, message] of cases) {
     const res = await pending;
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(message);
+    expect((await readJson(res)).error).toMatch(message);
   }
 });
 
@@ -136,5 +136,5 @@ test('GET /metrics is Prometheus text with the nst_ series: requests by status, 
 test('unknown routes are 404 JSON', async () => {
   const res = await fetch(`${url}/v2/paint`);
   expect(res.status).toBe(404);
-  expect((await res.json()).error).toMatch(/no route GET \/v2\/paint/);
+  expect((await readJson(res)).error).toMatch(/no route GET \/v2\/paint/);
 });
