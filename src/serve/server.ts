@@ -32,6 +32,8 @@ export interface NstServer {
   readonly options: ServeOptions;
   readonly models: readonly ServedModel[];
   readonly metrics: ServeMetrics;
+  /** Requests holding a slot and waiting for one (what /healthz reports). */
+  status(): { inFlight: number; queued: number };
   /** Starts listening; resolves to the base URL (with the real port when options.port is 0). */
   listen(): Promise<string>;
   /** Stops accepting, waits for the requests in flight, frees the models. Safe to call twice. */
@@ -135,7 +137,13 @@ export async function createServer(input: ServeOptionsInput = {}, hooks: CreateS
   });
   let closing: Promise<void> | undefined;
   // A keep-alive connection busy when close() began would otherwise stay open until its idle timeout (72 s in
-  // fastify) and hold close() up: the replies sent while closing end their connections.
+  // fastify) and hold close() up: the replies sent while closing end their connections, and once no request is
+  // left (counted from arrival to the response's 'close', which a hang-up also fires) the rest are closed.
+  let openRequests = 0;
+  app.addHook('onRequest', async (_req, reply) => {
+    openRequests++;
+    reply.raw.once('close', () => openRequests--);
+  });
   app.addHook('onSend', async (_req, reply) => {
     if (closing) void reply.header('Connection', 'close');
   });
@@ -213,6 +221,7 @@ export async function createServer(input: ServeOptionsInput = {}, hooks: CreateS
     options,
     models,
     metrics,
+    status: () => ({ inFlight: admission.inFlight, queued: admission.queued }),
     async listen() {
       await app.listen({ host: options.host, port: options.port });
       const addr = app.server.address();
@@ -221,9 +230,17 @@ export async function createServer(input: ServeOptionsInput = {}, hooks: CreateS
       return `http://${host}:${port}`;
     },
     close() {
-      closing ??= app.close().then(() => {
-        for (const m of models) m.opened.dispose();
-      });
+      if (!closing) {
+        const sweep = setInterval(() => {
+          if (openRequests === 0) app.server.closeAllConnections();
+        }, 50);
+        closing = app
+          .close()
+          .finally(() => clearInterval(sweep))
+          .then(() => {
+            for (const m of models) m.opened.dispose();
+          });
+      }
       return closing;
     },
   };

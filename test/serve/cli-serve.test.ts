@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { encodedPattern, makeTmpDir, postRaw, removeDir, tinyCheckpoint } from './fixtures';
+import { encodedPattern, makeTmpDir, postRaw, readJson, removeDir, tinyCheckpoint } from './fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'nst.js');
@@ -46,14 +46,24 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; url: string;
     expect(stderr()).toMatch(/models tiny, adain;/);
     const first = await postRaw(url, await encodedPattern(32, 24));
     expect(first.status).toBe(200);
-    // A bigger request, then the signal while it is being served.
-    const pending = postRaw(url, await encodedPattern(384, 256));
-    await new Promise((r) => setTimeout(r, 100));
+    // Two bigger requests (one runs, one waits), then the signal once /healthz has seen them: both are answered.
+    const big = await encodedPattern(768, 512);
+    const pending = [postRaw(url, big), postRaw(url, big)];
+    let seen = false;
+    let settled = false;
+    void Promise.all(pending).finally(() => (settled = true));
+    // /healthz is answered between the requests' steps; polled back to back, one lands while they are held.
+    while (!seen && !settled) {
+      const h = await readJson(await fetch(`${url}/healthz`));
+      seen = Number(h.inFlight) + Number(h.queued) > 0;
+    }
+    expect(seen).toBe(true);
     child.kill('SIGTERM');
-    const res = await pending;
-    expect(res.status).toBe(200);
-    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
-    expect([meta.width, meta.height]).toEqual([384, 256]);
+    for (const res of await Promise.all(pending)) {
+      expect(res.status).toBe(200);
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+      expect([meta.width, meta.height]).toEqual([768, 512]);
+    }
     expect(await exit).toBe(0);
     expect(stderr()).toMatch(/SIGTERM: no new requests; finishing the ones in flight/);
     expect(stderr()).toMatch(/nst serve: stopped/);

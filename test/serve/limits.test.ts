@@ -186,3 +186,18 @@ test('clients that hang up mid-upload (raw and multipart) cost nothing: the next
   const health = await (await fetch(`${url}/healthz`)).json();
   expect(health).toMatchObject({ status: 'ok', inFlight: 0, queued: 0 });
 });
+
+test('close() lets the request in flight finish, then stops listening', async () => {
+  const { server, url } = await startServer({ model: [ckpt] });
+  const pending = postRaw(url, await encodedPattern(256, 192));
+  // Close once the request holds its slot (earlier, it would be a new request during close: 503).
+  for (let i = 0; i < 5000 && server.status().inFlight === 0; i++) await new Promise((r) => setTimeout(r, 2));
+  expect(server.status().inFlight).toBe(1);
+  const closed = server.close();
+  const res = await pending;
+  expect(res.status).toBe(200);
+  const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+  expect([meta.width, meta.height]).toEqual([256, 192]);
+  await closed;
+  await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+});
