@@ -2,19 +2,23 @@
  * The layering of src/, checked by `npm test` (scripts/run-tests.js runs depcruise): data flows one way.
  *
  *   cli                                     yargs commands, progress bars
- *   queue                                   queued jobs (BullMQ workers): orchestrates the library as the CLI does
- *   train infer optimize export importers serve     the library; none imports another
+ *   serve queue                             applications of the library, as the CLI is: nst serve (HTTP) and queued
+ *                                           jobs (BullMQ workers) stylize and train exactly as nst stylize / nst train do
+ *   train infer optimize export importers   the library; none imports another
  *   losses checkpoint image                 shared foundations
  *   nets                                    networks, layers, ops
  *   backend                                 backend choice, native kernels (Node-API addon in native/)
  *   util io errors.ts paths.ts              plain helpers every layer may use
  *
- * src/index.ts is the package root: it re-exports the library.
+ * src/index.ts is the package root: it re-exports the library (and the applications' entry points).
+ *
+ * src/serve and src/queue are applications, not library modules: like the CLI they may import any library module;
+ * nothing below them imports them, and they do not import each other.
  *
  * src/queue is not a library module: a worker runs stylize jobs (src/infer) and training jobs (src/train) exactly as
  * nst stylize / nst train do, so, like the CLI, it may import any library module; nothing below it may import it.
  */
-const LIBRARY = '(train|infer|optimize|export|importers|serve)';
+const LIBRARY = '(train|infer|optimize|export|importers)';
 const FOUNDATIONS = '(losses|checkpoint|image)';
 const BASE = '^src/(util/|io/|errors\\.ts$|paths\\.ts$)';
 
@@ -35,11 +39,18 @@ module.exports = {
       to: { path: '^src/cli/' },
     },
     {
-      name: 'nothing-below-imports-the-queue',
-      comment: 'src/queue orchestrates the library (as the CLI does): only the CLI and the package root may depend on it.',
+      name: 'nothing-below-imports-the-apps',
+      comment: 'src/serve and src/queue apply the library (as the CLI does): only the CLI and the package root may depend on them.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(cli|queue)/|^src/index\\.ts$' },
-      to: { path: '^src/queue/' },
+      from: { path: '^src/', pathNot: '^src/(cli|queue|serve)/|^src/index\\.ts$' },
+      to: { path: '^src/(queue|serve)/' },
+    },
+    {
+      name: 'apps-not-sideways',
+      comment: 'nst serve and the queue share what they need through the library, not through each other.',
+      severity: 'error',
+      from: { path: '^src/(queue|serve)/' },
+      to: { path: '^src/(queue|serve)/', pathNot: '^src/$1/' },
     },
     {
       name: 'foundations-not-upward',

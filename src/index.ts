@@ -33,6 +33,13 @@ export type { ArbitraryModel, ArbitraryOptions } from './infer/arbitrary';
 export { startWorker, planStylizeJobs, planTrainJobs, enqueue, waitForJobs, newBatchId, queueStatus, formatStatus } from './queue';
 export { WorkerOptionsSchema, SubmitOptionsSchema, StatusOptionsSchema, JobDataSchema } from './queue';
 export type { QueueWorker, SubmitPlan, QueuedJob, JobOutcome, QueueStatus, JobData, JobResult, JobProgress } from './queue';
+// Serving over HTTP (nst serve), and the buffer-in/buffer-out stylize it uses.
+export { createServer, ServeOptionsSchema, StylizeRequestSchema } from './serve';
+export type { NstServer, ServeOptions, ServeOptionsInput, StylizeRequest, ServedModel } from './serve';
+export { openModel } from './infer/open-model';
+export type { OpenedModel } from './infer/open-model';
+export { stylizeBuffer } from './infer/buffer';
+export type { BufferStylizeOptions, StylizedBuffer } from './infer/buffer';
 
 // Per-image optimization (Gatys et al.).
 export { optimizeImage, OptimizationDivergedError, OptimizeConfigSchema, parseOptimizeConfig } from './optimize';

@@ -4,6 +4,7 @@ import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
 import { optimizeCommand } from './commands/optimize';
 import { statusCommand } from './commands/status';
+import { serveCommand } from './commands/serve';
 import { stylizeCommand } from './commands/stylize';
 import { submitCommand } from './commands/submit';
 import { trainCommand } from './commands/train';
@@ -20,7 +21,8 @@ const COMMANDS = [
   exportCommand,
   weightsCommand,
   doctorCommand,
-  // Queued jobs over Redis (#19).
+  // Serving over HTTP, and queued jobs over Redis (#19).
+  serveCommand,
   workerCommand,
   submitCommand,
   statusCommand,

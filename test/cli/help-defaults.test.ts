@@ -9,6 +9,7 @@ import { parseTrainConfig } from '../../src/train/config';
 import { DEFAULT_TILE_STATS } from '../../src/infer/stylize';
 import { StylizeCommandOptionsSchema } from '../../src/infer/stylize-options';
 import { StatusOptionsSchema, WorkerOptionsSchema } from '../../src/queue/options';
+import { ServeOptionsSchema } from '../../src/serve';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const built = fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'));
@@ -45,6 +46,7 @@ const cases: Array<[string, Map<string, string>, number]> = [
   ['stylize', stylizeDefaults, 8],
   ['worker', schemaDefaults({}, WorkerOptionsSchema.parse({})), 7],
   ['status', schemaDefaults({}, StatusOptionsSchema.parse({})), 3],
+  ['serve', schemaDefaults({}, ServeOptionsSchema.parse({})), 10],
 ];
 
 (built ? describe : describe.skip).each(cases)('nst %s --help', (command, defaults, atLeast) => {
