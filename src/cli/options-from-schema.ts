@@ -61,6 +61,9 @@ function fieldShape(schema: AnySchema): FieldShape | undefined {
     }
     return undefined;
   };
+  // A scalar-or-list union (`--style a.jpg`, or repeated) is a list flag: every element the scalar's type.
+  const union = s.def as { type: string; options?: AnySchema[] };
+  if (union.type === 'union' && union.options?.length === 2 && (union.options[1].def as { type: string }).type === 'array') s = union.options[1];
   const def = s.def as { type: string; element?: AnySchema };
   const array = def.type === 'array';
   const base = array ? scalar(def.element!) : scalar(s);

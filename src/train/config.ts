@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { lossOptionsShape } from '../losses/options';
 import { OUTPUT_HEADS } from '../nets/output-head';
+import { MAX_STYLES } from '../nets/transformer';
 import { parseOrUsageError } from '../util/flag-names';
 
 /**
@@ -20,7 +21,15 @@ export const DEFAULT_WEIGHTS = { content: 5, style: 5, tv: 1 } as const;
 
 export const TrainConfigSchema = z
   .object({
-    style: z.string().min(1).describe('the style image'),
+    // One path (every run before multi-style networks stored a string) or several: one network serving each style.
+    style: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(MAX_STYLES)])
+      .describe('the style image; repeat --style to train one network serving several styles (conditional instance norm)'),
+    addStyle: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('with --resume of a multi-style run: learn this one more style by training only its instance-norm γ/β (the rest stays frozen)'),
     data: z.array(z.string().min(1)).min(1).describe('content photos: folders and/or globs (jpg/png/webp)'),
     out: z.string().min(1).describe('output folder: checkpoint/, train-log.jsonl, previews, loss-curve.svg'),
     ...lossOptionsShape({ weights: DEFAULT_WEIGHTS, styleSizeFrom: 'imageSize' }),
@@ -59,6 +68,11 @@ export const RESUMABLE_OVERRIDES = ['out', 'epochs', 'iterations', 'checkpointEv
 /** Errors name each field as `nameOf` says: the field itself for stored configs, its flag for the CLI (flagOf). */
 export function parseTrainConfig(input: unknown, where = 'training config', nameOf: (field: string) => string = (f) => f): TrainConfig {
   return parseOrUsageError(TrainConfigSchema, input, where, nameOf);
+}
+
+/** The style images of a run, in style-index order (a one-style run may store a plain string). */
+export function styleImagesOf(config: Pick<TrainConfig, 'style'>): string[] {
+  return typeof config.style === 'string' ? [config.style] : config.style;
 }
 
 /** Total optimizer steps of a run over `datasetSize` photos. */
