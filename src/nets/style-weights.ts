@@ -10,6 +10,9 @@ import type { tf } from '../backend/tf';
 import { UsageError } from '../errors';
 import { ConditionalInstanceNorm } from './layers/conditional-instance-norm';
 
+/** Name of the style-weights input of exported multi-style models (ONNX: a float vector [styles]). */
+export const STYLE_WEIGHTS_INPUT = 'style';
+
 export interface StyleChoice {
   /** One style, 0-based. */
   styleIndex?: number;
