@@ -141,6 +141,14 @@ describe('multi-style training', () => {
     }
     // The original run is untouched (the new network went to --out).
     expect(readCheckpointMeta(checkpointDirOf(base)).network.styles).toBe(3);
+
+    // An interrupted add-style run resumes exactly, still training only the new style (2 + 1 steps = 3 steps).
+    const split = path.join(tempDir(), 'split');
+    await train({ addStyle: styles[3], iterations: 2, out: split }, { resume: base, deps: deps(), hooks: quiet });
+    await train({ iterations: 3 }, { resume: split, deps: deps(), hooks: quiet });
+    const resumed = await weightsOf(split);
+    const worst = Math.max(...[...after].map(([name, v]) => maxDiff(v, resumed.get(name)!)));
+    expect(worst).toBeLessThanOrEqual(1e-5);
   });
 
   it('--add-style on a single-style checkpoint is one line naming the option and the valid range', async () => {
