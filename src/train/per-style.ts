@@ -82,7 +82,7 @@ class PerStyleTask implements TrainingTask {
     private readonly styleTargets: Map<number, StyleTargets>,
     private readonly notes: string[],
     cursor: DataCursor,
-    private readonly styleCursor: DataCursor | undefined,
+    styleCursor: DataCursor | undefined,
     private readonly log: (line: string) => void,
     private readonly outDir: string,
     private readonly previewBatch?: tf.Tensor4D,
