@@ -57,6 +57,8 @@ export type { LoadedCheckpoint, NstJson, CheckpointKind } from './checkpoint';
 export { decodeImage, encodeImage } from './image/image-io';
 export type { RgbImage } from './image/image-io';
 export { buildTransformer, parseTransformerConfig } from './nets/transformer';
+export { resolveStyleWeights, setStyleWeights, styleCountOf } from './nets/style-weights';
+export type { StyleChoice } from './nets/style-weights';
 export type { TransformerConfig, TransformerConfigInput } from './nets/transformer';
 export { buildAdainDecoder, parseAdainDecoderConfig } from './nets/adain';
 export type { AdainDecoderConfig } from './nets/adain';

@@ -7,6 +7,7 @@
 // State for scripts and tests: <body data-state="loading|ready|busy|done|error">,
 // window.nst = { model, modelUrl, models, lastRun: { ms, width, height, backend, model } }.
 /* global tf */
+import { attachStylePicker } from './multi-style.js';
 
 const params = new URLSearchParams(location.search);
 const NETWORK_STRIDE = 4; // two stride-2 convs, two ×2 upsamplings
@@ -178,12 +179,19 @@ async function loadModel(url) {
     setState('ready', `model ${modelName()} loaded (${tf.getBackend()} backend${quant}): pick a style image and a photo`);
     return;
   }
-  const { loadNstModel } = await import(new URL('nst-layers.js', modelUrl).href);
-  const model = await loadNstModel(tf, modelUrl);
+  const layers = await import(new URL('nst-layers.js', modelUrl).href);
+  const model = await layers.loadNstModel(tf, modelUrl);
   window.nst.model = model;
   const meta = (model.getUserDefinedMetadata && model.getUserDefinedMetadata()) || {};
+  attachStylePicker(model, meta.nst, layers.setStyleWeights, () => restyle().catch(fail));
   const quant = meta.nst && meta.nst.quantization !== 'none' ? `, ${meta.nst.quantization} weights` : '';
   setState('ready', `model ${modelName()} loaded (${tf.getBackend()} backend${quant}): pick an image`);
+}
+
+/** Stylizes the current photo again (after a change of style), if one is picked. */
+async function restyle() {
+  const file = $('file').files[0];
+  if (file && window.nst.model) await stylizeFile(file);
 }
 
 /** A style picked in the menu: load it, keep it in the address (?model=), and restyle the current photo with it. */

@@ -92,14 +92,21 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
   const config = { ...parseTransformerConfig(options.config, `${dir}: network config`), output: outputHeadOf(options.model) };
   const meta = options.meta ?? {};
   validateMeta(meta, dir);
-  return writeCheckpointDir(dir, options.model, {
+  if (meta.styleNames && meta.styleNames.length !== config.styles) {
+    throw new UsageError(`${dir}: ${meta.styleNames.length} style names for a network of ${config.styles} styles`);
+  }
+  // A single-style network is written without `styles`, exactly as before multi-style networks existed.
+  const { styles, ...network } = config;
+  const written = await writeCheckpointDir(dir, options.model, {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
-    network: config,
+    network: styles > 1 ? config : network,
+    ...(styles > 1 ? { styleNames: meta.styleNames ?? Array.from({ length: styles }, (_, i) => `style ${i}`) } : {}),
     ...(meta.training ? { training: meta.training } : {}),
     ...(meta.source ? { source: meta.source } : {}),
     createdAt: meta.createdAt ?? new Date().toISOString(),
     nstVersion: nstVersion(),
   }, options.extraFiles);
+  return { ...written, network: config };
 }
 
 /**
@@ -190,6 +197,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const abs = path.resolve(resolveCheckpointDir(dir));
   const meta = readCheckpointMeta(abs);
   const config = meta.network;
+  if (meta.styleNames && meta.styleNames.length !== config.styles) {
+    throw new InputError(`${abs}: ${NST_JSON} names ${meta.styleNames.length} styles but its network has ${config.styles}`);
+  }
   let model: tf.LayersModel;
   try {
     const modelJson = fs.readFileSync(path.join(abs, MODEL_JSON), 'utf8');

@@ -58,6 +58,8 @@ export const NstJson = z.looseObject({
   createdAt: z.string(),
   /** nst package version that wrote it. */
   nstVersion: z.string(),
+  /** A multi-style network's style names (network.styles of them, in style-index order), e.g. the style images' names. */
+  styleNames: z.array(z.string()).optional(),
   /** Extra files in the directory (written by saveCheckpoint's extraFiles). */
   extraFiles: z.array(z.string()).default([]),
 });
@@ -67,6 +69,8 @@ export type NstJson = z.infer<typeof NstJson>;
 export interface CheckpointMetaInput {
   training?: TrainingInfo;
   source?: SourceInfo;
+  /** A multi-style network's style names, one per style. */
+  styleNames?: string[];
   /** Default: now. */
   createdAt?: string;
 }

@@ -28,6 +28,8 @@ interface FieldShape {
   type: 'string' | 'number' | 'boolean';
   array: boolean;
   commaList: boolean;
+  /** A scalar-or-list field: one value given is passed as the scalar (as the field was before it took lists). */
+  scalarWhenOne?: boolean;
   choices?: readonly string[];
   hasDefault: boolean;
   defaultValue?: unknown;
@@ -73,11 +75,15 @@ function fieldShape(schema: AnySchema): FieldShape | undefined {
     }
     return undefined;
   };
+  // A scalar-or-list union (`--style a.jpg`, or repeated) is a list flag: every element the scalar's type.
+  const union = s.def as { type: string; options?: AnySchema[] };
+  const scalarOrList = union.type === 'union' && union.options?.length === 2 && (union.options[1].def as { type: string }).type === 'array';
+  if (scalarOrList) s = union.options![1];
   const def = s.def as { type: string; element?: AnySchema };
   const array = def.type === 'array';
   const base = array ? scalar(def.element!) : scalar(s);
   if (!base) return undefined;
-  return { ...base, array, commaList: array && meta.list === 'comma', hasDefault, defaultValue, meta };
+  return { ...base, array, commaList: array && meta.list === 'comma', scalarWhenOne: scalarOrList, hasDefault, defaultValue, meta };
 }
 
 /** A default as --help shows it, in yargs' own style ("auto" quoted, numbers and booleans bare). */
@@ -146,7 +152,8 @@ export function configFromArgs<S extends z.ZodObject>(schema: S, args: object): 
     const v = given[field] ?? given[kebabCase(field)];
     if (v === undefined) continue;
     const f = fieldShape(fieldSchema);
-    config[field] = f?.commaList ? splitCommaList(v) : f?.array && !Array.isArray(v) ? [v] : v;
+    if (f?.scalarWhenOne) config[field] = Array.isArray(v) && v.length === 1 ? v[0] : v;
+    else config[field] = f?.commaList ? splitCommaList(v) : f?.array && !Array.isArray(v) ? [v] : v;
   }
   return config as Partial<z.input<S>>;
 }

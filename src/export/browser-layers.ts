@@ -4,7 +4,7 @@
  *   import { loadNstModel } from './model/nst-layers.js';
  *   const model = await loadNstModel(tf, './model/model.json');   // tf = the page's TensorFlow.js
  *
- * It re-implements our four custom layers (src/nets/layers) with plain public tfjs ops, registered under the same class
+ * It re-implements our custom layers (src/nets/layers) with plain public tfjs ops, registered under the same class
  * names, so the exported model.json is the checkpoint's own topology, loadable by tf.loadLayersModel. It takes `tf` as a
  * parameter instead of importing it: the page may load tfjs from a <script> tag, a bundler or a CDN, and this module
  * must not pull in anything Node-only (our src/nets/layers import the native-kernel ops and Node's tfjs setup).
@@ -17,6 +17,9 @@ export const BROWSER_LAYERS_FILE = 'nst-layers.js';
 export const BROWSER_LAYERS_MODULE = `// nst custom layers for TensorFlow.js (written by \`nst export --format tfjs\`).
 // Usage: import { loadNstModel } from './nst-layers.js'; const model = await loadNstModel(tf, 'model.json');
 // Model input: [1, H, W, 3] float RGB 0-255; output: [1, 4*ceil(H/4), 4*ceil(W/4), 3] on the same scale, unclamped.
+// A multi-style model (model.json userDefinedMetadata.nst.styles > 1) also takes the style weights, one per style
+// (one-hot = one style; a mix interpolates the styles' instance-norm scales and shifts):
+//   model.predict(x, { styleWeights: [0, 1, 0] })   (or setStyleWeights(model, w) once, then model.predict(x))
 // On tfjs' WebGL backend, predict() switches tfjs to its packed direct convolution and the instance norms reduce in
 // bands of rows: tfjs' defaults would ask for textures past the GPU's limit on photos of a few hundred pixels and up.
 
@@ -143,6 +146,46 @@ export function registerNstLayers(tf) {
     }
   }
 
+  // A multi-style network's instance norm (Dumoulin et al.): gamma and beta hold one row per style ([N, C]); the
+  // norm applies styleWeights · gamma and styleWeights · beta (style 0 until setStyleWeights is called).
+  class NstConditionalInstanceNorm extends tf.layers.Layer {
+    static className = 'NstConditionalInstanceNorm';
+    constructor(config) {
+      super(config);
+      this.epsilon = config.epsilon;
+      this.styles = config.styles;
+      this.weights1xN = tf.keep(tf.tensor2d([Array.from({ length: this.styles }, (_, i) => (i === 0 ? 1 : 0))]));
+    }
+    setStyleWeights(weights) {
+      if (weights.length !== this.styles) throw new Error(this.name + ': ' + weights.length + ' style weights for ' + this.styles + ' styles');
+      const next = tf.keep(tf.tensor2d([Array.from(weights)]));
+      this.weights1xN.dispose();
+      this.weights1xN = next;
+    }
+    build(inputShape) {
+      const s = firstShape(inputShape);
+      const channels = s[s.length - 1];
+      this.gamma = this.addWeight('gamma', [this.styles, channels], 'float32', tf.initializers.ones());
+      this.beta = this.addWeight('beta', [this.styles, channels], 'float32', tf.initializers.zeros());
+      this.built = true;
+    }
+    computeOutputShape(inputShape) {
+      return inputShape;
+    }
+    call(inputs) {
+      return tf.tidy(() => {
+        const x = firstTensor(inputs);
+        const mix = (table) => tf.reshape(tf.matMul(this.weights1xN, table.read()), [-1]);
+        const { mean, variance } = instanceMoments(tf, x, reduceElementLimit(tf));
+        const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
+        return tf.add(tf.mul(normalized, mix(this.gamma)), mix(this.beta));
+      });
+    }
+    getConfig() {
+      return { ...super.getConfig(), epsilon: this.epsilon, styles: this.styles };
+    }
+  }
+
   // tanh(x * inputScale) * scale + offset: Engstrom's bounded image head (inputScale 1), or the softclip head.
   class NstTanhImageOutput extends tf.layers.Layer {
     static className = 'NstTanhImageOutput';
@@ -180,18 +223,38 @@ export function registerNstLayers(tf) {
     }
   }
 
-  for (const cls of [NstReflectionPad2D, NstInstanceNorm, NstTanhImageOutput, NstResidualImageOutput]) tf.serialization.registerClass(cls);
+  for (const cls of [NstReflectionPad2D, NstInstanceNorm, NstConditionalInstanceNorm, NstTanhImageOutput, NstResidualImageOutput]) {
+    tf.serialization.registerClass(cls);
+  }
+}
+
+/** How many styles a loaded model serves (1 for a single-style network). */
+export function styleCount(model) {
+  const norm = model.layers.find((l) => l.getClassName() === 'NstConditionalInstanceNorm');
+  return norm ? norm.styles : 1;
+}
+
+/** Sets the style weights (one per style) the model's coming predict() calls apply. */
+export function setStyleWeights(model, weights) {
+  const norms = model.layers.filter((l) => l.getClassName() === 'NstConditionalInstanceNorm');
+  if (norms.length === 0 && weights.length !== 1) throw new Error(weights.length + ' style weights for a single-style model');
+  for (const norm of norms) norm.setStyleWeights(weights);
 }
 
 /**
  * Registers the layers, then loads the model (a URL, or any tf.io handler). Its predict() runs under
- * withWebglDirectConv, so that large images fit a WebGL GPU's textures; call the model through predict().
+ * withWebglDirectConv, so that large images fit a WebGL GPU's textures; call the model through predict(), which also
+ * takes a multi-style model's style weights: predict(x, { styleWeights }).
  */
 export async function loadNstModel(tf, modelUrl) {
   registerNstLayers(tf);
   const model = await tf.loadLayersModel(modelUrl);
   const predict = model.predict.bind(model);
-  model.predict = (x, config) => withWebglDirectConv(tf, () => predict(x, config));
+  model.predict = (x, config) => {
+    const { styleWeights, ...rest } = config ?? {};
+    if (styleWeights !== undefined) setStyleWeights(model, styleWeights);
+    return withWebglDirectConv(tf, () => predict(x, rest));
+  };
   return model;
 }
 `;

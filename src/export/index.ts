@@ -85,11 +85,15 @@ export async function exportCheckpoint(source: string, options: ExportOptions): 
   const { model, config, meta } = await loadCheckpoint(checkpointDir);
   try {
     if (o.format === 'onnx') {
-      const bytes = transformerToOnnx(model, config, { 'nst.checkpoint': path.basename(path.resolve(checkpointDir)), 'nst.createdAt': meta.createdAt });
+      const bytes = transformerToOnnx(model, config, {
+        'nst.checkpoint': path.basename(path.resolve(checkpointDir)),
+        'nst.createdAt': meta.createdAt,
+        ...(meta.styleNames ? { 'nst.styleNames': JSON.stringify(meta.styleNames) } : {}),
+      });
       writeFileAtomic(target, bytes);
       return { format: o.format, out: target, files: [{ path: target, bytes: bytes.byteLength }], config };
     }
-    const files = await transformerToTfjsWeb(model, config, { quantize: o.quantize });
+    const files = await transformerToTfjsWeb(model, config, { quantize: o.quantize, styleNames: meta.styleNames });
     await writeFolderAtomic(target, files);
     return {
       format: o.format,

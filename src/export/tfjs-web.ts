@@ -25,6 +25,9 @@ export interface TfjsWebMetadata {
   network: TransformerConfig;
   quantization: WeightQuantization | 'none';
   io: string;
+  /** Styles the network serves, and their names (multi-style networks). */
+  styles: number;
+  styleNames?: string[];
 }
 
 /** The folder's files by name (text or bytes), ready to write. */
@@ -33,7 +36,7 @@ export type ExportFiles = Record<string, string | Uint8Array>;
 export async function transformerToTfjsWeb(
   model: tf.LayersModel,
   config: TransformerConfig,
-  options: { quantize?: WeightQuantization } = {},
+  options: { quantize?: WeightQuantization; styleNames?: string[] } = {},
 ): Promise<ExportFiles> {
   const { modelJson, weights } = await modelToFiles(model, TFJS_WEIGHTS_FILE);
   const json = JSON.parse(modelJson) as tf.io.ModelJSON;
@@ -43,7 +46,11 @@ export async function transformerToTfjsWeb(
   const metadata: TfjsWebMetadata = {
     network: config,
     quantization: options.quantize ?? 'none',
-    io: 'input [1,H,W,3] float RGB 0-255; output [1,4*ceil(H/4),4*ceil(W/4),3] 0-255 unclamped; load with nst-layers.js loadNstModel(tf, url)',
+    io:
+      'input [1,H,W,3] float RGB 0-255; output [1,4*ceil(H/4),4*ceil(W/4),3] 0-255 unclamped; load with nst-layers.js loadNstModel(tf, url)' +
+      (config.styles > 1 ? `; style weights: model.predict(x, { styleWeights: [${config.styles} numbers] }) (one-hot = one style)` : ''),
+    styles: config.styles,
+    ...(options.styleNames ? { styleNames: options.styleNames } : {}),
   };
   const out: tf.io.ModelJSON = {
     ...json,

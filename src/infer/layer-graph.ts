@@ -15,8 +15,11 @@
 import { tf } from '../backend/tf';
 import { UsageError } from '../errors';
 import { instanceNormWithStats } from '../nets/ops/instance-norm';
+import { CONDITIONAL_NORM_CLASS, ConditionalInstanceNorm } from '../nets/layers/conditional-instance-norm';
 
-const NORM_CLASS = 'NstInstanceNorm';
+/** The instance norms: the plain one, and a multi-style network's conditional one (γ/β of its current style weights). */
+const NORM_CLASSES = ['NstInstanceNorm', CONDITIONAL_NORM_CLASS];
+const isNorm = (className: string) => NORM_CLASSES.includes(className);
 
 export interface GraphNode {
   name: string;
@@ -75,7 +78,7 @@ export function layerGraph(model: tf.LayersModel): LayerGraph {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new UsageError('the style network must have one input and one output');
   const input = index.get(model.inputs[0].sourceLayer.name)!;
   const output = index.get(model.outputs[0].sourceLayer.name)!;
-  const norms = nodes.flatMap((n, i) => (n.className === NORM_CLASS ? [i] : []));
+  const norms = nodes.flatMap((n, i) => (isNorm(n.className) ? [i] : []));
   return { nodes, input, output, norms };
 }
 
@@ -167,16 +170,18 @@ export function runGraph(graph: LayerGraph, request: RunRequest): tf.Tensor4D[] 
     const node = nodes[i];
     const ins = node.inputs.map((j) => values.get(j)!);
     let y: tf.Tensor4D;
-    if (node.className === NORM_CLASS) {
+    if (isNorm(node.className)) {
       let s = request.stats.get(i);
       if (!s) {
         if (!request.collect) throw new Error(`runGraph: no statistics for ${node.name}`);
         s = ownStats(ins[0], normEpsilon(node));
         request.collect.set(i, s);
       }
-      const [gamma, beta] = node.layer.getWeights() as tf.Tensor1D[];
       const st = s;
-      y = tf.tidy(() => instanceNormWithStats(ins[0], gamma, beta, tf.tensor1d(st.mean), tf.tensor1d(st.rstd)));
+      y = tf.tidy(() => {
+        const [gamma, beta] = node.layer instanceof ConditionalInstanceNorm ? node.layer.mixedGammaBeta() : (node.layer.getWeights() as tf.Tensor1D[]);
+        return instanceNormWithStats(ins[0], gamma, beta, tf.tensor1d(st.mean), tf.tensor1d(st.rstd));
+      });
     } else {
       y = tf.tidy(() => node.layer.apply(ins.length === 1 ? ins[0] : ins) as tf.Tensor4D);
     }

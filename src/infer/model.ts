@@ -12,6 +12,7 @@ import { tf } from '../backend/tf';
 import { loadCheckpoint } from '../checkpoint';
 import { InputError } from '../errors';
 import { TransformerConfig, transformerChannels } from '../nets/transformer';
+import { setStyleWeights } from '../nets/style-weights';
 import type { NetworkWidths } from './memory';
 import type { StyleForward } from './stylize';
 
@@ -26,6 +27,12 @@ export interface LoadedStyleModel {
   config: TransformerConfig;
   /** Absolute path of what was loaded. */
   source: string;
+  /** Styles the network serves (1 unless it is a multi-style network). */
+  styles: number;
+  /** A multi-style network's style names, when it records them. */
+  styleNames?: string[];
+  /** Which style (one-hot) or mix the coming forward passes apply (normalised weights, one per style). */
+  setStyleWeights(weights: number[]): void;
   dispose(): void;
 }
 
@@ -48,7 +55,7 @@ export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {
   if (!stat.isDirectory()) {
     throw new InputError(`${spec}: not a checkpoint folder; nst stylize reads the folder nst train or nst import writes`);
   }
-  const { model, config } = await loadCheckpoint(abs);
+  const { model, config, meta } = await loadCheckpoint(abs);
   return {
     model,
     // predict(), not apply(): its executor frees each layer's output as soon as its last consumer has run, so only a
@@ -57,6 +64,9 @@ export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {
     network: networkWidths(config),
     config,
     source: abs,
+    styles: config.styles,
+    styleNames: meta.styleNames,
+    setStyleWeights: (weights) => setStyleWeights(model, weights),
     dispose: () => model.dispose(),
   };
 }

@@ -19,6 +19,7 @@ import * as ort from 'onnxruntime-node';
 import { tf } from '../backend/tf';
 import { InputError } from '../errors';
 import { parseTransformerConfig, TransformerConfig, transformerChannels } from '../nets/transformer';
+import { STYLE_WEIGHTS_INPUT as ONNX_STYLE_INPUT } from '../nets/style-weights';
 // Type-only: model.ts loads this module lazily for .onnx paths, and a runtime import back would be circular.
 import type { LoadedStyleModel } from './model';
 
@@ -70,6 +71,16 @@ function configFromMetadata(file: string): { config: TransformerConfig; known: b
   }
 }
 
+/** The style names our exporter records (nst.styleNames), when there are `styles` of them. */
+function styleNamesFromMetadata(file: string, styles: number): string[] | undefined {
+  try {
+    const names = JSON.parse(readModelMetadata(file)['nst.styleNames'] ?? 'null') as unknown;
+    return Array.isArray(names) && names.length === styles ? names.map(String) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The model's metadata_props (key → value), read with onnx-proto; {} when absent or unreadable. */
 function readModelMetadata(file: string): Record<string, string> {
   try {
@@ -103,10 +114,12 @@ export async function loadOnnxStyleModel(spec: string, options: OnnxStyleModelOp
   const outputs = session.outputMetadata;
   const input = inputs[0];
   const output = outputs[0];
-  if (inputs.length !== 1 || outputs.length !== 1 || input.shape.length !== 4 || (input.shape[1] !== 3 && input.shape[1] !== -1)) {
+  // A multi-style export has a second input: the style weights, a vector of one weight per style.
+  const styleInput = inputs.length === 2 && inputs[1].name === ONNX_STYLE_INPUT && inputs[1].shape.length === 1 ? inputs[1] : undefined;
+  if ((inputs.length !== 1 && !styleInput) || outputs.length !== 1 || input.shape.length !== 4 || (input.shape[1] !== 3 && input.shape[1] !== -1)) {
     session.dispose();
     throw new InputError(
-      `${spec}: not a style network: expected one input [N,3,H,W] and one output, found inputs ${inputs.map((i) => `${i.name}[${i.shape}]`).join(', ')}`,
+      `${spec}: not a style network: expected one input [N,3,H,W] (and, for several styles, '${ONNX_STYLE_INPUT}' [styles]) and one output, found inputs ${inputs.map((i) => `${i.name}[${i.shape}]`).join(', ')}`,
     );
   }
   const FLOAT32 = 1; // ONNX TensorProto.DataType.FLOAT, as the binding reports element types
@@ -116,6 +129,12 @@ export async function loadOnnxStyleModel(spec: string, options: OnnxStyleModelOp
   }
   const { config, known } = configFromMetadata(file);
   const { c1, c2, c3 } = transformerChannels(config);
+  const styles = styleInput ? Number(styleInput.shape[0]) : 1;
+  if (!(styles >= 1)) {
+    session.dispose();
+    throw new InputError(`${spec}: its '${ONNX_STYLE_INPUT}' input has no fixed length; the style count must be known`);
+  }
+  let styleWeights = Float32Array.from({ length: styles }, (_, i) => (i === 0 ? 1 : 0));
   let disposed = false;
 
   const forward = (x: tf.Tensor4D): tf.Tensor => {
@@ -123,7 +142,9 @@ export async function loadOnnxStyleModel(spec: string, options: OnnxStyleModelOp
     const [n, h, w, c] = x.shape;
     if (n !== 1 || c !== 3) throw new InputError(`${spec}: one RGB image at a time (got [${x.shape}])`);
     const feed = new ort.Tensor('float32', nchwFromNhwc(x.dataSync() as Float32Array, h, w), [1, 3, h, w]);
-    const result = session.run({ [input.name]: feed }, { [output.name]: null }, {}) as unknown as Record<string, NativeValue>;
+    const feeds: Record<string, ort.Tensor> = { [input.name]: feed };
+    if (styleInput) feeds[styleInput.name] = new ort.Tensor('float32', styleWeights, [styles]);
+    const result = session.run(feeds, { [output.name]: null }, {}) as unknown as Record<string, NativeValue>;
     const y = result[output.name];
     const [, oc, oh, ow] = y.dims.map(Number);
     if (oc !== 3) throw new InputError(`${spec}: the model returned [${y.dims}], expected [1,3,H,W]`);
@@ -136,6 +157,12 @@ export async function loadOnnxStyleModel(spec: string, options: OnnxStyleModelOp
     config,
     configKnown: known,
     source: file,
+    styles,
+    styleNames: styleNamesFromMetadata(file, styles),
+    setStyleWeights: (weights) => {
+      if (weights.length !== styles) throw new InputError(`${spec}: ${weights.length} style weights for a model of ${styles} styles`);
+      styleWeights = Float32Array.from(weights);
+    },
     dispose: () => {
       if (!disposed) session.dispose();
       disposed = true;

@@ -46,6 +46,14 @@ export const StylizeCommandOptionsSchema = z
       .optional()
       .describe('with several --style: their mix, comma-separated (e.g. 0.7,0.3)')
       .meta({ defaultDescription: 'equal' }),
+    styleIndex: library.styleIndex
+      .describe('a multi-style model (nst train with several --style): which of its styles, 0-based')
+      .meta({ defaultDescription: '0' }),
+    mix: z
+      .string()
+      .refine((t) => parseNumberList(t) !== undefined, { error: 'give comma-separated numbers, one weight per style of the model (e.g. 0.3,0.7)' })
+      .optional()
+      .describe("a multi-style model: mix its styles' instance-norm γ/β, one weight per style, comma-separated (e.g. 0.3,0.7; divided by their sum)"),
     alpha: arbitrary.alpha.default(1).describe('with --style: style strength in feature space, 0 = content only … 1 = full style'),
     styleSize: arbitrary.styleSize.default(DEFAULT_STYLE_SIZE).describe('with --style: resize style images to this longest side before measuring them'),
     out: z.string().optional().describe('write outputs into this folder, keeping the input names (+ --suffix)'),

@@ -29,14 +29,29 @@ import { decodeImage, DecodedImage, EncodableImage, fitWithin, pixelsToTensor, r
 import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, maxTileSide, NetworkWidths } from './memory';
 import { cropRgb, NETWORK_STRIDE, padForNetwork } from './pad';
 import { isLayersModel, LayerGraph, layerGraph } from './layer-graph';
+import { resolveStyleWeights, setStyleWeights, styleCountOf } from '../nets/style-weights';
 import { downscaledStats, exactTiledForward, sharedStatsForward } from './tile-stats';
 import { accumulateTile, planTiles, Tile } from './tiling';
 
 /** A forward pass: NHWC float RGB 0–255 of any size (multiple of 4) in, the same shape out (unclamped). */
 export type StyleForward = (x: tf.Tensor4D) => tf.Tensor;
 
-/** Anything that stylizes: a function, a tf.LayersModel (its predict), or any object with such a predict. */
-export type StyleModel = StyleForward | { predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[] };
+/**
+ * A model that serves several styles and is told which before it runs (a LoadedStyleModel: a multi-style checkpoint
+ * or ONNX export). `model` is its tf.LayersModel when it has one (the tiled pass with exact statistics needs it).
+ */
+export interface MultiStyleModel {
+  forward: StyleForward;
+  model?: tf.LayersModel;
+  styles: number;
+  setStyleWeights(weights: number[]): void;
+}
+
+/**
+ * Anything that stylizes: a function, a tf.LayersModel (its predict), any object with such a predict, or a loaded
+ * model (loadStyleModel), which is also how an ONNX multi-style model takes `styleIndex` / `mix`.
+ */
+export type StyleModel = StyleForward | { predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[] } | MultiStyleModel;
 
 export const DEFAULT_OVERLAP = 64;
 
@@ -76,6 +91,10 @@ export const StylizeOptionsSchema = z.object({
   preserveColor: z.boolean().optional(),
   /** Instance-norm statistics of tiles: 'exact' (default), 'downscaled' or 'per-tile' (see TILE_STATS_METHODS). */
   tileStats: z.enum(TILE_STATS_METHODS).optional(),
+  /** A multi-style network's style (0-based); left out (and no `mix`): the style the model is set to, at first 0. */
+  styleIndex: z.number().int().nonnegative().optional(),
+  /** A multi-style network's styles mixed: one weight per style (interpolated γ/β), divided by their sum. */
+  mix: z.array(z.number()).min(1).optional(),
   /** Called after each tile (or the single pass) with (done, total). */
   onTile: z.custom<(done: number, total: number) => void>((v) => typeof v === 'function').optional(),
 });
@@ -95,7 +114,31 @@ export interface StylizeResult extends EncodableImage {
 /** Accepts a file path, an encoded Buffer, or already-decoded pixels (with optional alpha). */
 export type StylizeInput = string | Buffer | EncodableImage | DecodedImage;
 
+function isMultiStyleModel(model: StyleModel): model is MultiStyleModel {
+  return typeof model === 'object' && 'setStyleWeights' in model && 'forward' in model;
+}
+
+/** The tf.LayersModel behind a loaded model (for the tiled pass), else the model itself. */
+function unwrap(model: StyleModel): StyleForward | { predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[] } {
+  if (!isMultiStyleModel(model)) return model;
+  return model.model ?? model.forward;
+}
+
+/** Sets the style `o` asks for (styleIndex or mix) on the model; UsageError naming the option and the valid range. */
+function chooseStyle(model: StyleModel, o: { styleIndex?: number; mix?: number[] }): void {
+  if (o.styleIndex === undefined && o.mix === undefined) return;
+  const nameOf = (field: string) => `stylize option ${field}`;
+  if (isMultiStyleModel(model)) {
+    model.setStyleWeights(resolveStyleWeights(model.styles, o, nameOf)!);
+  } else if (isLayersModel(model)) {
+    setStyleWeights(model, resolveStyleWeights(styleCountOf(model), o, nameOf)!);
+  } else {
+    throw new UsageError(`stylize options styleIndex and mix need a tf.LayersModel or a loaded model (loadStyleModel), not a plain function`);
+  }
+}
+
 export function toForward(model: StyleModel): StyleForward {
+  if (isMultiStyleModel(model)) return model.forward;
   if (typeof model === 'function') return model;
   return (x) => {
     const y = model.predict(x);
@@ -221,6 +264,7 @@ async function toPixels(image: StylizeInput, maxSize: number | undefined): Promi
  */
 export async function stylize(model: StyleModel, image: StylizeInput, options: StylizeOptions = {}): Promise<StylizeResult> {
   const o = parseOptions(options);
+  chooseStyle(model, o);
   const input = await toPixels(image, o.maxSize);
   const strength = o.strength ?? 1;
   const start = Date.now();
@@ -232,7 +276,7 @@ export async function stylize(model: StyleModel, image: StylizeInput, options: S
   const padded = padForNetwork(input);
   const tiling = chooseTiling(padded.width, padded.height, o);
   const run = tiling
-    ? runTiledWithStats(model, padded, tiling, o)
+    ? runTiledWithStats(unwrap(model), padded, tiling, o)
     : { rgb: runTiled(toForward(model), padded, planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0), o.onTile), passes: 1, method: undefined };
   let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: run.rgb }, 0, 0, input.width, input.height).rgb;
   if (o.preserveColor) rgb = transferLuminance(rgb, input.rgb);

@@ -12,7 +12,7 @@ import { tf } from '../backend/tf';
 import { InputError } from '../errors';
 import type { TorchTensor } from '../io/torch-pth';
 import { HWIO_TO_OIHW, OIHW_TO_HWIO, permuteArray } from '../io/tensor-layout';
-import { ConvKind, TransformerConfig, transformerConvSpecs } from './transformer';
+import { ConvKind, normWeightShape, TransformerConfig, transformerConvSpecs } from './transformer';
 
 export interface TorchWeightEntry {
   /** pytorch/examples state_dict key, e.g. 'res1.conv1.conv2d.weight', 'in1.weight'. */
@@ -31,8 +31,8 @@ export interface TorchWeightEntry {
 /** Every weight of the net for `config`, in forward order, with its torch name and layouts. */
 export function torchWeightMap(config: TransformerConfig): TorchWeightEntry[] {
   const out: TorchWeightEntry[] = [];
-  const vector = (layer: string, weight: string, torchName: string, c: number) =>
-    out.push({ torchName, tfName: `${layer}/${weight}`, layer, kind: 'vector', tfShape: [c], torchShape: [c] });
+  const vector = (layer: string, weight: string, torchName: string, shape: number[]) =>
+    out.push({ torchName, tfName: `${layer}/${weight}`, layer, kind: 'vector', tfShape: shape, torchShape: shape });
   for (const s of transformerConvSpecs(config)) {
     const k = s.kernel;
     const tfShape = s.kind === 'conv' ? [k, k, s.inChannels, s.outChannels] : [k, k, s.outChannels, s.inChannels];
@@ -46,10 +46,11 @@ export function torchWeightMap(config: TransformerConfig): TorchWeightEntry[] {
       toTorchPerm: HWIO_TO_OIHW,
       fromTorchPerm: OIHW_TO_HWIO,
     });
-    if (config.convBias) vector(s.layer, 'bias', `${s.torchModule}.bias`, s.outChannels);
+    if (config.convBias) vector(s.layer, 'bias', `${s.torchModule}.bias`, [s.outChannels]);
     if (s.norm) {
-      vector(s.norm.layer, 'gamma', `${s.norm.torchModule}.weight`, s.outChannels);
-      vector(s.norm.layer, 'beta', `${s.norm.torchModule}.bias`, s.outChannels);
+      // A multi-style network's norms hold one row per style ([N, C]); PyTorch has no such module, the layout is ours.
+      vector(s.norm.layer, 'gamma', `${s.norm.torchModule}.weight`, normWeightShape(config, s.outChannels));
+      vector(s.norm.layer, 'beta', `${s.norm.torchModule}.bias`, normWeightShape(config, s.outChannels));
     }
   }
   return out;

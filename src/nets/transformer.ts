@@ -19,11 +19,14 @@
 import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { UsageError } from '../errors';
-import { InstanceNorm, ReflectionPad2D } from './layers';
+import { ConditionalInstanceNorm, InstanceNorm, ReflectionPad2D } from './layers';
 import { applyOutputHead, OUTPUT_HEADS } from './output-head';
 import { layerSeeds } from './seeds';
 // Its gradient replaces tfjs' JS one, which is wrong past the first image of a batch.
 import './ops/resize-nearest';
+
+/** The most styles one network holds (a bound for validation: γ/β cost 2·N·C floats per norm). */
+export const MAX_STYLES = 256;
 
 export const TransformerConfig = z
   .object({
@@ -48,6 +51,11 @@ export const TransformerConfig = z
     width: z.number().positive().max(8).default(1),
     /** Number of residual blocks (5 in both reference nets). */
     residualBlocks: z.number().int().min(0).max(16).default(5),
+    /**
+     * Styles the network serves (conditional instance norm, Dumoulin et al. 2017): with N > 1 every norm holds one
+     * γ/β row per style ([N, C] weights, src/nets/layers/conditional-instance-norm.ts). 1 = the plain network.
+     */
+    styles: z.number().int().min(1).max(MAX_STYLES).default(1),
   })
   .strict();
 
@@ -66,6 +74,7 @@ export const PYTORCH_EXAMPLES_CONFIG: TransformerConfig = Object.freeze({
   outputNorm: false,
   width: 1,
   residualBlocks: 5,
+  styles: 1,
 });
 
 /** Engstrom's fast-style-transfer (and the deeplearn.js / ml5 ports of it). */
@@ -78,6 +87,7 @@ export const ENGSTROM_CONFIG: TransformerConfig = Object.freeze({
   outputNorm: true,
   width: 1,
   residualBlocks: 5,
+  styles: 1,
 });
 
 /** Validates a config once, at the boundary; `where` names its origin (a file, an option) in the error. */
@@ -163,9 +173,14 @@ export function transformerWeightSpecs(config: TransformerConfig): Array<{ name:
     const k = s.kernel;
     out.push({ name: `${s.layer}/kernel`, shape: s.kind === 'conv' ? [k, k, s.inChannels, s.outChannels] : [k, k, s.outChannels, s.inChannels] });
     if (config.convBias) out.push({ name: `${s.layer}/bias`, shape: [s.outChannels] });
-    if (s.norm) out.push({ name: `${s.norm.layer}/gamma`, shape: [s.outChannels] }, { name: `${s.norm.layer}/beta`, shape: [s.outChannels] });
+    if (s.norm) out.push({ name: `${s.norm.layer}/gamma`, shape: normWeightShape(config, s.outChannels) }, { name: `${s.norm.layer}/beta`, shape: normWeightShape(config, s.outChannels) });
   }
   return out;
+}
+
+/** A norm's γ (or β): [C], or one row per style, [N, C], in a multi-style network. */
+export function normWeightShape(config: Pick<TransformerConfig, 'styles'>, channels: number): number[] {
+  return config.styles > 1 ? [config.styles, channels] : [channels];
 }
 
 type SymbolicTensor = tf.SymbolicTensor;
@@ -200,7 +215,10 @@ export function buildTransformer(configInput: TransformerConfigInput | Transform
       .apply(y) as SymbolicTensor;
   };
   const norm = (x: SymbolicTensor, s: ConvSpec) =>
-    new InstanceNorm({ name: s.norm!.layer, epsilon: config.normEpsilon }).apply(x) as SymbolicTensor;
+    (config.styles > 1
+      ? new ConditionalInstanceNorm({ name: s.norm!.layer, epsilon: config.normEpsilon, styles: config.styles })
+      : new InstanceNorm({ name: s.norm!.layer, epsilon: config.normEpsilon })
+    ).apply(x) as SymbolicTensor;
   const relu = (x: SymbolicTensor, name: string) => tf.layers.reLU({ name }).apply(x) as SymbolicTensor;
   const convNormRelu = (x: SymbolicTensor, name: string, stride: number, reluName: string) =>
     relu(norm(conv(x, spec(name), stride), spec(name)), reluName);

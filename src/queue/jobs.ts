@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { IMAGE_FORMATS } from '../image/image-io';
 import { KEPT_FORMATS } from '../image/kept-formats';
 import { StylizeCommandOptionsSchema } from '../infer/stylize-options';
-import { TrainConfigSchema } from '../train/config';
+import { styleImagesOf, TrainConfigSchema } from '../train/config';
 
 export const JOB_KINDS = ['stylize', 'train'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -71,7 +71,7 @@ export interface JobProgress {
 
 /** The input a job is about, for lines and status (its image, or its style image). */
 export function jobSubject(data: JobDataInput): string {
-  return data.kind === 'stylize' ? data.input : data.config.style;
+  return data.kind === 'stylize' ? data.input : styleImagesOf(data.config).join(', ');
 }
 
 export function isJobProgress(p: unknown): p is JobProgress {

@@ -4,7 +4,7 @@
  * retried after a failure) loses at most the steps since the last checkpoint (--checkpoint-every), not the run.
  */
 import { checkpointDirOf, defaultDeps, train } from '../train';
-import { RESUMABLE_OVERRIDES } from '../train/config';
+import { RESUMABLE_OVERRIDES, styleImagesOf } from '../train/config';
 import type { TrainHooks } from '../train';
 import type { JobResult, TrainJob } from './jobs';
 
@@ -34,5 +34,5 @@ export async function runTrainJob(job: TrainJob, worker: string, hooks: TrainJob
     log(`stopped at step ${r.step}/${r.totalSteps}, checkpoint saved: the job goes back to the queue`);
     return 'stopped';
   }
-  return { kind: 'train', style: job.config.style, checkpointDir: r.checkpointDir, step: r.step, totalSteps: r.totalSteps, worker };
+  return { kind: 'train', style: styleImagesOf(job.config).join(', '), checkpointDir: r.checkpointDir, step: r.step, totalSteps: r.totalSteps, worker };
 }

@@ -80,7 +80,7 @@ export function checkpointStore(log: Log = stderrLog): CheckpointStore {
       await saveCheckpoint(dir, {
         model: payload.model,
         config: payload.networkConfig,
-        meta: { training: { ...payload.training } },
+        meta: { training: { ...payload.training }, ...(payload.styleNames ? { styleNames: payload.styleNames } : {}) },
         extraFiles: payload.extraFiles,
       });
     },

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { lossOptionsShape } from '../losses/options';
 import { OUTPUT_HEADS } from '../nets/output-head';
 import { budgetField } from './budget';
+import { MAX_STYLES } from '../nets/transformer';
 import { parseOrUsageError } from '../util/flag-names';
 
 /**
@@ -21,7 +22,15 @@ export const DEFAULT_WEIGHTS = { content: 5, style: 5, tv: 1 } as const;
 
 export const TrainConfigSchema = z
   .object({
-    style: z.string().min(1).describe('the style image'),
+    // One path (every run before multi-style networks stored a string) or several: one network serving each style.
+    style: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(MAX_STYLES)])
+      .describe('the style image; repeat --style to train one network serving several styles (conditional instance norm)'),
+    addStyle: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('with --resume of a multi-style run: learn this one more style by training only its instance-norm γ/β (the rest stays frozen)'),
     data: z.array(z.string().min(1)).min(1).describe('content photos: folders and/or globs (jpg/png/webp)'),
     out: z.string().min(1).describe('output folder: checkpoint/, train-log.jsonl, previews, loss-curve.svg'),
     ...lossOptionsShape({ weights: DEFAULT_WEIGHTS, styleSizeFrom: 'imageSize' }),
@@ -68,6 +77,11 @@ export function parseTrainConfig(input: unknown, where = 'training config', name
 /** The crop size of a (1-based) step: `startSize` for the first `startSteps` steps of a curriculum, then `imageSize`. */
 export function imageSizeAt(config: Pick<TrainConfig, 'imageSize' | 'startSize' | 'startSteps'>, step: number): number {
   return config.startSize !== undefined && step <= (config.startSteps ?? 0) ? config.startSize : config.imageSize;
+}
+
+/** The style images of a run, in style-index order (a one-style run may store a plain string). */
+export function styleImagesOf(config: Pick<TrainConfig, 'style'>): string[] {
+  return typeof config.style === 'string' ? [config.style] : config.style;
 }
 
 /** Total optimizer steps of a run over `datasetSize` photos. */

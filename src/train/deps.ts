@@ -9,7 +9,7 @@ import { loadLossNetworkFor } from '../losses/loss-network';
 import type { LossNetwork } from '../nets/loss-network/types';
 import { buildTransformer, parseTransformerConfig, TransformerConfig } from '../nets/transformer';
 import { checkpointStore } from './checkpoint-store';
-import { TRAIN_OUTPUT_HEAD, type TrainConfig } from './config';
+import { styleImagesOf, TRAIN_OUTPUT_HEAD, type TrainConfig } from './config';
 
 /**
  * The training record stored with every checkpoint: the checkpoint format's `training` block. Its `options` hold the
@@ -21,6 +21,8 @@ export type TrainingRecord = TrainingInfo;
 export interface PerStyleRecord {
   networkConfig: TransformerConfig;
   training: TrainingRecord;
+  /** A multi-style network's style names, in style-index order. */
+  styleNames?: string[];
 }
 
 /** A trainer's record, with the network and the machinery's files (training state, Adam). */
@@ -52,8 +54,11 @@ export interface TrainDeps {
  * head (default TRAIN_OUTPUT_HEAD) and output norm. A resumed run trains the network its checkpoint holds, whose head
  * the checkpoint records from the model itself.
  */
-export function networkConfigFor(config: Pick<TrainConfig, 'width' | 'head' | 'outputNorm'>): TransformerConfig {
-  return parseTransformerConfig({ output: config.head ?? TRAIN_OUTPUT_HEAD, outputNorm: config.outputNorm ?? false, width: config.width }, '--head / --output-norm / --width');
+export function networkConfigFor(config: Pick<TrainConfig, 'width' | 'head' | 'outputNorm'> & Partial<Pick<TrainConfig, 'style'>>): TransformerConfig {
+  return parseTransformerConfig(
+    { output: config.head ?? TRAIN_OUTPUT_HEAD, outputNorm: config.outputNorm ?? false, width: config.width, styles: config.style === undefined ? 1 : styleImagesOf({ style: config.style }).length },
+    '--head / --output-norm / --width / --style',
+  );
 }
 
 export function defaultDeps(): TrainDeps {

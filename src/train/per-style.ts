@@ -3,8 +3,15 @@
  * transformation network trained by the shared machinery (session.ts, loop.ts) against the perceptual loss of one
  * style image, whose Gram targets are computed once.
  *
+ * Several style images train one network serving all of them (conditional instance norm, Dumoulin et al. 2017): the
+ * same task with a style-index stream (style-stream.ts) choosing each step's style, whose γ/β rows the step trains
+ * along with the shared weights. `addStyle` (with `resume`) learns one more style into such a network, training only
+ * its γ/β (add-style.ts).
+ *
  *   const result = await train({ style: 'udnie.jpg', data: ['photos/'], out: 'checkpoints/udnie', iterations: 2000 });
  *   await train({ iterations: 4000 }, { resume: 'checkpoints/udnie' });   // continue exactly
+ *   await train({ style: ['a.jpg', 'b.jpg'], data: ['photos/'], out: 'checkpoints/ab' });
+ *   await train({ addStyle: 'c.jpg', iterations: 300 }, { resume: 'checkpoints/ab' });   // → checkpoints/ab-plus-c
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -14,14 +21,17 @@ import { decodeImage, pixelsToTensor } from '../image/image-io';
 import { contentScaleOf, NORMALIZED_TV_SCALE, perceptualLoss, StyleTarget, styleTargetsFrom } from '../losses/perceptual';
 import { resolveTaps } from '../losses/taps';
 import type { LossNetwork } from '../nets/loss-network/types';
-import { imageSizeAt, parseTrainConfig, RESUMABLE_OVERRIDES, totalSteps, TrainConfig, TrainConfigInput } from './config';
-import { BatchStream, DataCursor, DataStats, listImages } from './data';
+import { oneHot, setStyleWeights } from '../nets/style-weights';
+import { copyWithAddedStyle, freezeAllButStyleNorms, loadAddStyleSource, locateAddStyleRun } from './add-style';
+import { imageSizeAt, parseTrainConfig, RESUMABLE_OVERRIDES, styleImagesOf, totalSteps, TrainConfig, TrainConfigInput } from './config';
 import { UsageError } from '../errors';
+import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import { defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
 import { initialTotalSteps } from './budget';
 import { LoopBudget, LoopResult, runTraining } from './loop';
 import { loadPreviewBatch, writePreview } from './preview';
 import { locateRun, startOrResume } from './session';
+import { STYLE_STREAM, StyleIndexStream } from './style-stream';
 import type { BatchObjective, RecordContext, TaskBatch, TrainHooks, TrainingTask } from './task';
 import type { TrainState } from './state';
 
@@ -35,9 +45,11 @@ export interface TrainResult extends LoopResult {
   notes: string[];
 }
 
-async function loadStyleTargets(config: TrainConfig, lossNet: LossNetwork, styleLayers: string[]): Promise<Record<string, StyleTarget>> {
+type StyleTargets = Record<string, StyleTarget>;
+
+async function loadStyleTargets(config: TrainConfig, file: string, lossNet: LossNetwork, styleLayers: string[]): Promise<StyleTargets> {
   const size = config.styleSize ?? config.imageSize;
-  const style = await decodeImage(config.style, { resize: { width: size, height: size, fit: 'inside' } });
+  const style = await decodeImage(file, { resize: { width: size, height: size, fit: 'inside' } });
   const x = pixelsToTensor(style);
   try {
     const feats = lossNet.extract(x, styleLayers);
@@ -49,7 +61,11 @@ async function loadStyleTargets(config: TrainConfig, lossNet: LossNetwork, style
   }
 }
 
-/** One style image's perceptual loss over a stream of photo crops. */
+/**
+ * The perceptual loss of the run's style images over a stream of photo crops: one style (then exactly Johnson's
+ * trainer), or one per step drawn by the style-index stream, whose targets are `styleTargets` by style index (only the
+ * trained styles': an add-style run trains one).
+ */
 class PerStyleTask implements TrainingTask {
   readonly styleLayers: string[];
   readonly contentLayer: string;
@@ -59,16 +75,19 @@ class PerStyleTask implements TrainingTask {
   private streamSize: number;
   private cursor: DataCursor;
   private readonly statsBefore: DataStats = { batches: 0, waitMs: 0, decodeMs: 0, skippedFiles: 0, skippedPaths: [] };
-  private styleRef?: { name: string; sha256: string };
+  private styleStream?: StyleIndexStream;
+  private styleRefs?: Array<{ name: string; sha256: string | null }>;
+  private readonly styleImages: string[];
 
   constructor(
     private readonly config: TrainConfig,
     private readonly files: string[],
     private readonly lossNet: LossNetwork,
     taps: { styleLayers: string[]; contentLayer: string },
-    private readonly styleTargets: Record<string, StyleTarget>,
+    private readonly styleTargets: Map<number, StyleTargets>,
     private readonly notes: string[],
     cursor: DataCursor,
+    styleCursor: DataCursor | undefined,
     firstStep: number,
     private readonly log: (line: string) => void,
     private readonly outDir: string,
@@ -77,9 +96,20 @@ class PerStyleTask implements TrainingTask {
     this.styleLayers = taps.styleLayers;
     this.contentLayer = taps.contentLayer;
     this.lossWeights = { content: config.contentWeight, style: config.styleWeight, tv: config.tvWeight };
+    this.styleImages = styleImagesOf(config);
     this.cursor = cursor;
     this.streamSize = imageSizeAt(config, firstStep);
     this.stream = this.openStream(cursor, this.streamSize);
+    this.styleStream = this.openStyleStream(styleCursor);
+  }
+
+  private get styleCount(): number {
+    return this.styleImages.length;
+  }
+
+  /** A one-style run has no style stream (its training state is exactly what it was before multi-style networks). */
+  private openStyleStream(cursor: DataCursor | undefined): StyleIndexStream | undefined {
+    return this.styleCount > 1 ? new StyleIndexStream([...this.styleTargets.keys()], this.config.seed, cursor) : undefined;
   }
 
   get datasetSize(): number {
@@ -107,7 +137,10 @@ class PerStyleTask implements TrainingTask {
     if (size !== this.streamSize) this.reopen(this.cursor, size);
     const batch = await this.stream.next();
     this.cursor = batch.cursorAfter;
-    return { tensors: [tf.tensor4d(batch.data, batch.shape)], cursorAfter: batch.cursorAfter };
+    const tensors = [tf.tensor4d(batch.data, batch.shape)];
+    if (!this.styleStream) return { tensors, cursorAfter: batch.cursorAfter, styleIndex: 0 };
+    const style = this.styleStream.next();
+    return { tensors, cursorAfter: batch.cursorAfter, streamsAfter: { [STYLE_STREAM]: style.cursorAfter }, styleIndex: style.index };
   }
 
   dataStats(): DataStats {
@@ -122,9 +155,10 @@ class PerStyleTask implements TrainingTask {
     };
   }
 
-  seek(cursor: DataCursor): void {
+  seek(cursor: DataCursor, streams?: Record<string, DataCursor>): void {
     this.cursor = cursor;
     this.reopen(cursor, this.streamSize); // nextBatch picks the size of the step it is asked for
+    this.styleStream = this.openStyleStream(streams?.[STYLE_STREAM]);
   }
 
   objective(model: tf.LayersModel, batch: TaskBatch, state: TrainState): BatchObjective {
@@ -136,6 +170,10 @@ class PerStyleTask implements TrainingTask {
       state.contentScale = contentScaleOf(contentFeatures);
     }
     const taps = [...new Set([...this.styleLayers, this.contentLayer])];
+    const styleIndex = batch.styleIndex ?? 0;
+    const styleTargets = this.styleTargets.get(styleIndex);
+    if (!styleTargets) throw new Error(`PerStyleTask: no style targets for style ${styleIndex}`);
+    if (this.styleCount > 1) setStyleWeights(model, oneHot(styleIndex, this.styleCount));
     return {
       loss: () => {
         const y = model.apply(x, { training: true }) as tf.Tensor4D;
@@ -144,7 +182,7 @@ class PerStyleTask implements TrainingTask {
           outputFeatures: this.lossNet.extract(y, taps),
           contentFeatures,
           contentLayer: this.contentLayer,
-          styleTargets: this.styleTargets,
+          styleTargets,
           weights: this.lossWeights,
           styleLayerWeights: this.config.styleLayerWeights,
           contentScale: normalized ? state.contentScale : 1,
@@ -155,17 +193,26 @@ class PerStyleTask implements TrainingTask {
     };
   }
 
+  /** Photos × styles: one row of outputs per style. */
   async preview(model: tf.LayersModel, step: number): Promise<void> {
-    if (this.previewBatch) await writePreview(this.outDir, step, this.previewBatch, (x) => model.predict(x) as tf.Tensor4D);
+    if (!this.previewBatch) return;
+    const forStyle = (k: number) => (x: tf.Tensor4D) => {
+      if (this.styleCount > 1) setStyleWeights(model, oneHot(k, this.styleCount));
+      return model.predict(x) as tf.Tensor4D;
+    };
+    await writePreview(this.outDir, step, this.previewBatch, Array.from({ length: this.styleCount }, (_, k) => forStyle(k)));
   }
 
   checkpointRecord(info: RecordContext): PerStyleRecord {
     const { config } = this;
     const last = info.lastLosses;
+    const styles = this.styleRefsOf();
     return {
       networkConfig: networkConfigFor(config),
+      ...(styles.length > 1 ? { styleNames: styles.map((s) => s.name) } : {}),
       training: {
-        styleImage: this.styleImage(),
+        styleImage: styles.find((s): s is { name: string; sha256: string } => s.sha256 !== null)!,
+        ...(styles.length > 1 ? { styleImages: styles } : {}),
         lossNetwork: `${this.lossNet.description} (style ${this.styleLayers.join(', ')}; content ${this.contentLayer})`,
         weights: this.lossWeights,
         steps: info.state.step,
@@ -176,17 +223,23 @@ class PerStyleTask implements TrainingTask {
     };
   }
 
-  private styleImage(): { name: string; sha256: string } {
-    if (!this.styleRef) {
-      const sha256 = createHash('sha256').update(fs.readFileSync(this.config.style)).digest('hex');
-      this.styleRef = { name: path.basename(this.config.style), sha256 };
+  /**
+   * Name and sha256 of each style image. An add-style run trains only the new style and may not have the earlier
+   * styles' images any more: those are recorded by name, with sha256 null.
+   */
+  private styleRefsOf(): Array<{ name: string; sha256: string | null }> {
+    if (!this.styleRefs) {
+      this.styleRefs = this.styleImages.map((file) => ({
+        name: path.basename(file),
+        sha256: fs.existsSync(file) ? createHash('sha256').update(fs.readFileSync(file)).digest('hex') : null,
+      }));
     }
-    return this.styleRef;
+    return this.styleRefs;
   }
 
   dispose(): void {
     this.stream.close();
-    tf.dispose(Object.values(this.styleTargets).map((t) => t.gram));
+    for (const targets of this.styleTargets.values()) tf.dispose(Object.values(targets).map((t) => t.gram));
   }
 }
 
@@ -199,7 +252,8 @@ function budgetOf(config: TrainConfig, step: number): LoopBudget {
 
 /**
  * Trains (or, with `resume`, continues training) a style network. `configInput` is validated here; when resuming it
- * may be partial: the checkpoint's stored config is used, except for the fields in RESUMABLE_OVERRIDES.
+ * may be partial: the checkpoint's stored config is used, except for the fields in RESUMABLE_OVERRIDES. With
+ * `addStyle` and `resume`, a new run starts from the checkpoint's multi-style network and learns that one more style.
  */
 export async function train(
   configInput: TrainConfigInput | Partial<TrainConfigInput>,
@@ -212,34 +266,54 @@ export async function train(
   const dryRun = options.dryRunSteps !== undefined;
 
   const rules = { parse: parseTrainConfig, resumableOverrides: RESUMABLE_OVERRIDES };
-  const location = await locateRun(rules, configInput as Record<string, unknown>, options.resume, store, log);
+  const input = configInput as Record<string, unknown>;
+  const adding = input.addStyle !== undefined;
+  if (adding && !options.resume) throw new UsageError('--add-style needs --resume CKPT: the multi-style network to add the style to');
+  const added = adding ? await locateAddStyleRun(rules, input, options.resume!, store, log) : undefined;
+  const location = added ?? (await locateRun(rules, input, options.resume, store, log));
   const { config, outDir, ckptDir } = location;
   if ((config.startSize === undefined) !== (config.startSteps === undefined)) {
     throw new UsageError('a curriculum needs both --start-size and --start-steps');
   }
   const files = await listImages(config.data);
   const steps = totalSteps(config, files.length);
+  const styleImages = styleImagesOf(config);
+  // An add-style run (also when resumed) trains only the added style, the last.
+  const trained = config.addStyle !== undefined ? [styleImages.length - 1] : styleImages.map((_, i) => i);
 
   const lossNet = await deps.loadLossNetwork(config, log);
   const notes: string[] = [];
   let task: PerStyleTask | undefined;
   let trainee: Awaited<ReturnType<typeof startOrResume>> | undefined;
   let previewBatch: tf.Tensor4D | undefined;
-  let styleTargets: Record<string, StyleTarget> | undefined;
+  let styleTargets: Map<number, StyleTargets> | undefined = new Map();
+  let source: tf.LayersModel | undefined;
   try {
     const taps = resolveTaps(lossNet.availableTaps, { styleLayers: config.styleLayers, contentLayer: config.contentLayer }, lossNet.description);
     for (const n of taps.notes) {
       notes.push(n);
       log(`nst: note: ${n}`);
     }
-    styleTargets = await loadStyleTargets(config, lossNet, taps.styleLayers);
-    trainee = await startOrResume(location, () => deps.buildModel(networkConfigFor(config), config.seed), config.lr, store, log);
+    for (const k of trained) styleTargets.set(k, await loadStyleTargets(config, styleImages[k], lossNet, taps.styleLayers));
+    if (added) source = await loadAddStyleSource(store, added.addFrom, styleImages.length - 1);
+    const build = () => {
+      const model = deps.buildModel(networkConfigFor(config), config.seed);
+      if (source) {
+        copyWithAddedStyle(source, model);
+        freezeAllButStyleNorms(model);
+      }
+      return model;
+    };
+    trainee = await startOrResume(location, build, config.lr, store, log);
+    source?.dispose();
+    source = undefined;
     if (!dryRun) {
       fs.mkdirSync(outDir, { recursive: true });
       const previewFiles = (config.previewImages?.length ? config.previewImages : files.slice(0, config.previewCount)).slice(0, 16);
       previewBatch = await loadPreviewBatch(previewFiles, Math.min(config.imageSize, 256), log);
     }
-    task = new PerStyleTask(config, files, lossNet, taps, styleTargets, notes, trainee.state.cursor, trainee.state.step + 1, log, outDir, previewBatch);
+    const styleCursor = trainee.state.streams?.[STYLE_STREAM];
+    task = new PerStyleTask(config, files, lossNet, taps, styleTargets, notes, trainee.state.cursor, styleCursor, trainee.state.step + 1, log, outDir, previewBatch);
     styleTargets = undefined; // the task owns them now
     const planned = initialTotalSteps(config.budget, steps, trainee.state.step, options.dryRunSteps);
     const result = await runTraining(task, trainee, { totalSteps: planned, checkpointEvery: config.checkpointEvery, previewEvery: config.previewEvery }, {
@@ -255,7 +329,8 @@ export async function train(
     return { ...result, config, outDir, checkpointDir: ckptDir, styleLayers: task.styleLayers, contentLayer: task.contentLayer, lossNetwork: lossNet.description, notes };
   } finally {
     task?.dispose();
-    if (styleTargets) tf.dispose(Object.values(styleTargets).map((t) => t.gram));
+    for (const targets of styleTargets?.values() ?? []) tf.dispose(Object.values(targets).map((t) => t.gram));
+    source?.dispose();
     previewBatch?.dispose();
     trainee?.optimizer.dispose();
     trainee?.model.dispose();

@@ -46,20 +46,27 @@ export function gridImage(rows: Float32Array[][], size: number): RgbImage {
   return { width, height, rgb };
 }
 
-/** Stylizes the preview batch and writes preview-step-NNNNNN.png and preview-latest.png; returns the step file. */
+/**
+ * Stylizes the preview batch and writes preview-step-NNNNNN.png and preview-latest.png; returns the step file. With
+ * several stylizers (one per style of a multi-style network) the grid has one row of outputs per stylizer, in order,
+ * under the row of photos.
+ */
 export async function writePreview(
   outDir: string,
   step: number,
   inputs: tf.Tensor4D,
-  stylize: (x: tf.Tensor4D) => tf.Tensor4D,
+  stylize: ((x: tf.Tensor4D) => tf.Tensor4D) | Array<(x: tf.Tensor4D) => tf.Tensor4D>,
 ): Promise<string> {
   const [n, size] = inputs.shape;
-  const output = tf.tidy(() => stylize(inputs));
-  const [inData, outData] = await Promise.all([inputs.data() as Promise<Float32Array>, output.data() as Promise<Float32Array>]);
-  output.dispose();
   const plane = size * size * 3;
   const split = (d: Float32Array) => Array.from({ length: n }, (_, i) => d.subarray(i * plane, (i + 1) * plane));
-  const grid = gridImage([split(inData), split(outData)], size);
+  const rows = [split((await inputs.data()) as Float32Array)];
+  for (const f of Array.isArray(stylize) ? stylize : [stylize]) {
+    const output = tf.tidy(() => f(inputs));
+    rows.push(split((await output.data()) as Float32Array));
+    output.dispose();
+  }
+  const grid = gridImage(rows, size);
   const file = path.join(outDir, `preview-step-${String(step).padStart(6, '0')}.png`);
   await encodeImage(grid, file);
   await encodeImage(grid, path.join(outDir, PREVIEW_LATEST_FILE));

@@ -55,6 +55,8 @@ export interface TaskBatch {
   cursorAfter: DataCursor;
   /** Task-specific stream positions (e.g. a second stream of style images), stored in the training state. */
   streamsAfter?: Record<string, DataCursor>;
+  /** The style this batch trains, for a network serving several (its style-index stream drew it). */
+  styleIndex?: number;
 }
 
 /** The per-batch part of a loss: constants prepared outside the tape, and the differentiable loss itself. */

@@ -79,7 +79,9 @@ describe('transformer network', () => {
       outputNorm: false,
       width: 1,
       residualBlocks: 5,
+      styles: 1,
     });
+    expect(() => parseTransformerConfig({ styles: 0 })).toThrow(/styles/);
   });
 
   test('gradients reach every weight and are finite', () => {

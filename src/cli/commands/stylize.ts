@@ -14,8 +14,9 @@ import { UsageError } from '../../errors';
 import { expandInputs } from '../../image/expand-inputs';
 import { BatchItem, BatchSummary, formatFileLine, formatSummary, isSkipped, planOutputs, stylizeFiles } from '../../infer/batch';
 import { DEFAULT_WIDTHS, type NetworkWidths } from '../../infer/memory';
-import { fileStylizeOptions, StylizeCommandOptions, StylizeCommandOptionsInput, StylizeCommandOptionsSchema } from '../../infer/stylize-options';
-import { loadStyleModel } from '../../infer/model';
+import { fileStylizeOptions, memoryBudgetBytes, parseNumberList, StylizeCommandOptions, StylizeCommandOptionsInput, StylizeCommandOptionsSchema } from '../../infer/stylize-options';
+import { LoadedStyleModel, loadStyleModel } from '../../infer/model';
+import { oneHot, resolveStyleWeights } from '../../nets/style-weights';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 import { describeIssues, flagOf } from '../../util/flag-names';
 import { ArgsOf, configFromArgs, optionsFromSchema, withOptionGroups } from '../options-from-schema';
@@ -42,7 +43,24 @@ function validate(args: StylizeArgs): StylizeCommandOptions {
   const o = stylizeOptionsFromArgs(args);
   if (args.inputs.length === 0) throw new UsageError('name at least one input image, folder or glob');
   if (!o.style?.length && !o.model) throw new UsageError('give --model CKPT (a trained style) or --style IMAGE (any painting, with the AdaIN model)');
+  if (o.style?.length && (o.styleIndex !== undefined || o.mix !== undefined)) {
+    throw new UsageError(`${o.styleIndex !== undefined ? '--style-index' : '--mix'} chooses among the styles of a multi-style --model; with --style (AdaIN) mix paintings with --style-weights`);
+  }
   return o;
+}
+
+/**
+ * Sets the style --style-index / --mix ask for on a loaded model (one line naming the flag and the valid range when
+ * they do not fit it); a multi-style model without either runs its style 0, and says so once.
+ */
+function chooseStyle(model: LoadedStyleModel, o: StylizeCommandOptions, log: (line: string) => void): void {
+  const mix = o.mix === undefined ? undefined : parseNumberList(o.mix);
+  const weights = resolveStyleWeights(model.styles, { styleIndex: o.styleIndex, mix }, flagOf);
+  if (weights) return model.setStyleWeights(weights);
+  if (model.styles < 2) return;
+  const names = model.styleNames ? ` (${model.styleNames.map((n, i) => `${i} ${n}`).join(', ')})` : '';
+  log(`nst: ${model.source} serves ${model.styles} styles${names}; using style 0 — choose with --style-index K or --mix w0,…,w${model.styles - 1}`);
+  model.setStyleWeights(oneHot(0, model.styles));
 }
 
 /** Exit code when every input was written. */
@@ -74,6 +92,7 @@ export async function runStylize(args: StylizeArgs, log: (line: string) => void 
     backendName = ` [${backend.name}]`;
     const model = styles ? await openArbitraryStylizer(o, styles) : await loadStyleModel(o.model!);
     try {
+      if (!('stylizer' in model)) chooseStyle(model, o, log);
       if ('stylizer' in model) log(`nst: arbitrary style (AdaIN, ${model.source}): ${model.styles.map((s) => `${s.file} ×${s.weight.toFixed(2)}`).join(', ')}`);
       const stylizer = 'stylizer' in model ? model.stylizer : (model.model ?? model.forward);
       summary = await runWithProgress(stylizer, items, o, args.progress !== false, 'stylizer' in model ? DEFAULT_WIDTHS : model.network, log);
@@ -156,6 +175,7 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
         'Stylize options:',
         {
           'Output options:': ['out', 'output', 'suffix', 'format', 'quality'],
+          'Multi-style model options:': ['styleIndex', 'mix'],
           'Arbitrary style (AdaIN) options:': ['style', 'styleWeights', 'alpha', 'styleSize'],
         },
       )
@@ -166,6 +186,8 @@ export const stylizeCommand: CommandModule<object, StylizeArgs> = {
         .example('$0 stylize -m checkpoints/udnie "shots/**/*.png" --out styled --suffix -udnie --format webp', 'a glob (quoted), renamed, as webp')
         .example('$0 stylize -m checkpoints/udnie big.jpg -o big-udnie.png --max-size 2048 --strength 0.7 --preserve-color', 'one file, smaller, subtler, original colours')
         .example('$0 stylize -m checkpoints/udnie pano.jpg --out styled --tile 768', 'force 768-px tiles (less memory)')
+        .example('$0 stylize -m checkpoints/four-styles photo.jpg --style-index 2', 'style 2 of a multi-style network')
+        .example('$0 stylize -m checkpoints/four-styles photo.jpg --mix 0.3,0.7,0,0', 'a mix of its first two styles')
         .example('$0 stylize --style starry.jpg photo.jpg', 'any painting as the style (AdaIN, the embedded model)')
         .example('$0 stylize --style a.jpg --style b.jpg --style-weights 0.7,0.3 --alpha 0.8 photos/ --out styled', 'a mix of two styles, a little weaker')
         .epilogue(

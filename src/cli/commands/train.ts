@@ -9,7 +9,7 @@ import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { LOSS_OPTION_FIELDS } from '../../losses/options';
-import { parseTrainConfig, TrainConfigInput, TrainConfigSchema } from '../../train/config';
+import { parseTrainConfig, styleImagesOf, TrainConfigInput, TrainConfigSchema } from '../../train/config';
 import { train, TrainResult } from '../../train';
 import { flagOf, parseOrUsageError } from '../../util/flag-names';
 import { ArgsOf, configFromArgs as schemaFieldsOf, optionsFromSchema, withOptionGroups } from '../options-from-schema';
@@ -27,18 +27,20 @@ export function configFromArgs(args: TrainArgs): Partial<TrainConfigInput> {
 
 function summary(r: TrainResult): string {
   const l = r.lastLosses;
+  const styles = styleImagesOf(r.config).length;
   const losses = l ? `loss ${l.total.toPrecision(4)} (content ${l.content.toPrecision(3)}, style ${l.style.toPrecision(3)}, tv ${l.tv.toPrecision(3)})` : '';
   return [
     `nst: ${r.stoppedEarly ? 'stopped' : 'trained'} ${r.step}/${r.totalSteps} steps, ${r.secondsPerStep.toFixed(2)} s/step ` +
       `(waiting for data ${(100 * r.dataWaitShare).toFixed(1)}%${r.data.skippedFiles ? `, ${r.data.skippedFiles} unreadable photos skipped` : ''}); ${losses}`,
     `nst: checkpoint ${r.checkpointDir}`,
     `nst: log ${path.join(r.outDir, 'train-log.jsonl')}, previews ${path.join(r.outDir, 'preview-latest.png')}, loss curve ${path.join(r.outDir, 'loss-curve.svg')}`,
-    `nst: stylize with: nst stylize --model ${r.checkpointDir} PHOTO.jpg -o OUT.png`,
+    `nst: stylize with: nst stylize --model ${r.checkpointDir} PHOTO.jpg -o OUT.png${styles > 1 ? ` --style-index K (0–${styles - 1}) or --mix w0,…,w${styles - 1}` : ''}`,
   ].join('\n');
 }
 
 export async function runTrain(args: TrainArgs, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
   const config = configFromArgs(args);
+  if (config.addStyle !== undefined && !args.resume) throw new UsageError('--add-style needs --resume CKPT: the multi-style network to add the style to');
   if (!args.resume) {
     if (!config.style) throw new UsageError('--style STYLE.jpg is required (or --resume a checkpoint)');
     if (!config.data?.length) throw new UsageError('--data DIR_OR_GLOB is required (or --resume a checkpoint)');
@@ -75,7 +77,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       withRunOptions(withOptionGroups(y, TRAIN_OPTIONS, 'Training options:', { 'Loss options:': LOSS_OPTION_FIELDS }))
         .usage('$0 train --style STYLE.jpg --data DIR_OR_GLOB --out checkpoints/NAME [options]')
         .example('$0 train --style udnie.jpg --data photos/ --out checkpoints/udnie', 'train with the defaults')
-        .example('$0 train --resume checkpoints/udnie --iterations 4000', 'continue a run (Ctrl-C saves a checkpoint)'),
+        .example('$0 train --resume checkpoints/udnie --iterations 4000', 'continue a run (Ctrl-C saves a checkpoint)')
+        .example('$0 train --style a.jpg --style b.jpg --style c.jpg --data photos/ --out checkpoints/abc', 'one network serving three styles')
+        .example('$0 train --resume checkpoints/abc --add-style d.jpg --iterations 300', 'learn a fourth style (only its γ/β) into checkpoints/abc-plus-d'),
     ) as unknown as Argv<TrainArgs>,
   handler: handler(async (args: TrainArgs) => runTrain(args)),
 };

@@ -7,6 +7,8 @@
  *                          padding there is depends on the parity of H and W, which are dynamic: SAME_UPPER is exactly
  *                          TF's rule, computed by the runtime for each input size
  *   instance norm        -> InstanceNormalization (biased variance, epsilon inside the sqrt: the same definition as ours)
+ *   conditional IN (N styles) -> the same, its scale and bias MatMul(style, table): the graph's second input `style` [N]
+ *                          (one weight per style; one-hot = one style) times the [N,C] γ/β tables
  *   nearest ×2           -> Resize mode=nearest, scales [1,1,2,2], coordinate_transformation_mode=asymmetric,
  *                          nearest_mode=floor: src = floor(dst / 2), which is tf.image.resizeNearestNeighbor with
  *                          alignCorners=false, halfPixelCenters=false (what tfjs' UpSampling2D runs)
@@ -23,6 +25,7 @@
  */
 import type { TorchTensor } from '../../io/torch-pth';
 import { TANH_OFFSET, TANH_SCALE } from '../../nets/output-head';
+import { STYLE_WEIGHTS_INPUT } from '../../nets/style-weights';
 import { ConvSpec, TransformerConfig, transformerConvSpecs } from '../../nets/transformer';
 import { int, ints, OnnxGraphBuilder } from './graph-builder';
 
@@ -82,9 +85,14 @@ export function buildTransformerGraph({ config, weights, head: givenHead }: Tran
     return g.node('Conv', inputs, { name: `${scope(s)}/Conv`, attrs });
   };
 
+  // Declared right after the image input (below), so the image stays the graph's first input.
+  let styleInput: string | undefined;
+  /** A norm's γ or β: the initializer, or for a multi-style network the style weights times its [N, C] table. */
+  const normParam = (name: string, m: string) =>
+    styleInput ? g.node('MatMul', [styleInput, init(name)], { name: `/${m}/${name.endsWith('.weight') ? 'Scale' : 'Bias'}MatMul` }) : init(name);
   const norm = (x: string, s: ConvSpec): string => {
     const m = s.norm!.torchModule;
-    return g.node('InstanceNormalization', [x, init(`${m}.weight`), init(`${m}.bias`)], {
+    return g.node('InstanceNormalization', [x, normParam(`${m}.weight`, m), normParam(`${m}.bias`, m)], {
       name: `/${m}/InstanceNormalization`,
       attrs: { epsilon: config.normEpsilon },
     });
@@ -114,6 +122,7 @@ export function buildTransformerGraph({ config, weights, head: givenHead }: Tran
   };
 
   const input = g.addInput(ONNX_INPUT, ['batch', 3, 'height', 'width']);
+  if (config.styles > 1) styleInput = g.addInput(STYLE_WEIGHTS_INPUT, [config.styles]);
   let y = convNormRelu(input, 'conv1', 1);
   y = convNormRelu(y, 'conv2', 2);
   y = convNormRelu(y, 'conv3', 2);

@@ -3,3 +3,4 @@ export { ReflectionPad2D } from './reflection-pad';
 export { InstanceNorm } from './instance-norm';
 export { TanhImageOutput } from './tanh-image-output';
 export { ResidualImageOutput } from './residual-image-output';
+export { ConditionalInstanceNorm, CONDITIONAL_NORM_CLASS } from './conditional-instance-norm';
