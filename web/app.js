@@ -159,12 +159,6 @@ async function isArbitraryStyle(modelUrl) {
   return (await r.json()).userDefinedMetadata?.nst?.kind === 'adain';
 }
 
-/** Restyles the current photo, if one is picked (after a new style or alpha). */
-async function restyle() {
-  const file = $('file').files[0];
-  if (file) await stylizeFile(file);
-}
-
 async function loadModel(url) {
   setState('loading', `loading ${modelName()}…`);
   const previous = window.nst.model;
@@ -188,7 +182,7 @@ async function loadModel(url) {
   setState('ready', `model ${modelName()} loaded (${tf.getBackend()} backend${quant}): pick an image`);
 }
 
-/** Stylizes the current photo again (after a change of style), if one is picked. */
+/** Stylizes the current photo again (after a new style, mix or alpha), if one is picked and a model is loaded. */
 async function restyle() {
   const file = $('file').files[0];
   if (file && window.nst.model) await stylizeFile(file);

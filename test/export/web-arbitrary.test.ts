@@ -11,24 +11,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { chromium, Browser, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { saveAdainCheckpoint } from '../../src/checkpoint';
 import { exportCheckpoint } from '../../src/export';
 import { loadArbitraryModel, stylizeArbitrary, type ArbitraryModel } from '../../src/infer/arbitrary';
 import { randomDecoder } from '../infer/arbitrary-fixtures';
 import { randomImage } from './net-fixtures';
+import { describeBrowser, launchChromium, openPage as openReadyPage, readCanvas, startWebServer, waitFor as waitForState, type WebServer } from './page-harness';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startWebServer } = require('../../web/serve.js') as {
-  startWebServer(o: { modelDir: string; port?: number }): Promise<{ url: string; close(): Promise<void> }>;
-};
-if (!hasChromium) process.stderr.write(`SKIPPED arbitrary-style web page test: ${CHROMIUM} not found (apt-get install -y chromium)\n`);
-const describeBrowser = hasChromium ? describe : describe.skip;
-
-// The same flags as web.test.ts: WebGL on SwiftShader whether or not the machine has a GPU.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 // cpu: tfjs' JS kernels as in Node; only a float rounding at x.5 may flip a level. WebGL on SwiftShader sums in its own
 // order through float32 textures: measured 1 level (14 of 57600 values, docs/adain.md); one level spare.
 const CPU_TOLERANCE = 1;
@@ -36,14 +26,12 @@ const WEBGL_TOLERANCE = 2;
 const TIMEOUT = 600000;
 const STYLE_SIZE = 64;
 
-type Pixels = { width: number; height: number; rgba: Uint8Array };
-
-describeBrowser('arbitrary-style (AdaIN) web page in headless Chromium', () => {
+describeBrowser('arbitrary-style web page test')('arbitrary-style (AdaIN) web page in headless Chromium', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-web-adain-'));
   const files = { photo: path.join(tmp, 'photo.png'), style: path.join(tmp, 'style.png'), tiny: path.join(tmp, 'tiny.png'), junk: path.join(tmp, 'junk.jpg'), wide: path.join(tmp, 'wide.png') };
   let model: ArbitraryModel;
   let browser: Browser | undefined;
-  let server: { url: string; close(): Promise<void> } | undefined;
+  let server: WebServer | undefined;
   const openPages: Page[] = [];
 
   async function png(file: string, width: number, height: number, seed: number) {
@@ -66,7 +54,7 @@ describeBrowser('arbitrary-style (AdaIN) web page in headless Chromium', () => {
     await png(files.wide, 160, 120, 10);
     fs.writeFileSync(files.junk, 'not a JPEG at all');
     server = await startWebServer({ modelDir: path.join(tmp, 'adain') });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     for (const p of openPages) await p.close().catch(() => undefined);
@@ -77,22 +65,12 @@ describeBrowser('arbitrary-style (AdaIN) web page in headless Chromium', () => {
   });
 
   async function openPage(query: string) {
-    const page = await browser!.newPage();
-    openPages.push(page);
-    const logs: string[] = [];
-    page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-    await page.goto(`${server!.url}${query}`);
-    const status = await waitFor(page, logs, 'ready');
-    return { page, logs, status };
+    const opened = await openReadyPage(browser!, `${server!.url}${query}`);
+    openPages.push(opened.page);
+    return opened;
   }
 
-  async function waitFor(page: Page, logs: string[], state: string, timeout = TIMEOUT): Promise<string> {
-    await page.waitForSelector(`body[data-state="${state}"], body[data-state="error"]`, { timeout });
-    const status = (await page.textContent('#status')) ?? '';
-    if ((await page.getAttribute('body', 'data-state')) !== state) throw new Error(`page: ${status}\n${logs.join('\n')}`);
-    return status;
-  }
+  const waitFor = (page: Page, logs: string[], state: string, timeout = TIMEOUT) => waitForState(page, logs, state, timeout);
 
   /** Waits until the page has stylized with this style and alpha (window.nst.lastRun), then for state done. */
   async function waitForRun(page: Page, logs: string[], style: string, alpha: number, width: number) {
@@ -102,17 +80,6 @@ describeBrowser('arbitrary-style (AdaIN) web page in headless Chromium', () => {
       { timeout: TIMEOUT },
     );
     return waitFor(page, logs, 'done');
-  }
-
-  async function readCanvas(page: Page): Promise<Pixels> {
-    const { width, height, base64 } = (await page.evaluate(`(() => {
-      const c = document.getElementById('output');
-      const bytes = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let text = '';
-      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-      return { width: c.width, height: c.height, base64: btoa(text) };
-    })()`)) as { width: number; height: number; base64: string };
-    return { width, height, rgba: Buffer.from(base64, 'base64') };
   }
 
   async function expectMatchesNode(page: Page, label: string, photo: string, alpha: number, tolerance: number) {

@@ -7,32 +7,24 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { chromium, Browser, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { tf } from '../../src/backend/tf';
 import { transformerToTfjsWeb } from '../../src/export';
 import { stylize } from '../../src/infer/stylize';
 import { parseTransformerConfig } from '../../src/nets/transformer';
 import { randomImage, randomNet } from './net-fixtures';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startWebServer } = require('../../web/serve.js') as {
-  startWebServer(o: { modelDir: string; port?: number }): Promise<{ url: string; close(): Promise<void> }>;
-};
-if (!hasChromium) process.stderr.write(`SKIPPED multi-style web page test: ${CHROMIUM} not found (apt-get install -y chromium)\n`);
-const describeBrowser = hasChromium ? describe : describe.skip;
+import { describeBrowser, launchChromium, readCanvas, startWebServer, waitFor as waitForState, type WebServer } from './page-harness';
 
 /** cpu backend: tfjs' own JS kernels, as in Node; only a rounding at x.5 may flip a level. */
 const TOLERANCE = 1;
 
-describeBrowser('web demo page: a multi-style model’s styles and mixing slider', () => {
+describeBrowser('multi-style web page test')('web demo page: a multi-style model’s styles and mixing slider', () => {
   const config = parseTransformerConfig({ width: 0.25, residualBlocks: 1, styles: 3 });
   let model: tf.LayersModel;
   let tmp: string;
   let png: string;
   let browser: Browser | undefined;
-  let server: { url: string; close(): Promise<void> } | undefined;
+  let server: WebServer | undefined;
   let page: Page | undefined;
   const logs: string[] = [];
   const [width, height] = [42, 37];
@@ -49,7 +41,7 @@ describeBrowser('web demo page: a multi-style model’s styles and mixing slider
       .png()
       .toFile(png);
     server = await startWebServer({ modelDir: path.join(tmp, 'models') });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run'] });
+    browser = await launchChromium();
   }, 120000);
   afterAll(async () => {
     await page?.close().catch(() => undefined);
@@ -59,12 +51,7 @@ describeBrowser('web demo page: a multi-style model’s styles and mixing slider
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function waitFor(state: string): Promise<string> {
-    await page!.waitForSelector(`body[data-state="${state}"], body[data-state="error"]`, { timeout: 240000 });
-    const status = (await page!.textContent('#status')) ?? '';
-    if ((await page!.getAttribute('body', 'data-state')) !== state) throw new Error(`page: ${status}\n${logs.join('\n')}`);
-    return status;
-  }
+  const waitFor = (state: string) => waitForState(page!, logs, state);
 
   /** Runs `action` and waits for the restyle it starts to finish (lastRun is set again when the page is done). */
   async function restyledBy(action: () => Promise<unknown>): Promise<void> {
@@ -75,13 +62,7 @@ describeBrowser('web demo page: a multi-style model’s styles and mixing slider
   }
 
   async function maxLevelDiff(styleIndexOrMix: { styleIndex?: number; mix?: number[] }): Promise<number> {
-    const rgba = Buffer.from(
-      (await page!.evaluate(`(() => {
-        const c = document.getElementById('output');
-        return btoa(String.fromCharCode.apply(null, c.getContext('2d').getImageData(0, 0, c.width, c.height).data));
-      })()`)) as string,
-      'base64',
-    );
+    const { rgba } = await readCanvas(page!);
     const want = (await stylize(model, png, { tile: 0, ...styleIndexOrMix })).rgb;
     let d = 0;
     for (let p = 0; p < width * height; p++) {

@@ -10,19 +10,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { chromium, Browser, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { tf } from '../../src/backend/tf';
 import { transformerToTfjsWeb } from '../../src/export';
 import { stylize } from '../../src/infer/stylize';
 import { parseTransformerConfig } from '../../src/nets/transformer';
 import { maxAbsDiff } from '../helpers';
 import { randomImage, randomNet } from './net-fixtures';
+import { describeBrowser, launchChromium, openPage as openReadyPage, Pixels, readCanvas, startWebServer, waitFor } from './page-harness';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startWebServer, resolveFile } = require('../../web/serve.js') as {
-  startWebServer(o: { modelDir: string; port?: number }): Promise<{ url: string; close(): Promise<void> }>;
+const { resolveFile } = require('../../web/serve.js') as {
   resolveFile(urlPath: string, modelDir?: string, modelsDir?: string): string | undefined;
 };
 
@@ -80,27 +78,6 @@ describe('web/serve.js', () => {
   });
 });
 
-if (!hasChromium) {
-  process.stderr.write(`SKIPPED web page test: ${CHROMIUM} not found (install it: apt-get install -y chromium)\n`);
-}
-const describeBrowser = hasChromium ? describe : describe.skip;
-
-// WebGL in headless Chromium without a GPU: ANGLE on SwiftShader (Chromium 156 refuses software WebGL without
-// --enable-unsafe-swiftshader). Forcing SwiftShader keeps the texture limit (8192) and the float32 maths the same on
-// machines that have a GPU.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--ignore-gpu-blocklist',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 // WebGL on SwiftShader computes in float32 textures (EXT_color_buffer_float), with its own summation order and
 // tanh/rsqrt: measured up to WEBGL_TOLERANCE - 1 levels (see docs/export.md); WEBGL_TOLERANCE leaves one level spare.
 const WEBGL_TOLERANCE = 2;
@@ -112,7 +89,6 @@ interface Fixture {
   width: number;
   height: number;
 }
-type Pixels = { width: number; height: number; rgba: Uint8Array };
 
 /** Level differences between the page's canvas (RGBA) and Node's float output (RGB, clamped and rounded here). */
 function compareWithNode(got: Pixels, expected: Float32Array) {
@@ -136,7 +112,7 @@ function compareWithNode(got: Pixels, expected: Float32Array) {
   return { maxDiff, differing, values: got.width * got.height * 3, opaque, lo, hi };
 }
 
-describeBrowser('web demo page in headless Chromium', () => {
+describeBrowser('web page test')('web demo page in headless Chromium', () => {
   // alpha: width 0.25 (8 channels at full resolution); beta: width 0.5 (16). At 720×360 beta's 9×9 output conv
   // needed a 9165² texture in tfjs' default WebGL convolution, alpha's at 2048×512 one of 13033²: both past 8192.
   // (A full-width net fails the same way at 720×360, 12960², but takes minutes per image on SwiftShader.)
@@ -180,7 +156,7 @@ describeBrowser('web demo page in headless Chromium', () => {
     fixtures.photo = await makeFixture('photo', 720, 360, 8);
     fixtures.large = await makeFixture('large', 2048, 512, 9);
     server = await startWebServer({ modelDir: modelsDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -196,22 +172,9 @@ describeBrowser('web demo page in headless Chromium', () => {
   });
 
   async function openPage(query: string) {
-    const page = await browser!.newPage({ acceptDownloads: true });
-    openPages.push(page);
-    const logs: string[] = [];
-    page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-    await page.goto(`${server!.url}${query}`);
-    const status = await waitFor(page, logs, 'ready');
-    return { page, logs, status };
-  }
-
-  /** Waits for data-state `state` (or error, which fails with the page's status and console). */
-  async function waitFor(page: Page, logs: string[], state: string, timeout = 240000): Promise<string> {
-    await page.waitForSelector(`body[data-state="${state}"], body[data-state="error"]`, { timeout });
-    const status = (await page.textContent('#status')) ?? '';
-    if ((await page.getAttribute('body', 'data-state')) !== state) throw new Error(`page: ${status}\n${logs.join('\n')}`);
-    return status;
+    const opened = await openReadyPage(browser!, `${server!.url}${query}`, { acceptDownloads: true });
+    openPages.push(opened.page);
+    return opened;
   }
 
   /**
@@ -230,19 +193,6 @@ describeBrowser('web demo page in headless Chromium', () => {
     const status = await waitFor(page, logs, 'done', WEBGL_TIMEOUT);
     const shown = (await page.evaluate('window.spinnerWhileBusy')) as string[];
     return { status, spinner: shown.length > 0 && shown.every((d) => d !== 'none') };
-  }
-
-  // Evaluated in the page (a string: this project's TypeScript config has no DOM types). The pixels travel as base64:
-  // Playwright serializes a plain array element by element, which takes minutes for a 2048×512 RGBA canvas.
-  async function readCanvas(page: Page): Promise<Pixels> {
-    const { width, height, base64 } = (await page.evaluate(`(() => {
-      const c = document.getElementById('output');
-      const bytes = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let text = '';
-      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-      return { width: c.width, height: c.height, base64: btoa(text) };
-    })()`)) as { width: number; height: number; base64: string };
-    return { width, height, rgba: Buffer.from(base64, 'base64') };
   }
 
   async function expectMatchesNode(page: Page, label: string, net: NetName, fixture: string, status: string, tolerance: number) {

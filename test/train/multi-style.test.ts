@@ -10,9 +10,8 @@ import { defaultDeps, TrainDeps } from '../../src/train/deps';
 import { train } from '../../src/train/per-style';
 import { checkpointDirOf } from '../../src/train/session';
 import { StyleIndexStream } from '../../src/train/style-stream';
-import { TRAIN_STATE_FILE, TrainStateSchema } from '../../src/train/state';
 import { TrainLog, TRAIN_LOG_FILE } from '../../src/train/train-log';
-import { makePhotos, standInLossNetwork, tempDir } from './helpers';
+import { makePhotos, resumableState, standInLossNetwork, tempDir } from './helpers';
 
 let photos: string;
 let styles: string[];
@@ -51,9 +50,7 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
   return d;
 }
 
-function stateOf(outDir: string) {
-  return TrainStateSchema.parse(JSON.parse(fs.readFileSync(path.join(checkpointDirOf(outDir), TRAIN_STATE_FILE), 'utf8')));
-}
+const stateOf = resumableState;
 
 const quiet = { log: () => {} };
 
