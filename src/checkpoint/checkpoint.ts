@@ -13,7 +13,9 @@ import { tf } from '../backend/tf';
 import { InputError, UsageError } from '../errors';
 import { PACKAGE_ROOT } from '../paths';
 import { outputHeadOf } from '../nets/output-head';
-import { parseTransformerConfig, TransformerConfig, TransformerConfigInput, transformerWeightSpecs } from '../nets/transformer';
+import { NetworkConfig, networkWeightSpecs, parseNetworkConfig } from '../nets/network';
+import type { TextureNetConfigInput } from '../nets/texture-net';
+import type { TransformerConfigInput } from '../nets/transformer';
 import { leftoverSiblings, OLD_MARK, replaceDirAtomic, writeFileDurable } from '../util/atomic-write';
 import {
   CHECKPOINT_FORMAT_VERSION,
@@ -32,7 +34,7 @@ import { modelFromFiles, modelToFiles } from './model-artifacts';
 export interface SaveCheckpointOptions {
   model: tf.LayersModel;
   /** The config the model was built with (recorded, and checked against the model's weights on load). */
-  config: TransformerConfigInput | TransformerConfig;
+  config: TransformerConfigInput | TextureNetConfigInput | NetworkConfig;
   meta?: CheckpointMetaInput;
   /** Written into the same atomic directory: optimizer state, RNG state, previews … */
   extraFiles?: Record<string, Uint8Array | string>;
@@ -40,7 +42,7 @@ export interface SaveCheckpointOptions {
 
 export interface LoadedCheckpoint {
   model: tf.LayersModel;
-  config: TransformerConfig;
+  config: NetworkConfig;
   meta: NstJson;
   /** Absolute path of the checkpoint directory. */
   dir: string;
@@ -89,7 +91,7 @@ function validateMeta(meta: CheckpointMetaInput, dir: string): void {
 export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions): Promise<NstJson> {
   // The head is recorded as the model has it: the heads add no weights, so a config that names another one (a resumed
   // run whose trainer now defaults to a different head) would otherwise pass every load-time check and mislead.
-  const config = { ...parseTransformerConfig(options.config, `${dir}: network config`), output: outputHeadOf(options.model) };
+  const config = { ...parseNetworkConfig(options.config, `${dir}: network config`), output: outputHeadOf(options.model) };
   const meta = options.meta ?? {};
   validateMeta(meta, dir);
   return writeCheckpointDir(dir, options.model, {
@@ -202,7 +204,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     throw new InputError(`${abs}: cannot load the model (${(e as Error).message.split('\n')[0]})`);
   }
   // Names and shapes: a model whose weights differ from what `network` describes would mislead every reader of nst.json.
-  const expected = transformerWeightSpecs(config).map((w) => `${w.name}[${w.shape}]`).sort();
+  const expected = networkWeightSpecs(config).map((w) => `${w.name}[${w.shape}]`).sort();
   const actual = model.weights.map((w) => `${w.originalName}[${w.shape}]`).sort();
   if (expected.join('|') !== actual.join('|')) {
     model.dispose();

@@ -12,7 +12,7 @@
  */
 import { tf } from '../backend/tf';
 import { modelToFiles } from '../checkpoint/model-artifacts';
-import type { TransformerConfig } from '../nets/transformer';
+import { isTextureNetConfig, networkGeometry, NetworkConfig } from '../nets/network';
 import { BROWSER_LAYERS_FILE, BROWSER_LAYERS_MODULE } from './browser-layers';
 import { quantizeWeights, WeightQuantization, WeightSpec } from './weight-quantization';
 
@@ -22,7 +22,7 @@ export { BROWSER_LAYERS_FILE } from './browser-layers';
 
 /** What nst records in model.json's userDefinedMetadata.nst. */
 export interface TfjsWebMetadata {
-  network: TransformerConfig;
+  network: NetworkConfig;
   quantization: WeightQuantization | 'none';
   io: string;
 }
@@ -32,7 +32,7 @@ export type ExportFiles = Record<string, string | Uint8Array>;
 
 export async function transformerToTfjsWeb(
   model: tf.LayersModel,
-  config: TransformerConfig,
+  config: NetworkConfig,
   options: { quantize?: WeightQuantization } = {},
 ): Promise<ExportFiles> {
   const { modelJson, weights } = await modelToFiles(model, TFJS_WEIGHTS_FILE);
@@ -43,7 +43,9 @@ export async function transformerToTfjsWeb(
   const metadata: TfjsWebMetadata = {
     network: config,
     quantization: options.quantize ?? 'none',
-    io: 'input [1,H,W,3] float RGB 0-255; output [1,4*ceil(H/4),4*ceil(W/4),3] 0-255 unclamped; load with nst-layers.js loadNstModel(tf, url)',
+    io: isTextureNetConfig(config)
+      ? `input [1,H,W,3] float RGB 0-255, H and W multiples of ${networkGeometry(config).stride} (pad, then crop the output); output [1,H,W,3] 0-255 unclamped; load with nst-layers.js loadNstModel(tf, url)`
+      : 'input [1,H,W,3] float RGB 0-255; output [1,4*ceil(H/4),4*ceil(W/4),3] 0-255 unclamped; load with nst-layers.js loadNstModel(tf, url)',
   };
   const out: tf.io.ModelJSON = {
     ...json,

@@ -103,6 +103,25 @@ export function edgeDepths(graph: LayerGraph, source: number): number[] {
   return depth;
 }
 
+/** Layer classes whose resolution and border reach layerGraph/edgeDepths do not model (the texture net's). */
+const MULTI_SCALE_CLASSES = new Set(['AveragePooling2D', 'MaxPooling2D', 'Concatenate']);
+
+/**
+ * Whether exact tile statistics (tile-stats.ts) can run this graph: no layer the resolution and border-reach analysis
+ * does not know. The texture net's average poolings and multi-resolution concatenations are not (tiles of it use
+ * statistics from a downscaled pass: src/infer/stylize.ts).
+ */
+export function supportsExactStats(graph: LayerGraph): boolean {
+  return !graph.nodes.some((n) => MULTI_SCALE_CLASSES.has(n.className));
+}
+
+/** The input geometry a LayersModel needs, read off its poolings: sides multiples of the largest, and twice that. */
+export function poolingStride(model: tf.LayersModel): number {
+  let stride = 1;
+  for (const l of model.layers) if (l.getClassName() === 'AveragePooling2D') stride = Math.max(stride, pair(l.getConfig().poolSize));
+  return stride;
+}
+
 /** Nodes c such that no node after c reads a node before c: caching c's output for the whole image suffices to go on. */
 export function cutNodes(graph: LayerGraph): number[] {
   const cuts: number[] = [];

@@ -11,8 +11,8 @@ import * as path from 'path';
 import { tf } from '../backend/tf';
 import { loadCheckpoint } from '../checkpoint';
 import { InputError } from '../errors';
-import { TransformerConfig, transformerChannels } from '../nets/transformer';
-import type { NetworkWidths } from './memory';
+import type { NetworkConfig } from '../nets/network';
+import { networkWidths, type NetworkWidths } from './memory';
 import type { StyleForward } from './stylize';
 
 export interface LoadedStyleModel {
@@ -23,16 +23,13 @@ export interface LoadedStyleModel {
   /** Channel widths, for stylize's memory estimate (pass as options.network). */
   network: NetworkWidths;
   /** The network config the checkpoint records. */
-  config: TransformerConfig;
+  config: NetworkConfig;
   /** Absolute path of what was loaded. */
   source: string;
   dispose(): void;
 }
 
-export function networkWidths(config: TransformerConfig): NetworkWidths {
-  const { c1, c2, c3 } = transformerChannels(config);
-  return { widths: [c1, c2, c3] };
-}
+export { networkWidths };
 
 /** Opens a checkpoint folder or an .onnx file; InputError naming `spec` when it is missing or unusable. */
 export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {

@@ -20,7 +20,7 @@ import * as path from 'path';
 import { tf } from '../backend/tf';
 import type { RgbImage } from '../image/image-io';
 import { cutNodes, edgeDepths, LayerGraph, NormStats, runGraph } from './layer-graph';
-import { NETWORK_STRIDE, padToMultiple, roundUpTo } from './pad';
+import { InputGeometry, NETWORK_STRIDE, padForNetwork, roundUpTo, TRANSFORMER_INPUT } from './pad';
 import type { StyleForward } from './stylize';
 import { CoreTile, planCoreTiles } from './tiling';
 
@@ -272,9 +272,9 @@ export function boxDownscale(img: RgbImage, factor: number): RgbImage {
  * Every norm's statistics from one untiled pass over the image box-downscaled by the smallest whole factor that
  * brings it to at most `maxPixels` (the memory of one tile), each norm using its input's own statistics as usual.
  */
-export function downscaledStats(graph: LayerGraph, img: RgbImage, maxPixels: number): Map<number, NormStats> {
+export function downscaledStats(graph: LayerGraph, img: RgbImage, maxPixels: number, geometry: InputGeometry = TRANSFORMER_INPUT): Map<number, NormStats> {
   const factor = Math.max(1, Math.ceil(Math.sqrt((img.width * img.height) / maxPixels)));
-  const small = padToMultiple(boxDownscale(img, factor), NETWORK_STRIDE);
+  const small = padForNetwork(boxDownscale(img, factor), geometry);
   const collect = new Map<number, NormStats>();
   const x = tf.tensor4d(small.rgb, [1, small.height, small.width, 3]);
   const [y] = runGraph(graph, { feeds: new Map([[graph.input, x]]), targets: [graph.output], stats: new Map(), collect });

@@ -17,7 +17,7 @@ import type { LossNetwork } from '../nets/loss-network/types';
 import { imageSizeAt, parseTrainConfig, RESUMABLE_OVERRIDES, totalSteps, TrainConfig, TrainConfigInput } from './config';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import { UsageError } from '../errors';
-import { defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
+import { checkCropSizes, defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
 import { initialTotalSteps } from './budget';
 import { LoopBudget, LoopResult, runTraining } from './loop';
 import { loadPreviewBatch, writePreview } from './preview';
@@ -217,6 +217,7 @@ export async function train(
   if ((config.startSize === undefined) !== (config.startSteps === undefined)) {
     throw new UsageError('a curriculum needs both --start-size and --start-steps');
   }
+  checkCropSizes(config, networkConfigFor(config));
   const files = await listImages(config.data);
   const steps = totalSteps(config, files.length);
 
