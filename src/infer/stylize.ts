@@ -30,6 +30,7 @@ import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, m
 import { cropRgb, InputGeometry, MIN_NETWORK_SIDE, NETWORK_STRIDE, padForNetwork } from './pad';
 import { isLayersModel, LayerGraph, layerGraph, poolingStride, supportsExactStats } from './layer-graph';
 import { downscaledStats, exactTiledForward, sharedStatsForward } from './tile-stats';
+import { STROKE_DETAIL, strokeScaleField, withStrokeScale } from './stroke-scale';
 import { accumulateTile, planTiles, Tile } from './tiling';
 
 /** A forward pass: NHWC float RGB 0–255 of any size (multiple of 4) in, the same shape out (unclamped). */
@@ -83,6 +84,10 @@ export const StylizeOptionsSchema = z.object({
   preserveColor: z.boolean().optional(),
   /** Instance-norm statistics of tiles: 'exact' (default), 'downscaled' or 'per-tile' (see TILE_STATS_METHODS). */
   tileStats: z.enum(TILE_STATS_METHODS).optional(),
+  /** Larger strokes: run the network at 1/strokeScale of the size and add the photo's detail back (stroke-scale.ts). */
+  strokeScale: strokeScaleField.optional(),
+  /** How --stroke-scale brings detail back: the photo's high-frequency luminance (default) or none (plain upsampling). */
+  strokeDetail: z.enum(STROKE_DETAIL).optional(),
   /** Called after each tile (or the single pass) with (done, total). */
   onTile: z.custom<(done: number, total: number) => void>((v) => typeof v === 'function').optional(),
 });
@@ -237,6 +242,19 @@ async function toPixels(image: StylizeInput, maxSize: number | undefined): Promi
   return resizeImage(image, width, height);
 }
 
+/** The network over `input` (padded to its geometry, tiled if need be, cropped back): output pixels and how it ran. */
+function runNetwork(model: StyleModel, input: RgbImage, o: ReturnType<typeof parseOptions>) {
+  // Tiny images (1×1, 1×N, 3×5) are padded up to what the network's reflection paddings need, and cropped back.
+  const geometry = inputGeometry(model, o.network);
+  const padded = padForNetwork(input, geometry);
+  const tiling = chooseTiling(padded.width, padded.height, { ...o, network: { ...(o.network ?? DEFAULT_WIDTHS), ...geometry } });
+  const run = tiling
+    ? runTiledWithStats(model, padded, tiling, o, geometry)
+    : { rgb: runTiled(toForward(model), padded, planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0), o.onTile), passes: 1, method: undefined };
+  const rgb = cropRgb({ width: padded.width, height: padded.height, rgb: run.rgb }, 0, 0, input.width, input.height).rgb;
+  return { width: input.width, height: input.height, rgb, passes: run.passes, method: run.method, tiling };
+}
+
 /**
  * Stylizes one image. `model` is a StyleModel (e.g. the `model` of loadStyleModel, a tf.LayersModel, or a tf function).
  * The result has the input's size (after maxSize) and its alpha plane; values are unclamped floats (encode clamps).
@@ -250,14 +268,10 @@ export async function stylize(model: StyleModel, image: StylizeInput, options: S
     o.onTile?.(1, 1);
     return { width: input.width, height: input.height, rgb: input.rgb.slice(), alpha: input.alpha, tiles: 0, ms: 0 };
   }
-  // Tiny images (1×1, 1×N, 3×5) are padded up to what the network's reflection paddings need, and cropped back.
-  const geometry = inputGeometry(model, o.network);
-  const padded = padForNetwork(input, geometry);
-  const tiling = chooseTiling(padded.width, padded.height, { ...o, network: { ...(o.network ?? DEFAULT_WIDTHS), ...geometry } });
-  const run = tiling
-    ? runTiledWithStats(model, padded, tiling, o, geometry)
-    : { rgb: runTiled(toForward(model), padded, planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0), o.onTile), passes: 1, method: undefined };
-  let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: run.rgb }, 0, 0, input.width, input.height).rgb;
+  // --stroke-scale: the network runs on a shrunk copy and the photo's detail comes back at full size (stroke-scale.ts).
+  const { rgb: styled, result: run } = await withStrokeScale(input, o.strokeScale ?? 1, async (photo) => runNetwork(model, photo, o), o.strokeDetail);
+  const tiling = run.tiling;
+  let rgb = styled;
   if (o.preserveColor) rgb = transferLuminance(rgb, input.rgb);
   if (strength < 1) rgb = blendStrength(rgb, input.rgb, strength);
   return {

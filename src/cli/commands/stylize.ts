@@ -118,6 +118,7 @@ async function runWithProgress(
         memoryBudgetBytes: memoryBudgetBytes(o),
         tileStats: o.tileStats,
         strength: o.strength,
+        strokeScale: o.strokeScale,
         preserveColor: o.preserveColor,
         network,
         quality: o.quality,
