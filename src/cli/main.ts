@@ -3,12 +3,13 @@ import { doctorCommand } from './commands/doctor';
 import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
 import { optimizeCommand } from './commands/optimize';
+import { synthesizeCommand } from './commands/synthesize';
 import { stylizeCommand } from './commands/stylize';
 import { trainCommand } from './commands/train';
 import { trainAdainCommand } from './commands/train-adain';
 import { weightsCommand } from './commands/weights';
 
-const COMMANDS = [trainCommand, trainAdainCommand, stylizeCommand, optimizeCommand, importCommand, exportCommand, weightsCommand, doctorCommand];
+const COMMANDS = [trainCommand, trainAdainCommand, stylizeCommand, optimizeCommand, synthesizeCommand, importCommand, exportCommand, weightsCommand, doctorCommand];
 
 /** The names (first word of each command's usage) a first positional argument may be. */
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => String(c.command).split(' ')[0]);
