@@ -66,7 +66,9 @@ export function layerGraph(model: tf.LayersModel): LayerGraph {
     const className = layer.getClassName();
     const config = layer.getConfig();
     let scale = inputs.length ? nodes[inputs[0]].scale : 1;
-    if (className === 'Conv2D') scale *= pair(config.strides);
+    // Average pooling (the texture net's downsampled photo) shrinks like a strided conv; its border reach is only the
+    // rounding to its cells, which edgeDepths applies to every node.
+    if (className === 'Conv2D' || className === 'AveragePooling2D') scale *= pair(className === 'Conv2D' ? config.strides : config.poolSize);
     else if (className === 'Conv2DTranspose' || className === 'UpSampling2D') scale /= pair(className === 'UpSampling2D' ? config.size : config.strides);
     const shape = layer.outputShape as number[];
     index.set(layer.name, nodes.length);
@@ -103,16 +105,15 @@ export function edgeDepths(graph: LayerGraph, source: number): number[] {
   return depth;
 }
 
-/** Layer classes whose resolution and border reach layerGraph/edgeDepths do not model (the texture net's). */
-const MULTI_SCALE_CLASSES = new Set(['AveragePooling2D', 'MaxPooling2D', 'Concatenate']);
+/** Layer classes whose resolution or border reach layerGraph/edgeDepths do not model. */
+const UNMODELLED_CLASSES = new Set(['MaxPooling2D', 'GlobalAveragePooling2D', 'Cropping2D', 'ZeroPadding2D']);
 
 /**
  * Whether exact tile statistics (tile-stats.ts) can run this graph: no layer the resolution and border-reach analysis
- * does not know. The texture net's average poolings and multi-resolution concatenations are not (tiles of it use
- * statistics from a downscaled pass: src/infer/stylize.ts).
+ * does not know. Both nst nets qualify (the texture net's average poolings and concatenations are modelled).
  */
 export function supportsExactStats(graph: LayerGraph): boolean {
-  return !graph.nodes.some((n) => MULTI_SCALE_CLASSES.has(n.className));
+  return !graph.nodes.some((n) => UNMODELLED_CLASSES.has(n.className));
 }
 
 /** The input geometry a LayersModel needs, read off its poolings: sides multiples of the largest, and twice that. */

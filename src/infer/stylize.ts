@@ -204,10 +204,9 @@ function runTiledWithStats(
     if (o.tileStats) throw new UsageError(`tile statistics '${o.tileStats}' need a checkpoint's tf.LayersModel with instance norms; use 'per-tile' for this model`);
     method = 'per-tile';
   }
-  // A multi-scale net (the texture net) is beyond exact statistics' layer analysis: its tiles share the statistics of a
-  // downscaled pass instead, the closest correct thing (docs/stylize.md, "Texture networks").
+  // A layer the exact method's analysis does not model (none of nst's nets has one): the downscaled statistics instead.
   if (method === 'exact' && !supportsExactStats(graph!)) {
-    if (o.tileStats) throw new UsageError("tile statistics 'exact' do not support this multi-scale (texture-net) model; use 'downscaled' or 'per-tile'");
+    if (o.tileStats) throw new UsageError("tile statistics 'exact' do not support this model's layers; use 'downscaled' or 'per-tile'");
     method = 'downscaled';
   }
   const tiles = planTiles(img.width, img.height, tiling.tile, tiling.overlap, geometry.stride);
@@ -216,7 +215,7 @@ function runTiledWithStats(
     const onTile = (done: number, total: number) => ((passes = total), o.onTile?.(done, total));
     // Cached activation maps may take half the budget on top of a window's activations; beyond that they go to disk.
     const memoryBytes = (o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES) / 2;
-    const rgb = exactTiledForward(graph!, img, tiling.tile, { memoryBytes, onTile });
+    const rgb = exactTiledForward(graph!, img, tiling.tile, { memoryBytes, onTile, align: geometry.stride });
     return { rgb, method, passes };
   }
   if (method === 'downscaled') {

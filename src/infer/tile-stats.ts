@@ -156,7 +156,7 @@ function mapBytes(graph: LayerGraph, node: number, width: number, height: number
  * the latest cut node before its norm whose map costs at most MAX_CACHE_BYTES_PER_PIXEL (the 1/4-resolution ones;
  * padding layers are never stored: their output is not aligned with the image); `cache: false` stores none.
  */
-export function planExactPasses(graph: LayerGraph, width: number, height: number, window: number, cache = true): ExactPass[] {
+export function planExactPasses(graph: LayerGraph, width: number, height: number, window: number, cache = true, align = NETWORK_STRIDE): ExactPass[] {
   const storable = cutNodes(graph).filter(
     (c) => !graph.nodes[c].className.includes('Pad') && mapBytes(graph, c, 1, 1) <= MAX_CACHE_BYTES_PER_PIXEL,
   );
@@ -166,8 +166,8 @@ export function planExactPasses(graph: LayerGraph, width: number, height: number
     const target = norm === undefined ? graph.output : graph.nodes[norm].inputs[0];
     const store = norm === undefined || !cache ? undefined : storable.filter((c) => c > source && c < norm).pop();
     const depth = edgeDepths(graph, source);
-    const margin = roundUpTo(Math.max(depth[target], store === undefined ? 0 : depth[store]), NETWORK_STRIDE);
-    passes.push({ source, norm, store, margin, tiles: planCoreTiles(width, height, window, margin, NETWORK_STRIDE) });
+    const margin = roundUpTo(Math.max(depth[target], store === undefined ? 0 : depth[store]), align);
+    passes.push({ source, norm, store, margin, tiles: planCoreTiles(width, height, window, margin, align) });
     if (store !== undefined) source = store;
   }
   return passes;
@@ -185,9 +185,11 @@ export function exactTiledForward(
   graph: LayerGraph,
   img: RgbImage,
   window: number,
-  options: { memoryBytes: number; cache?: boolean; onTile?: (done: number, total: number) => void },
+  options: { memoryBytes: number; cache?: boolean; onTile?: (done: number, total: number) => void; align?: number },
 ): Float32Array {
-  const passes = planExactPasses(graph, img.width, img.height, window, options.cache ?? true);
+  // `align`: the network's stride (4; 16 for a 5-scale texture net), so every window sees the untiled pass's phase of
+  // each down- and upsampling and every resolution's cells are whole.
+  const passes = planExactPasses(graph, img.width, img.height, window, options.cache ?? true, options.align ?? NETWORK_STRIDE);
   const total = passes.reduce((s, p) => s + p.tiles.length, 0);
   const stats = new Map<number, NormStats>();
   const output: ActivationMap = { ...imageMap(img), data: new Float32Array(img.rgb.length) };
