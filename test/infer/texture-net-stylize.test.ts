@@ -8,7 +8,12 @@ import { resizeFloat, strokeScaledSize, withStrokeScale } from '../../src/infer/
 import { buildTextureNet, parseTextureNetConfig } from '../../src/nets/texture-net';
 import { buildTransformer } from '../../src/nets/transformer';
 import { maxAbsDiff } from '../helpers';
-import { patternImage } from './fixtures';
+import * as fs from 'fs';
+import * as path from 'path';
+import { stylizeOptionsFromArgs, StylizeArgs } from '../../src/cli/commands/stylize';
+import { stylizeArbitrary } from '../../src/infer/arbitrary';
+import { randomArbitraryModel } from './arbitrary-fixtures';
+import { makeTmpDir, patternImage, writePng } from './fixtures';
 
 const config = parseTextureNetConfig({ arch: 'texture-net', scales: 5, channels: 4 });
 const net = buildTextureNet(config, { seed: 11 });
@@ -92,7 +97,27 @@ describe('--stroke-scale', () => {
     expect(resizeFloat(img, 32, 24)).toBe(img.rgb);
   });
 
+  test('arbitrary style (AdaIN): ×1 equals the plain pass, ×2 keeps the content size', async () => {
+    const model = await randomArbitraryModel();
+    const dir = makeTmpDir('nst-stroke-');
+    try {
+      const style = await writePng(path.join(dir, 's.png'), patternImage(48, 40, 2));
+      const content = patternImage(44, 30, 1);
+      const plain = await stylizeArbitrary(model, content, style, { styleSize: 48 });
+      const one = await stylizeArbitrary(model, content, style, { styleSize: 48, strokeScale: 1 });
+      expect(maxAbsDiff(plain.rgb, one.rgb)).toBe(0);
+      const two = await stylizeArbitrary(model, content, style, { styleSize: 48, strokeScale: 2 });
+      expect([two.width, two.height, two.rgb.length]).toEqual([44, 30, 44 * 30 * 3]);
+    } finally {
+      model.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a scale below 1 or absurd is one line naming the option and the valid range', async () => {
+    const args = (strokeScale: number) => ({ inputs: ['a.jpg'], model: 'm', strokeScale, $0: 'nst', _: [] }) as unknown as StylizeArgs;
+    expect(() => stylizeOptionsFromArgs(args(0.5))).toThrow('--stroke-scale 0.5: must be a number from 1 (off) to 8');
+    expect(() => stylizeOptionsFromArgs(args(100))).toThrow('--stroke-scale 100: must be a number from 1 (off) to 8');
     await expect(stylize(transformer, patternImage(8, 8), { strokeScale: 0.5 })).rejects.toThrow('stylize option strokeScale: must be a number from 1 (off) to 8');
     await expect(stylize(transformer, patternImage(8, 8), { strokeScale: 100 })).rejects.toThrow(UsageError);
   });
