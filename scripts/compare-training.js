@@ -73,7 +73,7 @@ const SETS = {
     label: 'network',
     candidates: [
       { key: 'transformer', args: ['--arch', 'transformer'], name: 'transformer (Johnson)', formula: 'softclip, 1.68 M params' },
-      { key: 'texture-net', args: ['--arch', 'texture-net'], name: 'texture net (Ulyanov)', formula: 'softclip, 5 scales × 8 ch, 71.7 k params' },
+      { key: 'texture-net', args: ['--arch', 'texture-net'], name: 'texture net (Ulyanov)', formula: 'softclip, 5×8 ch, 72 k params' },
     ],
   },
   lr: {
