@@ -12,13 +12,15 @@ import { selectBackend } from '../src/backend/select';
 import type { NetworkWidths } from '../src/infer/memory';
 import { loadStyleModel, networkWidths } from '../src/infer/model';
 import { stylize, StyleModel, TileStatsMethod } from '../src/infer/stylize';
-import { buildTransformer, parseTransformerConfig, TransformerConfigInput } from '../src/nets/transformer';
+import { buildNetwork, parseNetworkConfig } from '../src/nets/network';
+import type { TextureNetConfigInput } from '../src/nets/texture-net';
+import type { TransformerConfigInput } from '../src/nets/transformer';
 
 export interface StylizeBenchOptions {
   /** A checkpoint folder; default: a random-weight network built from `config`. */
   checkpoint?: string;
-  /** Network config for the random-weight default (default: the project default config). */
-  config?: TransformerConfigInput;
+  /** Network config for the random-weight default (default: the project default transformer; `arch: 'texture-net'` for the texture net). */
+  config?: TransformerConfigInput | TextureNetConfigInput;
   /** Square sizes to time (default 256, 512, 1024; on the cpu backend only 256 unless given). */
   sizes?: number[];
   /** Also time a 4000×3000 photo (default: true except on the pure-JS cpu backend). */
@@ -85,12 +87,12 @@ export async function benchStylize(options: StylizeBenchOptions = {}): Promise<S
     forward = m.model ?? m.forward; // the LayersModel itself, so tiles can share instance-norm statistics
     modelName = m.source;
   } else {
-    const config = parseTransformerConfig(options.config ?? {});
-    const net = buildTransformer(config);
+    const config = parseNetworkConfig(options.config ?? {});
+    const net = buildNetwork(config);
     forward = net;
     network = networkWidths(config);
     dispose = () => net.dispose();
-    modelName = `random-weight transformer ${JSON.stringify(config)}`;
+    modelName = `random-weight ${net.name} ${JSON.stringify(config)} (${net.countParams()} params)`;
   }
   const sizes = options.sizes ?? (isPureJs ? [256] : [256, 512, 1024]);
   const large = options.large ?? !isPureJs;

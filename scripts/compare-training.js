@@ -7,10 +7,11 @@
 // loss-vs-wall-clock, held-out losses, s/step, CPU) and the contact sheet docs/training/<set>.jpg (held-out photos
 // stylized at each milestone; no ImageNet photo and no style painting is shown: they may not be redistributed).
 //
-//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|lr [--only a,b] [--sheet-only]
+//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|lr [--only a,b] [--sheet-only]
 //       [--table] [--shared ../shared]
 //
-// Sets: `heads` (output heads; 128², batch 1, one thread), `lr` (learning rates of the softclip head at the defaults:
+// Sets: `heads` (output heads; 128², batch 1, one thread), `arch` (transformer vs texture net; 128², batch 2, one
+// thread), `lr` (learning rates of the softclip head at the defaults:
 // 256², batch 4). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
 'use strict';
 const fs = require('fs');
@@ -57,6 +58,22 @@ const SETS = {
       { key: 'residual', args: ['--head', 'residual'], name: 'residual', formula: 'photo + x' },
       { key: 'linear', args: ['--head', 'linear'], name: 'linear', formula: 'x, bias started at 127.5' },
       { key: 'tanh-in', args: ['--head', 'tanh', '--output-norm'], name: 'tanh-in (Engstrom)', formula: 'tanh(IN(x))·150 + 127.5' },
+    ],
+  },
+  // Johnson's transformer against Ulyanov's texture net (docs/training.md, "Texture networks"): same losses and seed.
+  arch: {
+    size: 128,
+    batch: 2,
+    // 50 steps, not 200: measured while the 2-core machine ran ~25 jobs (≈30 s/step); the set's runs resume to more.
+    milestones: [50],
+    threads: '1',
+    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3'],
+    contentLayer: 'relu2_2',
+    shared: ['--style-layers', 'relu1_2,relu2_2,relu3_3', '--content-layer', 'relu2_2', '--loss-net', 'vgg19', '--loss-weights', VGG],
+    label: 'network',
+    candidates: [
+      { key: 'transformer', args: ['--arch', 'transformer'], name: 'transformer (Johnson)', formula: 'softclip, 1.68 M params' },
+      { key: 'texture-net', args: ['--arch', 'texture-net'], name: 'texture net (Ulyanov)', formula: 'softclip, 5×8 ch, 72 k params' },
     ],
   },
   lr: {

@@ -13,7 +13,9 @@ import { tf } from '../backend/tf';
 import { InputError, UsageError } from '../errors';
 import { PACKAGE_ROOT } from '../paths';
 import { outputHeadOf } from '../nets/output-head';
-import { parseTransformerConfig, TransformerConfig, TransformerConfigInput, transformerWeightSpecs } from '../nets/transformer';
+import { NetworkConfig, networkWeightSpecs, parseNetworkConfig, styleCountOfConfig } from '../nets/network';
+import type { TextureNetConfigInput } from '../nets/texture-net';
+import type { TransformerConfigInput } from '../nets/transformer';
 import { leftoverSiblings, OLD_MARK, replaceDirAtomic, writeFileDurable } from '../util/atomic-write';
 import {
   CHECKPOINT_FORMAT_VERSION,
@@ -32,7 +34,7 @@ import { modelFromFiles, modelToFiles } from './model-artifacts';
 export interface SaveCheckpointOptions {
   model: tf.LayersModel;
   /** The config the model was built with (recorded, and checked against the model's weights on load). */
-  config: TransformerConfigInput | TransformerConfig;
+  config: TransformerConfigInput | TextureNetConfigInput | NetworkConfig;
   meta?: CheckpointMetaInput;
   /** Written into the same atomic directory: optimizer state, RNG state, previews … */
   extraFiles?: Record<string, Uint8Array | string>;
@@ -40,7 +42,7 @@ export interface SaveCheckpointOptions {
 
 export interface LoadedCheckpoint {
   model: tf.LayersModel;
-  config: TransformerConfig;
+  config: NetworkConfig;
   meta: NstJson;
   /** Absolute path of the checkpoint directory. */
   dir: string;
@@ -89,14 +91,15 @@ function validateMeta(meta: CheckpointMetaInput, dir: string): void {
 export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions): Promise<NstJson> {
   // The head is recorded as the model has it: the heads add no weights, so a config that names another one (a resumed
   // run whose trainer now defaults to a different head) would otherwise pass every load-time check and mislead.
-  const config = { ...parseTransformerConfig(options.config, `${dir}: network config`), output: outputHeadOf(options.model) };
+  const config = { ...parseNetworkConfig(options.config, `${dir}: network config`), output: outputHeadOf(options.model) };
   const meta = options.meta ?? {};
   validateMeta(meta, dir);
-  if (meta.styleNames && meta.styleNames.length !== config.styles) {
-    throw new UsageError(`${dir}: ${meta.styleNames.length} style names for a network of ${config.styles} styles`);
+  const styleCount = styleCountOfConfig(config);
+  if (meta.styleNames && meta.styleNames.length !== styleCount) {
+    throw new UsageError(`${dir}: ${meta.styleNames.length} style names for a network of ${styleCount} styles`);
   }
   // A single-style network is written without `styles`, exactly as before multi-style networks existed.
-  const { styles, ...network } = config;
+  const { styles, ...network } = { styles: styleCount, ...config };
   const written = await writeCheckpointDir(dir, options.model, {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     network: styles > 1 ? config : network,
@@ -197,8 +200,8 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const abs = path.resolve(resolveCheckpointDir(dir));
   const meta = readCheckpointMeta(abs);
   const config = meta.network;
-  if (meta.styleNames && meta.styleNames.length !== config.styles) {
-    throw new InputError(`${abs}: ${NST_JSON} names ${meta.styleNames.length} styles but its network has ${config.styles}`);
+  if (meta.styleNames && meta.styleNames.length !== styleCountOfConfig(config)) {
+    throw new InputError(`${abs}: ${NST_JSON} names ${meta.styleNames.length} styles but its network has ${styleCountOfConfig(config)}`);
   }
   let model: tf.LayersModel;
   try {
@@ -212,7 +215,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     throw new InputError(`${abs}: cannot load the model (${(e as Error).message.split('\n')[0]})`);
   }
   // Names and shapes: a model whose weights differ from what `network` describes would mislead every reader of nst.json.
-  const expected = transformerWeightSpecs(config).map((w) => `${w.name}[${w.shape}]`).sort();
+  const expected = networkWeightSpecs(config).map((w) => `${w.name}[${w.shape}]`).sort();
   const actual = model.weights.map((w) => `${w.originalName}[${w.shape}]`).sort();
   if (expected.join('|') !== actual.join('|')) {
     model.dispose();

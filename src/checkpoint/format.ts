@@ -7,7 +7,7 @@
  *   <dir>/<extra>      files the writer added (optimizer / RNG state, previews …), listed in nst.json `extraFiles`
  */
 import { z } from 'zod';
-import { TransformerConfig } from '../nets/transformer';
+import { NetworkConfigSchema } from '../nets/network';
 
 /** Bump on any change an older nst could misread; loaders refuse versions above the one they know. */
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -51,7 +51,8 @@ export type SourceInfo = z.infer<typeof SourceInfo>;
 
 export const NstJson = z.looseObject({
   formatVersion: z.number().int().positive(),
-  network: TransformerConfig,
+  /** The architecture's config: a transformer's (no `arch`) or a texture net's (`arch: 'texture-net'`). */
+  network: NetworkConfigSchema,
   training: TrainingInfo.optional(),
   source: SourceInfo.optional(),
   /** ISO 8601. */

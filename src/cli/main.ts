@@ -5,6 +5,7 @@ import { importCommand } from './commands/import';
 import { optimizeCommand } from './commands/optimize';
 import { statusCommand } from './commands/status';
 import { serveCommand } from './commands/serve';
+import { synthesizeCommand } from './commands/synthesize';
 import { stylizeCommand } from './commands/stylize';
 import { submitCommand } from './commands/submit';
 import { trainCommand } from './commands/train';
@@ -17,6 +18,7 @@ const COMMANDS = [
   trainAdainCommand,
   stylizeCommand,
   optimizeCommand,
+  synthesizeCommand,
   importCommand,
   exportCommand,
   weightsCommand,

@@ -16,15 +16,15 @@ import { InputError, UsageError } from '../errors';
 import { loadAdainEncoder, type AdainDecoderConfig } from '../nets/adain';
 import type { LossNetwork } from '../nets/loss-network/types';
 import { VggFeatureExtractor } from '../nets/loss-network/vgg-net';
-import type { TransformerConfig } from '../nets/transformer';
-import { adainToOnnx, transformerToOnnx } from './onnx';
+import { isTextureNetConfig, NetworkConfig } from '../nets/network';
+import { adainToOnnx, textureNetToOnnx, transformerToOnnx } from './onnx';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkOutputTarget, writeFolderAtomic } from './output-target';
 import { adainToTfjsWeb } from './adain-web';
 import { TFJS_MODEL_JSON, transformerToTfjsWeb, type ExportFiles } from './tfjs-web';
 import { WEIGHT_QUANTIZATIONS, WeightQuantization } from './weight-quantization';
 
-export { adainToOnnx, transformerToOnnx, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './onnx';
+export { adainToOnnx, textureNetToOnnx, transformerToOnnx, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './onnx';
 export { ADAIN_ONNX_ALPHA, ADAIN_ONNX_CONTENT, ADAIN_ONNX_OUTPUT, ADAIN_ONNX_STYLE } from './onnx';
 export { transformerToTfjsWeb, TFJS_MODEL_JSON, TFJS_WEIGHTS_FILE, BROWSER_LAYERS_FILE } from './tfjs-web';
 export { BROWSER_LAYERS_MODULE } from './browser-layers';
@@ -58,7 +58,7 @@ export interface ExportResult {
   out: string;
   /** Each file written, with its size in bytes. */
   files: Array<{ path: string; bytes: number }>;
-  config: TransformerConfig | AdainDecoderConfig;
+  config: NetworkConfig | AdainDecoderConfig;
   quantize?: WeightQuantization;
 }
 
@@ -85,11 +85,12 @@ export async function exportCheckpoint(source: string, options: ExportOptions): 
   const { model, config, meta } = await loadCheckpoint(checkpointDir);
   try {
     if (o.format === 'onnx') {
-      const bytes = transformerToOnnx(model, config, {
+      const metadata = {
         'nst.checkpoint': path.basename(path.resolve(checkpointDir)),
         'nst.createdAt': meta.createdAt,
         ...(meta.styleNames ? { 'nst.styleNames': JSON.stringify(meta.styleNames) } : {}),
-      });
+      };
+      const bytes = isTextureNetConfig(config) ? textureNetToOnnx(model, config, metadata) : transformerToOnnx(model, config, metadata);
       writeFileAtomic(target, bytes);
       return { format: o.format, out: target, files: [{ path: target, bytes: bytes.byteLength }], config };
     }

@@ -12,7 +12,7 @@
  */
 import { tf } from '../backend/tf';
 import { modelToFiles } from '../checkpoint/model-artifacts';
-import type { TransformerConfig } from '../nets/transformer';
+import { isTextureNetConfig, networkGeometry, NetworkConfig } from '../nets/network';
 import { BROWSER_LAYERS_FILE, BROWSER_LAYERS_MODULE } from './browser-layers';
 import { quantizeWeights, WeightQuantization, WeightSpec } from './weight-quantization';
 
@@ -22,7 +22,7 @@ export { BROWSER_LAYERS_FILE } from './browser-layers';
 
 /** What nst records in model.json's userDefinedMetadata.nst. */
 export interface TfjsWebMetadata {
-  network: TransformerConfig;
+  network: NetworkConfig;
   quantization: WeightQuantization | 'none';
   io: string;
   /** Styles the network serves, and their names (multi-style networks). */
@@ -35,7 +35,7 @@ export type ExportFiles = Record<string, string | Uint8Array>;
 
 export async function transformerToTfjsWeb(
   model: tf.LayersModel,
-  config: TransformerConfig,
+  config: NetworkConfig,
   options: { quantize?: WeightQuantization; styleNames?: string[] } = {},
 ): Promise<ExportFiles> {
   const { modelJson, weights } = await modelToFiles(model, TFJS_WEIGHTS_FILE);
@@ -43,13 +43,17 @@ export async function transformerToTfjsWeb(
   let specs = json.weightsManifest.flatMap((g) => g.weights) as WeightSpec[];
   let data = weights;
   if (options.quantize) ({ specs, data } = quantizeWeights(specs, weights, options.quantize));
+  // A texture net serves one style; a transformer as many as its conditional norms hold.
+  const styles = isTextureNetConfig(config) ? 1 : config.styles;
   const metadata: TfjsWebMetadata = {
     network: config,
     quantization: options.quantize ?? 'none',
     io:
-      'input [1,H,W,3] float RGB 0-255; output [1,4*ceil(H/4),4*ceil(W/4),3] 0-255 unclamped; load with nst-layers.js loadNstModel(tf, url)' +
-      (config.styles > 1 ? `; style weights: model.predict(x, { styleWeights: [${config.styles} numbers] }) (one-hot = one style)` : ''),
-    styles: config.styles,
+      (isTextureNetConfig(config)
+        ? `input [1,H,W,3] float RGB 0-255, H and W multiples of ${networkGeometry(config).stride} (pad, then crop the output); output [1,H,W,3] 0-255 unclamped; load with nst-layers.js loadNstModel(tf, url)`
+        : 'input [1,H,W,3] float RGB 0-255; output [1,4*ceil(H/4),4*ceil(W/4),3] 0-255 unclamped; load with nst-layers.js loadNstModel(tf, url)') +
+      (styles > 1 ? `; style weights: model.predict(x, { styleWeights: [${styles} numbers] }) (one-hot = one style)` : ''),
+    styles,
     ...(options.styleNames ? { styleNames: options.styleNames } : {}),
   };
   const out: tf.io.ModelJSON = {

@@ -69,7 +69,9 @@ export function layerGraph(model: tf.LayersModel): LayerGraph {
     const className = layer.getClassName();
     const config = layer.getConfig();
     let scale = inputs.length ? nodes[inputs[0]].scale : 1;
-    if (className === 'Conv2D') scale *= pair(config.strides);
+    // Average pooling (the texture net's downsampled photo) shrinks like a strided conv; its border reach is only the
+    // rounding to its cells, which edgeDepths applies to every node.
+    if (className === 'Conv2D' || className === 'AveragePooling2D') scale *= pair(className === 'Conv2D' ? config.strides : config.poolSize);
     else if (className === 'Conv2DTranspose' || className === 'UpSampling2D') scale /= pair(className === 'UpSampling2D' ? config.size : config.strides);
     const shape = layer.outputShape as number[];
     index.set(layer.name, nodes.length);
@@ -104,6 +106,24 @@ export function edgeDepths(graph: LayerGraph, source: number): number[] {
     depth[i] = Math.ceil(d / n.scale) * n.scale;
   });
   return depth;
+}
+
+/** Layer classes whose resolution or border reach layerGraph/edgeDepths do not model. */
+const UNMODELLED_CLASSES = new Set(['MaxPooling2D', 'GlobalAveragePooling2D', 'Cropping2D', 'ZeroPadding2D']);
+
+/**
+ * Whether exact tile statistics (tile-stats.ts) can run this graph: no layer the resolution and border-reach analysis
+ * does not know. Both nst nets qualify (the texture net's average poolings and concatenations are modelled).
+ */
+export function supportsExactStats(graph: LayerGraph): boolean {
+  return !graph.nodes.some((n) => UNMODELLED_CLASSES.has(n.className));
+}
+
+/** The input geometry a LayersModel needs, read off its poolings: sides multiples of the largest, and twice that. */
+export function poolingStride(model: tf.LayersModel): number {
+  let stride = 1;
+  for (const l of model.layers) if (l.getClassName() === 'AveragePooling2D') stride = Math.max(stride, pair(l.getConfig().poolSize));
+  return stride;
 }
 
 /** Nodes c such that no node after c reads a node before c: caching c's output for the whole image suffices to go on. */

@@ -14,9 +14,18 @@
  * collector has not reclaimed yet. Default widths: 4 · 1.5 · 163 ≈ 980 bytes per pixel.
  */
 
+import { isTextureNetConfig, NetworkConfig, networkGeometry } from '../nets/network';
+import { transformerChannels } from '../nets/transformer';
+
 export interface NetworkWidths {
   /** Channels at full, 1/2 and 1/4 resolution (Johnson et al.: 32, 64, 128; scaled by the config's width). */
   widths: [number, number, number];
+  /**
+   * Input sides must be multiples of this, and at least `minSide` (stylize pads and crops back): 4 and 8 for the
+   * transformer (the default), 16 and 32 for a 5-scale texture net (src/nets/network.ts networkGeometry).
+   */
+  stride?: number;
+  minSide?: number;
 }
 
 export const DEFAULT_WIDTHS: NetworkWidths = { widths: [32, 64, 128] };
@@ -48,4 +57,15 @@ export const DEFAULT_MEMORY_BUDGET_BYTES = 1024 ** 3;
 export function maxTileSide(budgetBytes: number, bytesPerPixel: number, align = 4, minTile = 128): number {
   const side = Math.floor(Math.sqrt(budgetBytes / bytesPerPixel) / align) * align;
   return Math.max(minTile, side);
+}
+
+/** What stylize needs to know of a network: its widths for the estimate above, and its geometry. */
+export function networkWidths(config: NetworkConfig): NetworkWidths {
+  if (isTextureNetConfig(config)) {
+    // Its widest stage is the full-resolution join (scales × channels); the 1/2 and 1/4 stages are narrower.
+    const full = config.scales * config.channels;
+    return { widths: [full, full, full], ...networkGeometry(config) };
+  }
+  const { c1, c2, c3 } = transformerChannels(config);
+  return { widths: [c1, c2, c3] };
 }

@@ -11,9 +11,9 @@ import * as path from 'path';
 import { tf } from '../backend/tf';
 import { loadCheckpoint } from '../checkpoint';
 import { InputError } from '../errors';
-import { TransformerConfig, transformerChannels } from '../nets/transformer';
 import { setStyleWeights } from '../nets/style-weights';
-import type { NetworkWidths } from './memory';
+import { styleCountOfConfig, type NetworkConfig } from '../nets/network';
+import { networkWidths, type NetworkWidths } from './memory';
 import type { StyleForward } from './stylize';
 
 export interface LoadedStyleModel {
@@ -24,7 +24,7 @@ export interface LoadedStyleModel {
   /** Channel widths, for stylize's memory estimate (pass as options.network). */
   network: NetworkWidths;
   /** The network config the checkpoint records. */
-  config: TransformerConfig;
+  config: NetworkConfig;
   /** Absolute path of what was loaded. */
   source: string;
   /** Styles the network serves (1 unless it is a multi-style network). */
@@ -36,10 +36,7 @@ export interface LoadedStyleModel {
   dispose(): void;
 }
 
-export function networkWidths(config: TransformerConfig): NetworkWidths {
-  const { c1, c2, c3 } = transformerChannels(config);
-  return { widths: [c1, c2, c3] };
-}
+export { networkWidths };
 
 /** Opens a checkpoint folder or an .onnx file; InputError naming `spec` when it is missing or unusable. */
 export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {
@@ -64,7 +61,7 @@ export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {
     network: networkWidths(config),
     config,
     source: abs,
-    styles: config.styles,
+    styles: styleCountOfConfig(config),
     styleNames: meta.styleNames,
     setStyleWeights: (weights) => setStyleWeights(model, weights),
     dispose: () => model.dispose(),

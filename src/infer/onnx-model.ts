@@ -18,8 +18,10 @@ import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { tf } from '../backend/tf';
 import { InputError } from '../errors';
-import { parseTransformerConfig, TransformerConfig, transformerChannels } from '../nets/transformer';
 import { STYLE_WEIGHTS_INPUT as ONNX_STYLE_INPUT } from '../nets/style-weights';
+import { NetworkConfig, parseNetworkConfig } from '../nets/network';
+import { parseTransformerConfig } from '../nets/transformer';
+import { networkWidths } from './memory';
 // Type-only: model.ts loads this module lazily for .onnx paths, and a runtime import back would be circular.
 import type { LoadedStyleModel } from './model';
 
@@ -61,11 +63,11 @@ function nhwcFromNchw(x: ArrayLike<number>, h: number, w: number): Float32Array 
 }
 
 /** nst's exporter records the network; anything else gets the default config (see the module comment). */
-function configFromMetadata(file: string): { config: TransformerConfig; known: boolean } {
+function configFromMetadata(file: string): { config: NetworkConfig; known: boolean } {
   const raw = readModelMetadata(file)['nst.network'];
   if (!raw) return { config: parseTransformerConfig({}), known: false };
   try {
-    return { config: parseTransformerConfig(JSON.parse(raw), `${file} (nst.network metadata)`), known: true };
+    return { config: parseNetworkConfig(JSON.parse(raw), `${file} (nst.network metadata)`), known: true };
   } catch {
     return { config: parseTransformerConfig({}), known: false };
   }
@@ -128,7 +130,6 @@ export async function loadOnnxStyleModel(spec: string, options: OnnxStyleModelOp
     throw new InputError(`${spec}: the model's input and output must be float32 RGB 0–255 (nst export writes such models)`);
   }
   const { config, known } = configFromMetadata(file);
-  const { c1, c2, c3 } = transformerChannels(config);
   const styles = styleInput ? Number(styleInput.shape[0]) : 1;
   if (!(styles >= 1)) {
     session.dispose();
@@ -153,7 +154,7 @@ export async function loadOnnxStyleModel(spec: string, options: OnnxStyleModelOp
 
   return {
     forward,
-    network: { widths: [c1, c2, c3] },
+    network: networkWidths(config),
     config,
     configKnown: known,
     source: file,

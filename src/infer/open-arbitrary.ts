@@ -12,7 +12,7 @@ import { loadArbitraryModel, StyleStatsCache, styleWeightsFor, stylizeArbitrary 
 /** The validated options the arbitrary-style half reads. */
 export type ArbitraryStylizeOptions = Pick<
   StylizeCommandOptions,
-  'model' | 'styleWeights' | 'alpha' | 'styleSize' | 'maxSize' | 'tile' | 'overlap' | 'memoryBudget' | 'strength' | 'preserveColor'
+  'model' | 'styleWeights' | 'alpha' | 'styleSize' | 'maxSize' | 'tile' | 'overlap' | 'memoryBudget' | 'strength' | 'preserveColor' | 'strokeScale'
 >;
 
 /** Style images named by --style: files, folders of images or globs, in order. A folder with none is an error. */
@@ -63,6 +63,7 @@ export async function openArbitraryStylizer(args: ArbitraryStylizeOptions, style
         styleSize,
         preserveColor: args.preserveColor,
         strength: args.strength,
+        strokeScale: args.strokeScale,
         maxSize: args.maxSize,
         tile: args.tile,
         overlap: args.overlap,

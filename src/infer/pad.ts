@@ -65,15 +65,23 @@ export function padToMultiple(img: RgbImage, multiple = NETWORK_STRIDE): RgbImag
   return padToSize(img, roundUpTo(img.width, multiple), roundUpTo(img.height, multiple));
 }
 
-/** The padded size the network runs at: multiples of NETWORK_STRIDE, at least MIN_NETWORK_SIDE. */
-export function networkSize(width: number, height: number): { width: number; height: number } {
-  const side = (n: number) => Math.max(MIN_NETWORK_SIDE, roundUpTo(n, NETWORK_STRIDE));
+/** What sizes a network takes: sides multiples of `stride`, at least `minSide` (the transformer's by default). */
+export interface InputGeometry {
+  stride: number;
+  minSide: number;
+}
+
+export const TRANSFORMER_INPUT: InputGeometry = { stride: NETWORK_STRIDE, minSide: MIN_NETWORK_SIDE };
+
+/** The padded size the network runs at: multiples of its stride (NETWORK_STRIDE), at least its minimum side. */
+export function networkSize(width: number, height: number, geometry: InputGeometry = TRANSFORMER_INPUT): { width: number; height: number } {
+  const side = (n: number) => Math.max(geometry.minSide, roundUpTo(n, geometry.stride));
   return { width: side(width), height: side(height) };
 }
 
 /** Pads to networkSize(): what stylize() runs the network on, cropped back afterwards. */
-export function padForNetwork(img: RgbImage): RgbImage {
-  const { width, height } = networkSize(img.width, img.height);
+export function padForNetwork(img: RgbImage, geometry: InputGeometry = TRANSFORMER_INPUT): RgbImage {
+  const { width, height } = networkSize(img.width, img.height, geometry);
   return padToSize(img, width, height);
 }
 

@@ -79,6 +79,9 @@ export const StylizeCommandOptionsSchema = z
     tileStats: library.tileStats
       .describe("instance-norm statistics of tiles: exact (whole image's, several cheap passes), downscaled (one small pass) or per-tile (what an .onnx model gets)")
       .meta({ defaultDescription: JSON.stringify(DEFAULT_TILE_STATS) }),
+    strokeScale: library.strokeScale
+      .default(1)
+      .describe('larger brush strokes: stylize at 1/N of the size and add the photo’s fine luminance detail back at full size (1 = off)'),
     strength: library.strength.default(1).describe('blend with the original: 0 = unchanged, 1 = fully stylized'),
     preserveColor: library.preserveColor.default(false).describe("keep the input's colours: luminance from the stylized image, chroma (YCbCr) from the input"),
     quality: z
@@ -108,6 +111,7 @@ export function fileStylizeOptions(o: StylizeCommandOptions, network: NetworkWid
     memoryBudgetBytes: memoryBudgetBytes(o),
     tileStats: o.tileStats,
     strength: o.strength,
+    strokeScale: o.strokeScale,
     preserveColor: o.preserveColor,
     network,
     quality: o.quality,

@@ -27,10 +27,11 @@ import { UsageError } from '../errors';
 import { blendStrength, preserveColor as transferLuminance } from '../image/color';
 import { decodeImage, DecodedImage, EncodableImage, fitWithin, pixelsToTensor, resizeImage, RgbImage } from '../image/image-io';
 import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, maxTileSide, NetworkWidths } from './memory';
-import { cropRgb, NETWORK_STRIDE, padForNetwork } from './pad';
-import { isLayersModel, LayerGraph, layerGraph } from './layer-graph';
+import { cropRgb, InputGeometry, MIN_NETWORK_SIDE, NETWORK_STRIDE, padForNetwork } from './pad';
+import { isLayersModel, LayerGraph, layerGraph, poolingStride, supportsExactStats } from './layer-graph';
 import { resolveStyleWeights, setStyleWeights, styleCountOf } from '../nets/style-weights';
 import { downscaledStats, exactTiledForward, sharedStatsForward } from './tile-stats';
+import { STROKE_DETAIL, strokeScaleField, withStrokeScale } from './stroke-scale';
 import { accumulateTile, planTiles, Tile } from './tiling';
 
 /** A forward pass: NHWC float RGB 0–255 of any size (multiple of 4) in, the same shape out (unclamped). */
@@ -84,7 +85,14 @@ export const StylizeOptionsSchema = z.object({
   /** Activation memory allowed for one forward pass; larger images are tiled automatically (default 1 GiB). */
   memoryBudgetBytes: z.number().positive().optional(),
   /** Channel widths of the network, for the memory estimate (default 32/64/128). */
-  network: z.object({ widths: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]) }).optional(),
+  network: z
+    .object({
+      widths: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+      /** Input sides the network takes (multiples of stride, at least minSide; loadStyleModel's `network` has them). */
+      stride: z.number().int().positive().optional(),
+      minSide: z.number().int().positive().optional(),
+    })
+    .optional(),
   /** 0 = the input unchanged, 1 = fully stylized (default). */
   strength: z.number(mustBe(FRACTION)).min(0, mustBe(FRACTION)).max(1, mustBe(FRACTION)).optional(),
   /** Keep the input's colours: luminance from the stylized image, chroma (YCbCr Cb/Cr) from the input. */
@@ -95,6 +103,10 @@ export const StylizeOptionsSchema = z.object({
   styleIndex: z.number().int().nonnegative().optional(),
   /** A multi-style network's styles mixed: one weight per style (interpolated γ/β), divided by their sum. */
   mix: z.array(z.number()).min(1).optional(),
+  /** Larger strokes: run the network at 1/strokeScale of the size and add the photo's detail back (stroke-scale.ts). */
+  strokeScale: strokeScaleField.optional(),
+  /** How --stroke-scale brings detail back: the photo's high-frequency luminance (default) or none (plain upsampling). */
+  strokeDetail: z.enum(STROKE_DETAIL).optional(),
   /** Called after each tile (or the single pass) with (done, total). */
   onTile: z.custom<(done: number, total: number) => void>((v) => typeof v === 'function').optional(),
 });
@@ -162,22 +174,23 @@ export function chooseTiling(
   o: { tile?: number; overlap?: number; memoryBudgetBytes?: number; network?: NetworkWidths },
 ): { tile: number; overlap: number } | undefined {
   if (o.tile === 0) return undefined;
+  const stride = o.network?.stride ?? NETWORK_STRIDE;
   const requested = o.overlap ?? DEFAULT_OVERLAP;
   let tile: number;
   if (o.tile !== undefined) {
     if (o.tile < MIN_TILE) throw new UsageError(`tile ${o.tile} is too small: use at least ${MIN_TILE} px (or 0 to disable tiling)`);
-    tile = Math.floor(o.tile / NETWORK_STRIDE) * NETWORK_STRIDE;
+    tile = Math.max(stride, Math.floor(o.tile / stride) * stride);
   } else {
     const perPixel = activationBytesPerPixel(o.network ?? DEFAULT_WIDTHS);
     const budget = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
     if (width * height * perPixel <= budget) return undefined;
     // Never let automatic tiles shrink below 4 overlaps: they would be mostly overlap (and the budget is a soft bound).
-    tile = maxTileSide(budget, perPixel, NETWORK_STRIDE, Math.max(MIN_TILE, 4 * requested));
+    tile = maxTileSide(budget, perPixel, stride, Math.max(MIN_TILE, 4 * requested));
   }
   if (tile >= width && tile >= height) return undefined;
   // Overlap: a multiple of 4, and small enough that a tile is more than twice the band.
-  const alignDown = (n: number) => Math.floor(n / NETWORK_STRIDE) * NETWORK_STRIDE;
-  const overlap = Math.min(alignDown(requested), alignDown((tile - NETWORK_STRIDE) / 2));
+  const alignDown = (n: number) => Math.floor(n / stride) * stride;
+  const overlap = Math.min(alignDown(requested), alignDown((tile - stride) / 2));
   return { tile, overlap };
 }
 
@@ -226,6 +239,7 @@ function runTiledWithStats(
   img: RgbImage,
   tiling: { tile: number; overlap: number },
   o: { tileStats?: TileStatsMethod; memoryBudgetBytes?: number; onTile?: (done: number, total: number) => void },
+  geometry: InputGeometry,
 ): { rgb: Float32Array; method: TileStatsMethod; passes: number } {
   const graph = normGraph(model);
   let method = o.tileStats ?? DEFAULT_TILE_STATS;
@@ -233,17 +247,22 @@ function runTiledWithStats(
     if (o.tileStats) throw new UsageError(`tile statistics '${o.tileStats}' need a checkpoint's tf.LayersModel with instance norms; use 'per-tile' for this model`);
     method = 'per-tile';
   }
-  const tiles = planTiles(img.width, img.height, tiling.tile, tiling.overlap, NETWORK_STRIDE);
+  // A layer the exact method's analysis does not model (none of nst's nets has one): the downscaled statistics instead.
+  if (method === 'exact' && !supportsExactStats(graph!)) {
+    if (o.tileStats) throw new UsageError("tile statistics 'exact' do not support this model's layers; use 'downscaled' or 'per-tile'");
+    method = 'downscaled';
+  }
+  const tiles = planTiles(img.width, img.height, tiling.tile, tiling.overlap, geometry.stride);
   if (method === 'exact') {
     let passes = 0;
     const onTile = (done: number, total: number) => ((passes = total), o.onTile?.(done, total));
     // Cached activation maps may take half the budget on top of a window's activations; beyond that they go to disk.
     const memoryBytes = (o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES) / 2;
-    const rgb = exactTiledForward(graph!, img, tiling.tile, { memoryBytes, onTile });
+    const rgb = exactTiledForward(graph!, img, tiling.tile, { memoryBytes, onTile, align: geometry.stride });
     return { rgb, method, passes };
   }
   if (method === 'downscaled') {
-    const stats = downscaledStats(graph!, img, tiling.tile * tiling.tile);
+    const stats = downscaledStats(graph!, img, tiling.tile * tiling.tile, geometry);
     o.onTile?.(1, tiles.length + 1);
     const rgb = runTiled(sharedStatsForward(graph!, stats), img, tiles, (done, total) => o.onTile?.(done + 1, total + 1));
     return { rgb, method, passes: tiles.length + 1 };
@@ -251,11 +270,31 @@ function runTiledWithStats(
   return { rgb: runTiled(toForward(model), img, tiles, o.onTile), method, passes: tiles.length };
 }
 
+/** The sizes `model` takes: as `network` says, else read off a LayersModel's poolings, else the transformer's. */
+export function inputGeometry(model: StyleModel, network?: { stride?: number; minSide?: number }): InputGeometry {
+  const pooled = isLayersModel(model) ? poolingStride(model) : 1;
+  const stride = network?.stride ?? Math.max(NETWORK_STRIDE, pooled);
+  return { stride, minSide: network?.minSide ?? Math.max(MIN_NETWORK_SIDE, pooled > 1 ? 2 * pooled : 0) };
+}
+
 async function toPixels(image: StylizeInput, maxSize: number | undefined): Promise<EncodableImage> {
   if (typeof image === 'string' || Buffer.isBuffer(image)) return decodeImage(image, { maxSize });
   if (maxSize === undefined) return image;
   const { width, height } = fitWithin(image.width, image.height, maxSize);
   return resizeImage(image, width, height);
+}
+
+/** The network over `input` (padded to its geometry, tiled if need be, cropped back): output pixels and how it ran. */
+function runNetwork(model: StyleModel, input: RgbImage, o: ReturnType<typeof parseOptions>) {
+  // Tiny images (1×1, 1×N, 3×5) are padded up to what the network's reflection paddings need, and cropped back.
+  const geometry = inputGeometry(model, o.network);
+  const padded = padForNetwork(input, geometry);
+  const tiling = chooseTiling(padded.width, padded.height, { ...o, network: { ...(o.network ?? DEFAULT_WIDTHS), ...geometry } });
+  const run = tiling
+    ? runTiledWithStats(unwrap(model), padded, tiling, o, geometry)
+    : { rgb: runTiled(toForward(model), padded, planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0), o.onTile), passes: 1, method: undefined };
+  const rgb = cropRgb({ width: padded.width, height: padded.height, rgb: run.rgb }, 0, 0, input.width, input.height).rgb;
+  return { width: input.width, height: input.height, rgb, passes: run.passes, method: run.method, tiling };
 }
 
 /**
@@ -272,13 +311,10 @@ export async function stylize(model: StyleModel, image: StylizeInput, options: S
     o.onTile?.(1, 1);
     return { width: input.width, height: input.height, rgb: input.rgb.slice(), alpha: input.alpha, tiles: 0, ms: 0 };
   }
-  // Tiny images (1×1, 1×N, 3×5) are padded up to what the network's reflection paddings need, and cropped back.
-  const padded = padForNetwork(input);
-  const tiling = chooseTiling(padded.width, padded.height, o);
-  const run = tiling
-    ? runTiledWithStats(unwrap(model), padded, tiling, o)
-    : { rgb: runTiled(toForward(model), padded, planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0), o.onTile), passes: 1, method: undefined };
-  let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: run.rgb }, 0, 0, input.width, input.height).rgb;
+  // --stroke-scale: the network runs on a shrunk copy and the photo's detail comes back at full size (stroke-scale.ts).
+  const { rgb: styled, result: run } = await withStrokeScale(input, o.strokeScale ?? 1, async (photo) => runNetwork(model, photo, o), o.strokeDetail);
+  const tiling = run.tiling;
+  let rgb = styled;
   if (o.preserveColor) rgb = transferLuminance(rgb, input.rgb);
   if (strength < 1) rgb = blendStrength(rgb, input.rgb, strength);
   return {

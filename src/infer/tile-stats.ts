@@ -20,7 +20,7 @@ import * as path from 'path';
 import { tf } from '../backend/tf';
 import type { RgbImage } from '../image/image-io';
 import { cutNodes, edgeDepths, LayerGraph, NormStats, runGraph } from './layer-graph';
-import { NETWORK_STRIDE, padToMultiple, roundUpTo } from './pad';
+import { InputGeometry, NETWORK_STRIDE, padForNetwork, roundUpTo, TRANSFORMER_INPUT } from './pad';
 import type { StyleForward } from './stylize';
 import { CoreTile, planCoreTiles } from './tiling';
 
@@ -156,7 +156,7 @@ function mapBytes(graph: LayerGraph, node: number, width: number, height: number
  * the latest cut node before its norm whose map costs at most MAX_CACHE_BYTES_PER_PIXEL (the 1/4-resolution ones;
  * padding layers are never stored: their output is not aligned with the image); `cache: false` stores none.
  */
-export function planExactPasses(graph: LayerGraph, width: number, height: number, window: number, cache = true): ExactPass[] {
+export function planExactPasses(graph: LayerGraph, width: number, height: number, window: number, cache = true, align = NETWORK_STRIDE): ExactPass[] {
   const storable = cutNodes(graph).filter(
     (c) => !graph.nodes[c].className.includes('Pad') && mapBytes(graph, c, 1, 1) <= MAX_CACHE_BYTES_PER_PIXEL,
   );
@@ -166,8 +166,8 @@ export function planExactPasses(graph: LayerGraph, width: number, height: number
     const target = norm === undefined ? graph.output : graph.nodes[norm].inputs[0];
     const store = norm === undefined || !cache ? undefined : storable.filter((c) => c > source && c < norm).pop();
     const depth = edgeDepths(graph, source);
-    const margin = roundUpTo(Math.max(depth[target], store === undefined ? 0 : depth[store]), NETWORK_STRIDE);
-    passes.push({ source, norm, store, margin, tiles: planCoreTiles(width, height, window, margin, NETWORK_STRIDE) });
+    const margin = roundUpTo(Math.max(depth[target], store === undefined ? 0 : depth[store]), align);
+    passes.push({ source, norm, store, margin, tiles: planCoreTiles(width, height, window, margin, align) });
     if (store !== undefined) source = store;
   }
   return passes;
@@ -185,9 +185,11 @@ export function exactTiledForward(
   graph: LayerGraph,
   img: RgbImage,
   window: number,
-  options: { memoryBytes: number; cache?: boolean; onTile?: (done: number, total: number) => void },
+  options: { memoryBytes: number; cache?: boolean; onTile?: (done: number, total: number) => void; align?: number },
 ): Float32Array {
-  const passes = planExactPasses(graph, img.width, img.height, window, options.cache ?? true);
+  // `align`: the network's stride (4; 16 for a 5-scale texture net), so every window sees the untiled pass's phase of
+  // each down- and upsampling and every resolution's cells are whole.
+  const passes = planExactPasses(graph, img.width, img.height, window, options.cache ?? true, options.align ?? NETWORK_STRIDE);
   const total = passes.reduce((s, p) => s + p.tiles.length, 0);
   const stats = new Map<number, NormStats>();
   const output: ActivationMap = { ...imageMap(img), data: new Float32Array(img.rgb.length) };
@@ -272,9 +274,9 @@ export function boxDownscale(img: RgbImage, factor: number): RgbImage {
  * Every norm's statistics from one untiled pass over the image box-downscaled by the smallest whole factor that
  * brings it to at most `maxPixels` (the memory of one tile), each norm using its input's own statistics as usual.
  */
-export function downscaledStats(graph: LayerGraph, img: RgbImage, maxPixels: number): Map<number, NormStats> {
+export function downscaledStats(graph: LayerGraph, img: RgbImage, maxPixels: number, geometry: InputGeometry = TRANSFORMER_INPUT): Map<number, NormStats> {
   const factor = Math.max(1, Math.ceil(Math.sqrt((img.width * img.height) / maxPixels)));
-  const small = padToMultiple(boxDownscale(img, factor), NETWORK_STRIDE);
+  const small = padForNetwork(boxDownscale(img, factor), geometry);
   const collect = new Map<number, NormStats>();
   const x = tf.tensor4d(small.rgb, [1, small.height, small.width, 3]);
   const [y] = runGraph(graph, { feeds: new Map([[graph.input, x]]), targets: [graph.output], stats: new Map(), collect });

@@ -6,6 +6,8 @@
  *   Lbfgs, Adam                                     the optimizers, pure maths over Float64Array
  */
 export { optimizeImage, OptimizationDivergedError } from './run';
+export { parseSize, parseSynthesizeConfig, synthesizeTexture, SynthesizeConfigSchema } from './synthesize';
+export type { SynthesizeConfig, SynthesizeConfigInput } from './synthesize';
 export type { OptimizeResult, OptimizeHooks, OptimizeOptions, StepRecord } from './run';
 export {
   OptimizeConfigSchema,

@@ -43,6 +43,8 @@ export interface OptimizeOptions {
   hooks?: OptimizeHooks;
   /** Use this loss network instead of finding one (tests; several runs sharing one). Not disposed by optimizeImage. */
   lossNetwork?: LossNetwork;
+  /** The content as pixels instead of config.content's file (nst synthesize: a blank canvas of the wanted size). */
+  contentPixels?: RgbImage;
 }
 
 export interface OptimizeResult {
@@ -82,8 +84,8 @@ function makeStepper(config: OptimizeConfig, x0: Float64Array, evaluate: (x: Flo
   return new Lbfgs(x0, evaluate, { history: 10, initialStep: lr, bounds: PIXEL_BOUNDS });
 }
 
-async function loadImages(config: OptimizeConfig): Promise<{ content: RgbImage; style: RgbImage }> {
-  const content = await decodeImage(config.content, { maxSize: config.size });
+async function loadImages(config: OptimizeConfig, contentPixels?: RgbImage): Promise<{ content: RgbImage; style: RgbImage }> {
+  const content = contentPixels ?? (await decodeImage(config.content, { maxSize: config.size }));
   const styleSize = config.styleSize ?? config.size;
   // As nst train sizes its style target: the longest side at styleSize (enlarging a small style image if need be).
   const style = await decodeImage(config.style, { resize: { width: styleSize, height: styleSize, fit: 'inside' } });
@@ -103,7 +105,7 @@ export async function optimizeImage(input: OptimizeConfigInput, options: Optimiz
   const hooks = options.hooks ?? {};
   const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
   // Decode first: a missing or broken file fails in milliseconds, not after loading the loss network.
-  const { content, style } = await loadImages(config);
+  const { content, style } = await loadImages(config, options.contentPixels);
   const lossNet = options.lossNetwork ?? (await loadLossNet(config, log));
   let objective: PerceptualObjective | undefined;
   try {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { lossOptionsShape } from '../losses/options';
+import { ARCHS } from '../nets/network';
 import { OUTPUT_HEADS } from '../nets/output-head';
 import { budgetField } from './budget';
 import { MAX_STYLES } from '../nets/transformer';
@@ -45,6 +46,7 @@ export const TrainConfigSchema = z
     startSize: z.number().int().min(16).max(4096).optional().describe('a curriculum: crops of this size for the first --start-steps steps, then --image-size'),
     startSteps: z.number().int().nonnegative().optional().describe('steps at --start-size before the crops grow to --image-size'),
     width: z.number().positive().max(8).default(1).describe('network channel multiplier: 1 = 32/64/128 channels; 0.5 is ~4x faster'),
+    arch: z.enum(ARCHS).default('transformer').describe("network: Johnson's transformer, or Ulyanov's multi-scale texture-net (crops a multiple of 16; --width does not apply)"),
     // Optional (no default) so that configs stored before these options existed still parse unchanged; a resumed run
     // trains the network its checkpoint holds whatever they say.
     head: z

@@ -7,7 +7,8 @@ import type { tf } from '../backend/tf';
 import type { TrainingInfo } from '../checkpoint';
 import { loadLossNetworkFor } from '../losses/loss-network';
 import type { LossNetwork } from '../nets/loss-network/types';
-import { buildTransformer, parseTransformerConfig, TransformerConfig } from '../nets/transformer';
+import { buildNetwork, NetworkConfig, networkGeometry, parseNetworkConfig } from '../nets/network';
+import { UsageError } from '../errors';
 import { checkpointStore } from './checkpoint-store';
 import { styleImagesOf, TRAIN_OUTPUT_HEAD, type TrainConfig } from './config';
 
@@ -19,7 +20,7 @@ export type TrainingRecord = TrainingInfo;
 
 /** What a per-style trainer records in its checkpoints besides the weights; other trainers have their own record. */
 export interface PerStyleRecord {
-  networkConfig: TransformerConfig;
+  networkConfig: NetworkConfig;
   training: TrainingRecord;
   /** A multi-style network's style names, in style-index order. */
   styleNames?: string[];
@@ -43,7 +44,7 @@ export interface CheckpointStore<R = PerStyleRecord> {
 
 export interface TrainDeps {
   /** A fresh network whose initial weights are a function of `seed`. */
-  buildModel(config: TransformerConfig, seed: number): tf.LayersModel;
+  buildModel(config: NetworkConfig, seed: number): tf.LayersModel;
   loadLossNetwork(config: TrainConfig, log: (line: string) => void): Promise<LossNetwork>;
   checkpoints: CheckpointStore;
 }
@@ -54,13 +55,27 @@ export interface TrainDeps {
  * head (default TRAIN_OUTPUT_HEAD) and output norm. A resumed run trains the network its checkpoint holds, whose head
  * the checkpoint records from the model itself.
  */
-export function networkConfigFor(config: Pick<TrainConfig, 'width' | 'head' | 'outputNorm'> & Partial<Pick<TrainConfig, 'style'>>): TransformerConfig {
-  return parseTransformerConfig(
-    { output: config.head ?? TRAIN_OUTPUT_HEAD, outputNorm: config.outputNorm ?? false, width: config.width, styles: config.style === undefined ? 1 : styleImagesOf({ style: config.style }).length },
-    '--head / --output-norm / --width / --style',
-  );
+export function networkConfigFor(config: Pick<TrainConfig, 'width' | 'head' | 'outputNorm'> & Partial<Pick<TrainConfig, 'style' | 'arch'>>): NetworkConfig {
+  const output = config.head ?? TRAIN_OUTPUT_HEAD;
+  const styles = config.style === undefined ? 1 : styleImagesOf({ style: config.style }).length;
+  if (config.arch === 'texture-net') {
+    if (config.outputNorm) throw new UsageError('--output-norm applies to --arch transformer only');
+    if (styles > 1) throw new UsageError('several --style train one multi-style transformer: --arch texture-net takes one --style');
+    return parseNetworkConfig({ arch: 'texture-net', output }, '--arch texture-net / --head');
+  }
+  return parseNetworkConfig({ output, outputNorm: config.outputNorm ?? false, width: config.width, styles }, '--head / --output-norm / --width / --style');
+}
+
+/** The crop sizes a run uses must be ones its network takes (the texture net's: multiples of its stride). */
+export function checkCropSizes(config: Pick<TrainConfig, 'imageSize' | 'startSize'>, network: NetworkConfig): void {
+  const { stride, minSide } = networkGeometry(network);
+  for (const [flag, size] of [['--image-size', config.imageSize], ['--start-size', config.startSize]] as const) {
+    if (size !== undefined && (size % stride !== 0 || size < minSide)) {
+      throw new UsageError(`${flag} ${size}: this network takes multiples of ${stride} px, at least ${minSide} (e.g. ${Math.max(minSide, Math.round(size / stride) * stride)})`);
+    }
+  }
 }
 
 export function defaultDeps(): TrainDeps {
-  return { buildModel: (c, seed) => buildTransformer(c, { seed }), loadLossNetwork: loadLossNetworkFor, checkpoints: checkpointStore() };
+  return { buildModel: (c, seed) => buildNetwork(c, { seed }), loadLossNetwork: loadLossNetworkFor, checkpoints: checkpointStore() };
 }

@@ -26,7 +26,7 @@ import { copyWithAddedStyle, freezeAllButStyleNorms, loadAddStyleSource, locateA
 import { imageSizeAt, parseTrainConfig, RESUMABLE_OVERRIDES, styleImagesOf, totalSteps, TrainConfig, TrainConfigInput } from './config';
 import { UsageError } from '../errors';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
-import { defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
+import { checkCropSizes, defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
 import { initialTotalSteps } from './budget';
 import { LoopBudget, LoopResult, runTraining } from './loop';
 import { loadPreviewBatch, writePreview } from './preview';
@@ -275,6 +275,7 @@ export async function train(
   if ((config.startSize === undefined) !== (config.startSteps === undefined)) {
     throw new UsageError('a curriculum needs both --start-size and --start-steps');
   }
+  checkCropSizes(config, networkConfigFor(config));
   const files = await listImages(config.data);
   const steps = totalSteps(config, files.length);
   const styleImages = styleImagesOf(config);

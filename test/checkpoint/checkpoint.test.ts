@@ -318,7 +318,7 @@ describe('a training run folder', () => {
     expect(resolveCheckpointDir(run)).toBe(pathm.join(run, 'checkpoint'));
     const loaded = await loadCheckpoint(run);
     expect(loaded.dir).toBe(pathm.join(run, 'checkpoint'));
-    expect(loaded.config.width).toBe(0.25);
+    expect(loaded.config).toMatchObject({ width: 0.25 });
     loaded.model.dispose();
     model.dispose();
     fsm.rmSync(run, { recursive: true, force: true });

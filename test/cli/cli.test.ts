@@ -17,7 +17,7 @@ function nst(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-const COMMANDS = ['train', 'train-adain', 'stylize', 'optimize', 'import', 'export', 'weights', 'doctor', 'serve', 'worker', 'submit', 'status'];
+const COMMANDS = ['train', 'train-adain', 'stylize', 'optimize', 'synthesize', 'import', 'export', 'weights', 'doctor', 'serve', 'worker', 'submit', 'status'];
 
 describe('nst CLI', () => {
   it('--help lists every command', () => {

@@ -1,6 +1,7 @@
 // Stylizing with a multi-style network (conditional instance norm): a style index or a mix equals a single-style
 // network holding that style's (or the mixed) γ/β; the tiled pass with exact whole-image statistics works with it;
 // checkpoints record style count and names; bad --style-index / --mix are one line naming the option and the range.
+import { styleCountOfConfig } from '../../src/nets/network';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../../src/backend/tf';
@@ -121,7 +122,7 @@ describe('multi-style checkpoints', () => {
     expect(singleMeta.network).not.toHaveProperty('styles');
     expect(singleMeta).not.toHaveProperty('styleNames');
     const back = await loadCheckpoint(single);
-    expect(back.config.styles).toBe(1);
+    expect(styleCountOfConfig(back.config)).toBe(1);
     back.model.dispose();
   });
 

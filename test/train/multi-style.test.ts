@@ -1,6 +1,7 @@
 // Multi-style training (conditional instance norm) on the shared machinery, on tiny runs (32² crops, width-0.25 net,
 // stand-in loss network): exact resume with the style-index stream, the photos × styles preview, the checkpoint's
 // style count and names, and --add-style training only the new style's γ/β.
+import { styleCountOfConfig } from '../../src/nets/network';
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
@@ -102,7 +103,7 @@ describe('multi-style training', () => {
     const out = tempDir();
     await train(tinyConfig(out, { iterations: 1, previewEvery: 1 }), { deps: deps(), hooks: quiet });
     const meta = readCheckpointMeta(checkpointDirOf(out));
-    expect(meta.network.styles).toBe(3);
+    expect(styleCountOfConfig(meta.network)).toBe(3);
     expect(meta.styleNames).toEqual(styles.slice(0, 3).map((s) => path.basename(s)));
     expect((meta.training as { styleImages?: unknown[] }).styleImages).toHaveLength(3);
     const { model } = await loadCheckpoint(checkpointDirOf(out));
@@ -122,7 +123,7 @@ describe('multi-style training', () => {
     const before = await weightsOf(base);
     const after = await weightsOf(plus);
     const meta = readCheckpointMeta(checkpointDirOf(plus));
-    expect(meta.network.styles).toBe(4);
+    expect(styleCountOfConfig(meta.network)).toBe(4);
     expect(meta.styleNames).toEqual(styles.map((s) => path.basename(s)));
     for (const [name, old] of before) {
       const now = after.get(name)!;
@@ -137,7 +138,7 @@ describe('multi-style training', () => {
       }
     }
     // The original run is untouched (the new network went to --out).
-    expect(readCheckpointMeta(checkpointDirOf(base)).network.styles).toBe(3);
+    expect(styleCountOfConfig(readCheckpointMeta(checkpointDirOf(base)).network)).toBe(3);
 
     // An interrupted add-style run resumes exactly, still training only the new style (2 + 1 steps = 3 steps).
     const split = path.join(tempDir(), 'split');

@@ -14,6 +14,8 @@ import type { AdainDecoderConfig } from '../../nets/adain';
 import type { RawVggWeights } from '../../nets/loss-network/types';
 import { buildAdainGraph } from './adain-graph';
 import { buildTransformerGraph, ONNX_OPSET, TanhHead } from './transformer-graph';
+import { buildTextureNetGraph } from './texture-net-graph';
+import { TextureNetConfig, textureNetStride } from '../../nets/texture-net';
 
 export { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './transformer-graph';
 export { ADAIN_ONNX_ALPHA, ADAIN_ONNX_CONTENT, ADAIN_ONNX_OUTPUT, ADAIN_ONNX_STYLE } from './adain-graph';
@@ -48,5 +50,16 @@ export function adainToOnnx(
     producerVersion: nstVersion(),
     docString: 'nst AdaIN arbitrary style transfer: inputs content and style NCHW float RGB 0-255 (sides multiples of 4) and alpha [1] (0-1); output NCHW float RGB 0-255',
     metadata: { 'nst.kind': 'adain', 'nst.network': JSON.stringify(config), ...metadata },
+  });
+}
+
+/** The texture network (see texture-net-graph.ts): input and output [N,3,H,W], sides multiples of 2^(scales-1). */
+export function textureNetToOnnx(model: tf.LayersModel, config: TextureNetConfig, metadata: Record<string, string> = {}): Uint8Array {
+  const stride = textureNetStride(config);
+  return buildTextureNetGraph({ model, config, head: tanhHeadOf(model) }).encode({
+    opset: ONNX_OPSET,
+    producerVersion: nstVersion(),
+    docString: `nst texture network (Ulyanov et al. 2016): input/output NCHW float RGB 0-255, same size; H and W multiples of ${stride}, at least ${2 * stride}`,
+    metadata: { 'nst.network': JSON.stringify(config), ...metadata },
   });
 }

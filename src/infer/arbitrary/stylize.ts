@@ -22,6 +22,7 @@ import { blendAlpha, channelStats, disposeStats, mixedAdain, type ChannelStats }
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../memory';
 import { cropRgb, padToMultiple } from '../pad';
 import type { StylizeInput, StylizeResult } from '../stylize';
+import { STROKE_DETAIL, strokeScaleField, withStrokeScale } from '../stroke-scale';
 import { accumulateTile, type Tile } from '../tiling';
 import { globalContentStats } from './content-stats';
 import { encoderOf } from './encode';
@@ -48,6 +49,9 @@ export const ArbitraryOptionsSchema = z.object({
   tile: z.number().int().nonnegative().optional(),
   overlap: z.number().int().nonnegative().optional(),
   memoryBudgetBytes: z.number().positive().optional(),
+  /** Larger strokes: stylize at 1/strokeScale of the size, the photo's detail added back (../stroke-scale.ts). */
+  strokeScale: strokeScaleField.optional(),
+  strokeDetail: z.enum(STROKE_DETAIL).optional(),
   /** Style statistics to reuse across calls (a batch); default: a cache for this call only. */
   cache: z.instanceof(StyleStatsCache).optional(),
   onTile: z.custom<(done: number, total: number) => void>((v) => typeof v === 'function').optional(),
@@ -180,9 +184,18 @@ export async function stylizeArbitrary(
     for (const s of list) styleStats.push(await cache.get(s, o.styleSize ?? DEFAULT_STYLE_SIZE, o.memoryBudgetBytes));
     const input = await contentPixels(content, o.maxSize);
     const start = Date.now();
-    const padded = padToMultiple(input, model.stride);
-    const { rgb: out, plan } = runArbitrary(model, padded, { model, styles: styleStats, weights, alpha: o.alpha ?? 1 }, o);
-    let rgb = cropRgb({ width: padded.width, height: padded.height, rgb: out }, 0, 0, input.width, input.height).rgb;
+    const { rgb: styled, result } = await withStrokeScale(
+      input,
+      o.strokeScale ?? 1,
+      async (photo) => {
+        const padded = padToMultiple(photo, model.stride);
+        const { rgb: out, plan } = runArbitrary(model, padded, { model, styles: styleStats, weights, alpha: o.alpha ?? 1 }, o);
+        return { ...cropRgb({ width: padded.width, height: padded.height, rgb: out }, 0, 0, photo.width, photo.height), plan };
+      },
+      o.strokeDetail,
+    );
+    const plan = result.plan;
+    let rgb = styled;
     if (o.preserveColor) rgb = transferLuminance(rgb, input.rgb);
     if ((o.strength ?? 1) < 1) rgb = blendStrength(rgb, input.rgb, o.strength!);
     return {
