@@ -19,6 +19,8 @@
 #include "common.h"
 #include "plan_kernels.h"
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <list>
 #include <memory>
@@ -254,7 +256,11 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
           if (s.res.geo.c != cur.geo.c || s.res.geo.h != cur.geo.h || s.res.geo.w != cur.geo.w)
             throw std::invalid_argument("plan: residual shape differs");
         }
-        s.out = blocked(cur.geo.c, cur.geo.h, cur.geo.w, HaloFor(plan, i + 1));
+        // A nearest ×2 upsampling right after folds into the norm's writes.
+        const bool up = i + 1 < plan.ops.size() && plan.ops[i + 1].kind == kUpsample;
+        const int64_t f = up ? 2 : 1;
+        s.out = blocked(cur.geo.c, cur.geo.h * f, cur.geo.w * f, HaloFor(plan, i + 1 + (up ? 1 : 0)));
+        if (up) i++;
         release(cur);
         if (s.has_res) release(s.res);
         cur = s.out;
@@ -369,7 +375,9 @@ void Run(Plan& plan, Instance& inst, const float* x, float* y) {
     ReflectPadNhwc(x, inst.n, inst.h, inst.w, inst.c, inst.input_pad_px, padded);
     input = padded;
   }
+  static const bool profile = std::getenv("NST_PLAN_PROFILE") != nullptr;
   for (Step& s : inst.steps) {
+    const auto t0 = std::chrono::steady_clock::now();
     const Op& op = plan.ops[size_t(std::max(s.op, 0))];
     switch (s.kind) {
       case kStepUpsample: UpsampleNearest2x(s.in.geo, s.out.geo); break;
@@ -405,6 +413,11 @@ void Run(Plan& plan, Instance& inst, const float* x, float* y) {
         strm.wait();
         break;
       }
+    }
+    if (profile) {
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::fprintf(stderr, "plan step %d kind %d %s %lldx%lldx%lld: %.2f ms\n", s.op, int(s.kind), s.impl.c_str(),
+                   (long long)s.in.geo.c, (long long)s.in.geo.h, (long long)s.in.geo.w, ms);
     }
   }
 }

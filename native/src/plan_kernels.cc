@@ -28,7 +28,7 @@ inline int64_t Reflect(int64_t i, int64_t n) {
 
 template <int L>
 void InstanceNormT(const Blocked& src, const float* gamma, const float* beta, double eps, bool relu,
-                   const Blocked* res, const Blocked& dst) {
+                   const Blocked* res, const Blocked& dst, int up) {
   const int64_t blocks = src.blocks(), M = src.h * src.w;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t i = 0; i < src.n; i++) {
@@ -61,7 +61,7 @@ void InstanceNormT(const Blocked& src, const float* gamma, const float* beta, do
       }
       for (int64_t y = 0; y < src.h; y++) {
         const float* p = src.at(i, b, y, 0);
-        float* q = dst.at(i, b, y, 0);
+        float* q = dst.at(i, b, y * up, 0);
         const float* r = res ? res->at(i, b, y, 0) : nullptr;
         for (int64_t x = 0; x < src.w; x++) {
           float v[L];
@@ -70,8 +70,11 @@ void InstanceNormT(const Blocked& src, const float* gamma, const float* beta, do
             for (int l = 0; l < L; l++) v[l] = v[l] > 0.f ? v[l] : 0.f;
           if (r)
             for (int l = 0; l < L; l++) v[l] += r[x * L + l];
-          for (int l = 0; l < L; l++) q[x * L + l] = v[l];
+          for (int k = 0; k < up; k++)
+            for (int l = 0; l < L; l++) q[(x * up + k) * L + l] = v[l];
         }
+        // Nearest ×2: the odd output row repeats the even one.
+        if (up == 2) std::memcpy(dst.at(i, b, y * 2 + 1, 0), q, size_t(dst.w * L) * sizeof(float));
       }
     }
   }
@@ -81,13 +84,15 @@ template <int L>
 void UpsampleT(const Blocked& src, const Blocked& dst) {
   const int64_t blocks = src.blocks();
 #pragma omp parallel for collapse(3) schedule(static)
-  for (int64_t i = 0; i < dst.n; i++)
+  for (int64_t i = 0; i < src.n; i++)
     for (int64_t b = 0; b < blocks; b++)
-      for (int64_t y = 0; y < dst.h; y++) {
-        const float* p = src.at(i, b, y / 2, 0);
-        float* q = dst.at(i, b, y, 0);
-        for (int64_t x = 0; x < dst.w; x++)
-          for (int l = 0; l < L; l++) q[x * L + l] = p[(x / 2) * L + l];
+      for (int64_t y = 0; y < src.h; y++) {
+        const float* p = src.at(i, b, y, 0);
+        float* q = dst.at(i, b, 2 * y, 0);
+        for (int64_t x = 0; x < src.w; x++)
+          for (int k = 0; k < 2; k++)
+            for (int l = 0; l < L; l++) q[(2 * x + k) * L + l] = p[x * L + l];
+        std::memcpy(dst.at(i, b, 2 * y + 1, 0), q, size_t(dst.w * L) * sizeof(float));
       }
 }
 
@@ -204,8 +209,10 @@ void FillReflectHalo(const Blocked& d) {
 
 void InstanceNorm(const Blocked& src, const float* gamma, const float* beta, double eps, bool relu,
                   const Blocked* residual, const Blocked& dst) {
-  if (src.lanes == 16) InstanceNormT<16>(src, gamma, beta, eps, relu, residual, dst);
-  else if (src.lanes == 8) InstanceNormT<8>(src, gamma, beta, eps, relu, residual, dst);
+  const int up = dst.h == src.h * 2 ? 2 : 1;
+  if (up == 1 && dst.h != src.h) throw std::invalid_argument("instance norm: output size must be 1x or 2x the input");
+  if (src.lanes == 16) InstanceNormT<16>(src, gamma, beta, eps, relu, residual, dst, up);
+  else if (src.lanes == 8) InstanceNormT<8>(src, gamma, beta, eps, relu, residual, dst, up);
   else throw std::invalid_argument("instance norm: 8 or 16 lanes");
   FillReflectHalo(dst);
 }

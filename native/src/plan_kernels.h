@@ -30,7 +30,8 @@ void FillReflectHalo(const Blocked& dst);
 // dst = relu?(gamma·(src − mean)/sqrt(var + eps) + beta) [+ residual], statistics per image and channel over the
 // interior pixels (biased variance, accumulated in double, two passes). src has no halo; dst and residual may have
 // one (dst's is filled by reflection afterwards). `residual` may be null. The ReLU comes before the residual add
-// (the transformer's residual blocks have none after the add).
+// (the transformer's residual blocks have none after the add). When dst is twice src's size, each output pixel is
+// written 2×2 times: the norm and a following nearest ×2 upsampling in one pass.
 void InstanceNorm(const Blocked& src, const float* gamma, const float* beta, double eps, bool relu,
                   const Blocked* residual, const Blocked& dst);
 

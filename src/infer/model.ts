@@ -12,6 +12,7 @@ import { tf } from '../backend/tf';
 import { loadCheckpoint } from '../checkpoint';
 import { InputError } from '../errors';
 import { TransformerConfig, transformerChannels } from '../nets/transformer';
+import { plannedForward } from '../nets/planned-forward';
 import type { NetworkWidths } from './memory';
 import type { StyleForward } from './stylize';
 
@@ -51,9 +52,9 @@ export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {
   const { model, config } = await loadCheckpoint(abs);
   return {
     model,
-    // predict(), not apply(): its executor frees each layer's output as soon as its last consumer has run, so only a
-    // few activations are alive at once (apply keeps every intermediate until the call returns).
-    forward: (x) => model.predict(x) as tf.Tensor,
+    // The whole-network native plan when it can run, else predict(), not apply(): its executor frees each layer's
+    // output as soon as its last consumer has run (apply keeps every intermediate until the call returns).
+    forward: plannedForward(model),
     network: networkWidths(config),
     config,
     source: abs,
