@@ -1,5 +1,5 @@
 // The whole-network inference plan: a feed-forward image network (convs, instance norms, ReLUs, residual adds,
-// nearest ×2 upsampling) run from one NHWC image to one NHWC image entirely in oneDNN's blocked layout nChw{L}c, with
+// nearest ×2 upsampling, 2×2 max pooling) run from one NHWC image to one NHWC image entirely in oneDNN's blocked layout nChw{L}c, with
 // one conversion in and one out, instead of a tfjs kernel per op that reorders NHWC ⇄ blocked around every conv.
 //
 // Built once per set of weights (planCreate copies them; JS rebuilds the plan when a weight changes), then per input
@@ -9,7 +9,7 @@
 //   planCreate(ops: Op[]) -> External     Op = { kind: 'conv', kernel, stride, pad, reflect, inChannels, outChannels,
 //                                                  weights (HWIO), bias | null, relu }
 //                                               | { kind: 'norm', gamma, beta, epsilon, relu, addMarked }
-//                                               | { kind: 'upsample' } | { kind: 'mark' }
+//                                               | { kind: 'upsample' } | { kind: 'maxpool' } | { kind: 'mark' }
 //   planOutputShape(plan, [n, h, w, c]) -> [n, oh, ow, oc]
 //   planRun(plan, x, [n, h, w, c], y)
 //   planInfo(plan) -> { lanes, instances, implementations: string[], bufferBytes }
@@ -36,7 +36,7 @@ using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 using dims_t = dnnl::memory::dims;
 
-enum Kind { kConv, kNorm, kUpsample, kMark };
+enum Kind { kConv, kNorm, kUpsample, kMark, kMaxPool };
 
 struct Op {
   Kind kind = kConv;
@@ -68,7 +68,7 @@ struct Act {
   Blocked geo;
 };
 
-enum StepKind { kStepConv, kStepNarrow, kStepNorm, kStepUpsample, kStepCopy, kStepPadInput };
+enum StepKind { kStepConv, kStepNarrow, kStepNorm, kStepUpsample, kStepCopy, kStepPadInput, kStepMaxPool };
 
 struct Step {
   explicit Step(StepKind k) : kind(k) {}
@@ -97,6 +97,7 @@ struct Instance {
   Buffer scratch;
   size_t scratch_bytes = 0;
   int input_pad = -1;  // buffer of the reflection-padded NHWC input, or -1
+  bool bound = false;  // buffers allocated and steps pointing at them
   int64_t input_pad_px = 0;
 };
 
@@ -231,12 +232,16 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
         if (cur.input) throw std::invalid_argument("plan: 'mark' before the first layer");
         marks.push_back(cur);
         break;
+      case kMaxPool:
       case kUpsample: {
-        if (cur.input) throw std::invalid_argument("plan: 'upsample' needs a blocked activation");
-        Step s(kStepUpsample);
+        if (cur.input) throw std::invalid_argument("plan: 'upsample' and 'maxpool' need a blocked activation");
+        const bool up = op.kind == kUpsample;
+        Step s(up ? kStepUpsample : kStepMaxPool);
         s.op = int(i);
         s.in = cur;
-        s.out = blocked(cur.geo.c, cur.geo.h * 2, cur.geo.w * 2, HaloFor(plan, i + 1));
+        if (!up && (cur.geo.h < 2 || cur.geo.w < 2)) throw std::invalid_argument("plan: image too small for the network");
+        s.out = up ? blocked(cur.geo.c, cur.geo.h * 2, cur.geo.w * 2, HaloFor(plan, i + 1))
+                   : blocked(cur.geo.c, cur.geo.h / 2, cur.geo.w / 2, HaloFor(plan, i + 1));
         release(cur);
         cur = s.out;
         inst.steps.push_back(std::move(s));
@@ -289,6 +294,7 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
           inst.input_pad_px = reflect_pad;
         }
         Step s(kStepConv);
+        int64_t out_halo = 0;
         s.op = int(i);
         s.in = cur;
         s.from_input = cur.input;
@@ -309,10 +315,29 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
             srcs = {md(src_dims, dt::f32, BlockedTag(L))};
           }
           const dims_t dst_dims{n, op.oc, oh, ow};
-          const md dst = last ? md(dst_dims, dt::f32, tag::nhwc) : md(dst_dims, dt::f32, BlockedTag(L));
           const bool wino = op.k == 3 && op.stride == 1 && L == 16 && !cur.input && op.ic % 16 == 0 && op.oc % 16 == 0 &&
                             OneDnnHas(dnnl::cpu_isa::avx512_core);
-          auto pd = ChooseConv(op, srcs, dst, zero_pad, wino);
+          // A conv read by a reflection-padded conv (convs in a row, as in the AdaIN decoder) writes into the interior
+          // of a buffer with the halo, if oneDNN takes such a strided output; else the next conv copies it.
+          out_halo = last ? 0 : HaloFor(plan, i + 1);
+          md dst = last ? md(dst_dims, dt::f32, tag::nhwc) : md(dst_dims, dt::f32, BlockedTag(L));
+          std::unique_ptr<dnnl::convolution_forward::primitive_desc> chosen;
+          if (out_halo > 0) {
+            const md framed = md({n, op.oc, oh + 2 * out_halo, ow + 2 * out_halo}, dt::f32, BlockedTag(L))
+                                  .submemory_desc(dst_dims, {0, 0, out_halo, out_halo});
+            try {
+              auto pd = ChooseConv(op, srcs, framed, zero_pad, wino);
+              if (pd.dst_desc() == framed && std::string(pd.impl_info_str()).rfind("ref", 0) != 0) {
+                chosen = std::make_unique<dnnl::convolution_forward::primitive_desc>(pd);
+                dst = framed;
+              }
+            } catch (const std::exception&) {
+              // no strided output here: plain output and a copy
+            }
+            if (!chosen) out_halo = 0;
+          }
+          if (!chosen) chosen = std::make_unique<dnnl::convolution_forward::primitive_desc>(ChooseConv(op, srcs, dst, zero_pad, wino));
+          auto& pd = *chosen;
           if (pd.dst_desc() != dst) throw std::runtime_error("plan: oneDNN changed the output layout");
           s.prim = dnnl::convolution_forward(pd);
           s.src_md = pd.src_desc();
@@ -331,7 +356,7 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
         if (last) {
           inst.oh = oh, inst.ow = ow, inst.oc = op.oc;
         } else {
-          s.out = blocked(op.oc, oh, ow, 0);
+          s.out = blocked(op.oc, oh, ow, out_halo);
         }
         release(cur);
         if (s.src_stage >= 0) pool.Give(s.src_stage);
@@ -344,6 +369,30 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
   }
   if (plan.ops.empty() || plan.ops.back().kind != kConv) throw std::invalid_argument("plan: the last op must be a conv");
   inst.sizes = pool.sizes();
+  return inst;
+}
+
+// Activation buffers above this stay allocated only during a run: two big plans (an encoder and a decoder at
+// 1024²) must not hold their buffers at once, which is what the AdaIN memory estimate assumes. Page-faulting a
+// fresh buffer costs ~1 % of such a run.
+size_t KeepBytes() {
+  static const size_t keep = [] {
+    const char* v = std::getenv("NST_PLAN_KEEP_BYTES");
+    return v ? size_t(std::strtoull(v, nullptr, 10)) : size_t(256) << 20;
+  }();
+  return keep;
+}
+
+size_t BufferBytes(const Instance& inst) {
+  size_t total = 0;
+  for (size_t f : inst.sizes) total += f * sizeof(float);
+  return total + inst.scratch_bytes;
+}
+
+// Allocates the instance's buffers (if they were released) and points every step at them.
+void Bind(Instance& inst) {
+  if (inst.bound) return;
+  inst.bound = true;
   for (size_t f : inst.sizes) inst.buffers.push_back(Allocate(f));
   auto bind = [&](Act& a) {
     if (!a.input && a.buffer >= 0) a.geo.data = inst.buffers[size_t(a.buffer)].get();
@@ -352,7 +401,12 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
     bind(s.in), bind(s.out), bind(s.res);
   }
   if (inst.scratch_bytes) inst.scratch = Allocate(inst.scratch_bytes / 4 + 1);
-  return inst;
+}
+
+void Unbind(Instance& inst) {
+  inst.bound = false;
+  inst.buffers.clear();
+  inst.scratch.reset();
 }
 
 Instance& InstanceFor(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
@@ -367,6 +421,13 @@ Instance& InstanceFor(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
 }
 
 void Run(Plan& plan, Instance& inst, const float* x, float* y) {
+  Bind(inst);
+  struct Release {
+    Instance& inst;
+    ~Release() {
+      if (BufferBytes(inst) > KeepBytes()) Unbind(inst);
+    }
+  } release{inst};
   auto& eng = cpu_engine();
   auto& strm = cpu_stream();
   const float* input = x;
@@ -381,6 +442,7 @@ void Run(Plan& plan, Instance& inst, const float* x, float* y) {
     const Op& op = plan.ops[size_t(std::max(s.op, 0))];
     switch (s.kind) {
       case kStepUpsample: UpsampleNearest2x(s.in.geo, s.out.geo); break;
+      case kStepMaxPool: MaxPool2x2(s.in.geo, s.out.geo); break;
       case kStepCopy: CopyWithHalo(s.in.geo, s.out.geo); break;
       case kStepNorm:
         InstanceNorm(s.in.geo, op.gamma.data(), op.beta.data(), op.eps, op.relu, s.has_res ? &s.res.geo : nullptr,
@@ -411,6 +473,7 @@ void Run(Plan& plan, Instance& inst, const float* x, float* y) {
                               {DNNL_ARG_DST, dst},
                               {DNNL_ARG_SCRATCHPAD, scratch}});
         strm.wait();
+        if (!s.to_output) FillReflectHalo(s.out.geo);
         break;
       }
     }
@@ -443,6 +506,8 @@ Op ParseOp(const Napi::Object& o) {
     op.kind = kMark;
   } else if (kind == "upsample") {
     op.kind = kUpsample;
+  } else if (kind == "maxpool") {
+    op.kind = kMaxPool;
   } else if (kind == "norm") {
     op.kind = kNorm;
     op.gamma = FloatsOf(o, "gamma", 0);
@@ -540,7 +605,7 @@ Napi::Value PlanInfoJs(const Napi::CallbackInfo& info) {
       uint32_t k = 0;
       for (const Step& s : inst.steps)
         if (s.kind == kStepConv || s.kind == kStepNarrow) impls.Set(k++, s.impl);
-      for (size_t f : inst.sizes) bytes += double(f) * 4;
+      bytes = double(BufferBytes(inst));
     }
     o.Set("implementations", impls);
     o.Set("bufferBytes", bytes);

@@ -96,6 +96,25 @@ void UpsampleT(const Blocked& src, const Blocked& dst) {
       }
 }
 
+template <int L>
+void MaxPoolT(const Blocked& src, const Blocked& dst) {
+  const int64_t blocks = src.blocks();
+#pragma omp parallel for collapse(3) schedule(static)
+  for (int64_t i = 0; i < dst.n; i++)
+    for (int64_t b = 0; b < blocks; b++)
+      for (int64_t y = 0; y < dst.h; y++) {
+        const float* p0 = src.at(i, b, 2 * y, 0);
+        const float* p1 = src.at(i, b, 2 * y + 1, 0);
+        float* q = dst.at(i, b, y, 0);
+        for (int64_t x = 0; x < dst.w; x++)
+          for (int l = 0; l < L; l++) {
+            const float a = std::max(p0[2 * x * L + l], p0[(2 * x + 1) * L + l]);
+            const float c = std::max(p1[2 * x * L + l], p1[(2 * x + 1) * L + l]);
+            q[x * L + l] = std::max(a, c);
+          }
+      }
+}
+
 // AVX-512: 16 input channels per vector (one channel block), OC outputs × 4 pixels of accumulators.
 template <int OC>
 __attribute__((target("avx512f"))) void Narrow512(const Blocked& s, int64_t kh, int64_t kw, const float* wt,
@@ -221,6 +240,14 @@ void UpsampleNearest2x(const Blocked& src, const Blocked& dst) {
   if (src.lanes == 16) UpsampleT<16>(src, dst);
   else if (src.lanes == 8) UpsampleT<8>(src, dst);
   else throw std::invalid_argument("upsample: 8 or 16 lanes");
+  FillReflectHalo(dst);
+}
+
+void MaxPool2x2(const Blocked& src, const Blocked& dst) {
+  if (dst.h != src.h / 2 || dst.w != src.w / 2) throw std::invalid_argument("max pool: output must be half the input");
+  if (src.lanes == 16) MaxPoolT<16>(src, dst);
+  else if (src.lanes == 8) MaxPoolT<8>(src, dst);
+  else throw std::invalid_argument("max pool: 8 or 16 lanes");
   FillReflectHalo(dst);
 }
 

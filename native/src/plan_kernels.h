@@ -38,6 +38,9 @@ void InstanceNorm(const Blocked& src, const float* gamma, const float* beta, dou
 // dst (2h × 2w, any halo, filled) = nearest-neighbour ×2 upsampling of src's interior.
 void UpsampleNearest2x(const Blocked& src, const Blocked& dst);
 
+// dst (⌊h/2⌋ × ⌊w/2⌋, any halo, filled) = 2×2 max pooling, stride 2, of src's interior (VGG's pools).
+void MaxPool2x2(const Blocked& src, const Blocked& dst);
+
 // dst's interior = src's interior (another halo), then the halo filled by reflection.
 void CopyWithHalo(const Blocked& src, const Blocked& dst);
 

@@ -1,6 +1,7 @@
 // network-plan.test.ts again in a child jest with ONEDNN_MAX_CPU_ISA=AVX2: oneDNN then runs its AVX2 kernels and the
 // plan uses 8-lane blocks and the AVX2 narrow kernel, as on a CPU without AVX-512. On an AVX2-only machine the parent
-// run already covers this; the child then simply repeats it.
+// run already covers this; the child then simply repeats it. NST_PLAN_KEEP_BYTES=0 there also makes every plan free
+// its activation buffers after each run and allocate them again on the next (what large images do).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,7 +14,7 @@ const CHILD = path.join('test', 'native', 'network-plan.test.ts');
 describeNative('whole-network plan with ONEDNN_MAX_CPU_ISA=AVX2', () => {
   test('passes on the AVX2 kernels (8-lane blocks)', () => {
     const report = path.join(os.tmpdir(), `nst-plan-avx2-${process.pid}.json`);
-    const env: NodeJS.ProcessEnv = { ...process.env, ONEDNN_MAX_CPU_ISA: 'AVX2' };
+    const env: NodeJS.ProcessEnv = { ...process.env, ONEDNN_MAX_CPU_ISA: 'AVX2', NST_PLAN_KEEP_BYTES: '0' };
     const child = spawnSync(
       process.execPath,
       [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--runTestsByPath', CHILD, '--json', `--outputFile=${report}`],

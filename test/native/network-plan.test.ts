@@ -10,7 +10,11 @@
 import { tf } from '../../src/backend/tf';
 import { buildTransformer, TransformerConfigInput } from '../../src/nets/transformer';
 import { networkPlanFor, networkPlanOps, plannedForward } from '../../src/nets/planned-forward';
-import { describeNative, maxAbsDiff } from '../helpers';
+import { buildAdainDecoder } from '../../src/nets/adain';
+import { VggFeatureExtractor } from '../../src/nets/loss-network/vgg-net';
+import { vggLayout } from '../../src/nets/loss-network/vgg-layout';
+import type { RawConv } from '../../src/nets/loss-network/types';
+import { describeNative, maxAbsDiff, seededRandom } from '../helpers';
 
 const expectedLanes = process.env.ONEDNN_MAX_CPU_ISA?.toUpperCase() === 'AVX2' ? 8 : undefined;
 
@@ -98,6 +102,49 @@ describeNative('whole-network native plan', () => {
       expect(maxAbsDiff(a.dataSync(), b.dataSync())).toBe(0);
       tf.dispose([a, b, x]);
       model.dispose();
+    }
+  });
+
+  test('the AdaIN decoder (convs + ReLU + upsampling, no norms) equals model.predict', () => {
+    const model = buildAdainDecoder({ encoderLayer: 'relu3_1', width: 0.25 }, { seed: 4 });
+    const x = tf.randomUniform([1, 9, 7, 256], 0, 4, 'float32', 5) as tf.Tensor4D;
+    const r = compare(model, x);
+    expect(r.range).toBeGreaterThan(0.1);
+    expect(r).toMatchObject({ ok: true });
+    expect(networkPlanFor(model)).toBeDefined();
+    x.dispose();
+    model.dispose();
+  });
+
+  test('the VGG encoder\'s planned encode (zero padding, ReLU, max pools) equals extract, caffe and torch preprocessing', () => {
+    for (const preprocessing of ['caffe', 'torch'] as const) {
+      const rand = seededRandom(preprocessing === 'caffe' ? 11 : 12);
+      const convs = new Map<string, RawConv>();
+      for (const spec of vggLayout('vgg19')) {
+        const n = 9 * spec.inChannels * spec.outChannels;
+        const std = Math.sqrt(2 / (9 * spec.inChannels));
+        convs.set(spec.name, {
+          kernel: Float32Array.from({ length: n }, () => (rand() * 2 - 1) * std * 1.7),
+          kernelShape: [3, 3, spec.inChannels, spec.outChannels],
+          layout: 'HWIO',
+          bias: Float32Array.from({ length: spec.outChannels }, () => rand() * 0.1),
+        });
+        if (spec.tap === 'relu3_1') break;
+      }
+      const vgg = new VggFeatureExtractor('vgg19', { preprocessing, convs }, 'random vgg19', 'test');
+      const x = input([1, 30, 26, 3], 9);
+      for (const tap of ['relu1_1', 'relu2_1', 'relu3_1']) {
+        const planned = vgg.encode(x, tap);
+        const reference = vgg.extract(x, [tap])[tap];
+        expect(planned.shape).toEqual(reference.shape);
+        const ref = reference.dataSync();
+        const scale = Math.max(...Array.from(ref, Math.abs));
+        expect(scale).toBeGreaterThan(0);
+        expect(maxAbsDiff(planned.dataSync(), ref)).toBeLessThanOrEqual(1e-4 * scale);
+        tf.dispose([planned, reference]);
+      }
+      x.dispose();
+      vgg.dispose();
     }
   });
 

@@ -27,6 +27,8 @@ export type PlanOp =
     }
   | { kind: 'norm'; gamma: Float32Array; beta: Float32Array; epsilon: number; relu: boolean; addMarked: boolean }
   | { kind: 'upsample' }
+  /** 2×2 max pooling, stride 2, no padding (VGG's). */
+  | { kind: 'maxpool' }
   /** Keeps the current activation for the next norm with addMarked (a residual block's skip connection). */
   | { kind: 'mark' };
 
