@@ -22,6 +22,7 @@ import { networkWidths } from '../src/infer/model';
 import { stylize } from '../src/infer/stylize';
 import { adain, buildAdainDecoder } from '../src/nets/adain';
 import { buildTransformer, parseTransformerConfig } from '../src/nets/transformer';
+import { plannedForward } from '../src/nets/planned-forward';
 
 export interface AdainBenchOptions {
   /** Square sizes (default 256, 512, 1024; 256 only on the pure-JS cpu backend). */
@@ -104,13 +105,16 @@ export async function benchAdain(options: AdainBenchOptions = {}): Promise<Adain
       const image = syntheticImage(size, size);
       const x = tf.tensor4d(image.rgb, [1, size, size, 3]);
       try {
-        const transformerModel = await timed(() => wallMs(() => tf.tidy(() => (net.predict(x) as tf.Tensor).dataSync())), reps);
+        // As stylize runs them: the native whole-network plans when the native backend is on.
+        const transformerForward = plannedForward(net);
+        const decoderForward = plannedForward(model.decoder);
+        const transformerModel = await timed(() => wallMs(() => tf.tidy(() => transformerForward(x).dataSync())), reps);
         const adainModel = await timed(
           () =>
             wallMs(() =>
               tf.tidy(() => {
-                const f = model.encoder.extract(x, [model.layer])[model.layer];
-                return (model.decoder.predict(adain(f, stats.mean, stats.std)) as tf.Tensor).dataSync();
+                const f = model.encoder.encode ? model.encoder.encode(x, model.layer) : model.encoder.extract(x, [model.layer])[model.layer];
+                return decoderForward(adain(f, stats.mean, stats.std)).dataSync();
               }),
             ),
           reps,

@@ -9,6 +9,7 @@
 import { tf } from '../src/backend/tf';
 import { selectBackend } from '../src/backend/select';
 import { buildTransformer } from '../src/nets/transformer';
+import { networkPlanFor, plannedForward } from '../src/nets/planned-forward';
 import { VggFeatureExtractor } from '../src/nets/loss-network/vgg-net';
 import { vggLayout } from '../src/nets/loss-network/vgg-layout';
 import type { RawConv } from '../src/nets/loss-network/types';
@@ -65,13 +66,18 @@ async function main() {
   const backend = await selectBackend(arg('backend'));
   const out: Record<string, unknown> = { backend: backend.name };
   const net = buildTransformer({ output: 'linear' });
+  // What `nst stylize` runs: the whole-network native plan when the native backend is on (NST_NETWORK_PLAN=0: the
+  // per-op kernels), model.predict otherwise.
+  const forward = plannedForward(net);
 
   for (const s of list(arg('infer'))) {
     const x = tf.randomUniform([1, s, s, 3], 0, 255) as tf.Tensor4D;
     const reps = s >= 1024 || backend.name === 'cpu' ? 2 : 5;
-    out[`infer_${s}_ms`] = Math.round(await timeIt(() => tf.tidy(() => (net.predict(x) as tf.Tensor).dataSync()), reps));
+    out[`infer_${s}_ms`] = Math.round(await timeIt(() => tf.tidy(() => forward(x).dataSync()), reps));
     x.dispose();
   }
+  const plan = networkPlanFor(net)?.plan.info();
+  if (plan) out.infer_plan = { lanes: plan.lanes, implementations: [...new Set(plan.implementations)] };
 
   const batches = list(arg('train'));
   const leakSteps = Number(arg('leak-steps') ?? 0);

@@ -13,7 +13,9 @@
         "src/eltwise_binary.cc",
         "src/eltwise_reduce.cc",
         "src/eltwise_gather.cc",
-        "src/norm.cc"
+        "src/norm.cc",
+        "src/plan.cc",
+        "src/plan_kernels.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

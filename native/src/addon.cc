@@ -30,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   InitConv(env, exports);
   InitEltwise(env, exports);
+  InitPlan(env, exports);
   return exports;
 }
 

@@ -14,6 +14,7 @@ import { InputError } from '../errors';
 import { setStyleWeights } from '../nets/style-weights';
 import { styleCountOfConfig, type NetworkConfig } from '../nets/network';
 import { networkWidths, type NetworkWidths } from './memory';
+import { plannedForward } from '../nets/planned-forward';
 import type { StyleForward } from './stylize';
 
 export interface LoadedStyleModel {
@@ -55,9 +56,9 @@ export async function loadStyleModel(spec: string): Promise<LoadedStyleModel> {
   const { model, config, meta } = await loadCheckpoint(abs);
   return {
     model,
-    // predict(), not apply(): its executor frees each layer's output as soon as its last consumer has run, so only a
-    // few activations are alive at once (apply keeps every intermediate until the call returns).
-    forward: (x) => model.predict(x) as tf.Tensor,
+    // The whole-network native plan when it can run, else predict(), not apply(): its executor frees each layer's
+    // output as soon as its last consumer has run (apply keeps every intermediate until the call returns).
+    forward: plannedForward(model),
     network: networkWidths(config),
     config,
     source: abs,

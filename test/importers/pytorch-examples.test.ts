@@ -4,6 +4,7 @@ import { readTorchStateDict } from '../../src/io/torch-pth';
 import { importPytorchExamples } from '../../src/importers';
 import { getTorchStateDict } from '../../src/nets/torch-mapping';
 import { PYTORCH_EXAMPLES_CONFIG } from '../../src/nets/transformer';
+import { plannedForward } from '../../src/nets/planned-forward';
 import { describeShared, maxAbsDiff, readF32, sharedPath } from '../helpers';
 
 const FIXTURE = 'models/pytorch-examples-transformer';
@@ -31,6 +32,21 @@ describeShared('pytorch/examples .pth import', () => {
     for (const v of expected) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
     const err = maxAbsDiff(got, expected);
     process.stderr.write(`pytorch fixture: max abs error ${err.toExponential(3)}, output range ${(hi - lo).toFixed(2)}, ratio ${(err / (hi - lo)).toExponential(3)}\n`);
+    expect(err).toBeLessThanOrEqual(1e-3 * (hi - lo));
+    tf.dispose([x, y]);
+    net.model.dispose();
+  });
+
+  test('the whole-network native plan (stylize\'s forward) reproduces PyTorch output too (same tolerance)', async () => {
+    const net = importPytorchExamples(sharedPath(FIXTURE, 'transformer.pth'));
+    const img = await decodeImage(sharedPath(FIXTURE, 'input.png'));
+    const expected = readF32(sharedPath(FIXTURE, 'expected-output.f32'));
+    const x = tf.tensor4d(img.rgb, [1, img.height, img.width, 3]);
+    const y = plannedForward(net.model)(x);
+    let lo = Infinity, hi = -Infinity;
+    for (const v of expected) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    const err = maxAbsDiff(y.dataSync(), expected);
+    process.stderr.write(`pytorch fixture, planned forward: max abs error ${err.toExponential(3)}, ratio ${(err / (hi - lo)).toExponential(3)}\n`);
     expect(err).toBeLessThanOrEqual(1e-3 * (hi - lo));
     tf.dispose([x, y]);
     net.model.dispose();

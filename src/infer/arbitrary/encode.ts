@@ -8,7 +8,12 @@ import type { ArbitraryModel } from './model';
 import { planArbitraryTiling, type ArbitraryTiling, type ArbitraryTilingOptions } from './plan';
 
 export function encoderOf(model: ArbitraryModel): TileEncoder {
-  return tileEncoder((x: tf.Tensor4D, taps: string[]) => model.encoder.extract(x, taps), model.layer);
+  const { encoder } = model;
+  // One tap, inference: the encoder's native plan when it has one (faster, two activations alive instead of all).
+  const extract = encoder.encode
+    ? (x: tf.Tensor4D, taps: string[]) => Object.fromEntries(taps.map((t) => [t, encoder.encode!(x, t)]))
+    : (x: tf.Tensor4D, taps: string[]) => encoder.extract(x, taps);
+  return tileEncoder(extract, model.layer);
 }
 
 /**

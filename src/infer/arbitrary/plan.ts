@@ -17,17 +17,38 @@ export const DEFAULT_ARBITRARY_OVERLAP = 64;
 /** The smallest tile accepted: a few feature cells at 1/4 resolution beyond the overlap. */
 export const MIN_ARBITRARY_TILE = 32;
 
-/** Estimated peak bytes per input pixel of encoding or decoding at `layer`, including SAFETY. */
-export function arbitraryBytesPerPixel(layer: string): number {
+/**
+ * Headroom over the native plans' own buffers (measured: the relu3_1 decoder's plan holds 136 floats per output pixel
+ * at 1024², the estimate below says 179 with the JS-side input and output): plans allocate exactly what they use, so
+ * tfjs' SAFETY factor does not apply.
+ */
+export const PLANNED_SAFETY = 1.1;
+
+/**
+ * Estimated peak bytes per input pixel of encoding or decoding at `layer`, including SAFETY. `planned`: the encoder
+ * and decoder run as whole-network native plans (src/nets/planned-forward.ts), which keep only a layer's input and
+ * output alive: the encoder's largest (in + out) pair, the decoder's two full-resolution 64-channel buffers plus one
+ * at half resolution, and the tensors handed over in JS (image, preprocessed image, features, output).
+ */
+export function arbitraryBytesPerPixel(layer: string, planned = false): number {
   let floats = 6; // RGB and its preprocessed copy
   let scale = 1;
+  let pair = 0; // planned: the largest conv input + output, per input pixel
+  let channels = 3;
   for (const spec of vggLayout('vgg19')) {
     if (spec.index === 1 && spec.block > 1) {
       scale *= 4;
       floats += spec.inChannels / scale; // the max-pool's output
     }
     floats += spec.outChannels / scale;
+    pair = Math.max(pair, (spec.inChannels + spec.outChannels) / scale);
+    channels = spec.outChannels / scale;
     if (spec.tap === layer) break;
+  }
+  if (planned) {
+    const encoder = 6 + pair + channels;
+    const decoder = 2 * 64 + 128 / 4 + 3 + channels;
+    return Math.round(4 * PLANNED_SAFETY * Math.max(encoder, decoder));
   }
   const decoder = 3 * 64 + 3;
   return Math.round(4 * SAFETY * Math.max(floats, decoder));
@@ -46,6 +67,8 @@ export interface ArbitraryTilingOptions {
   tile?: number;
   overlap?: number;
   memoryBudgetBytes?: number;
+  /** The encoder and decoder run as native plans (less memory per pixel: see arbitraryBytesPerPixel). */
+  planned?: boolean;
 }
 
 /** The tiles of a padded width×height image (sides multiples of `stride`). */
@@ -63,7 +86,7 @@ export function planArbitraryTiling(width: number, height: number, stride: numbe
     if (o.tile < MIN_ARBITRARY_TILE) throw new UsageError(`tile ${o.tile} is too small: use at least ${MIN_ARBITRARY_TILE} px (or 0 to disable tiling)`);
     tile = alignDown(o.tile);
   } else {
-    const perPixel = arbitraryBytesPerPixel(layer);
+    const perPixel = arbitraryBytesPerPixel(layer, o.planned);
     const budget = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
     if (width * height * perPixel <= budget) return single();
     tile = maxTileSide(budget, perPixel, stride, Math.max(MIN_ARBITRARY_TILE, 4 * requested));

@@ -24,6 +24,7 @@ import { cropRgb, padToMultiple } from '../pad';
 import type { StylizeInput, StylizeResult } from '../stylize';
 import { STROKE_DETAIL, strokeScaleField, withStrokeScale } from '../stroke-scale';
 import { accumulateTile, type Tile } from '../tiling';
+import { networkPlanFor, plannedForward } from '../../nets/planned-forward';
 import { globalContentStats } from './content-stats';
 import { encoderOf } from './encode';
 import type { ArbitraryModel } from './model';
@@ -99,7 +100,7 @@ function decodeTile(ctx: TileDecodeContext, features: tf.Tensor4D, tile: Tile): 
     const stats = ctx.content ?? channelStats(features);
     let t = mixedAdain(features, ctx.styles, ctx.weights, stats);
     if (ctx.alpha < 1) t = blendAlpha(t, features, ctx.alpha);
-    const y = ctx.model.decoder.predict(t) as tf.Tensor;
+    const y = plannedForward(ctx.model.decoder)(t);
     const [, h, w, c] = y.shape;
     if (y.rank !== 4 || h !== tile.height || w !== tile.width || c !== 3) {
       throw new UsageError(`the AdaIN decoder returned shape [${y.shape.join(',')}] for a ${tile.width}×${tile.height} tile; it must return the tile's size`);
@@ -121,7 +122,8 @@ function featureBytes(model: ArbitraryModel, tiles: Tile[]): number {
 
 /** Runs the model over a padded image: global statistics, then tile-wise AdaIN + decoding. */
 function runArbitrary(model: ArbitraryModel, img: RgbImage, ctx: Omit<TileDecodeContext, 'content'>, o: { tile?: number; overlap?: number; memoryBudgetBytes?: number; onTile?: (done: number, total: number) => void }) {
-  const plan = planArbitraryTiling(img.width, img.height, model.stride, model.layer, o);
+  const planned = Boolean(model.encoder.encode) && networkPlanFor(model.decoder) !== undefined;
+  const plan = planArbitraryTiling(img.width, img.height, model.stride, model.layer, { ...o, planned });
   const encode = encoderOf(model);
   const acc = new Float32Array(img.rgb.length);
   if (plan.tiles.length === 1) {

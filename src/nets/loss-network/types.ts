@@ -17,6 +17,11 @@ export interface LossNetwork {
    * Returns one tensor per requested tap; the caller disposes them.
    */
   extract(images: tf.Tensor4D, taps: string[]): Record<string, tf.Tensor4D>;
+  /**
+   * Inference only (not differentiable): the features at one tap, as extract(images, [tap])[tap] to float
+   * tolerance, through a whole-network native plan where one can run (less memory: only two activations alive).
+   */
+  encode?(images: tf.Tensor4D, tap: string): tf.Tensor4D;
   dispose(): void;
 }
 

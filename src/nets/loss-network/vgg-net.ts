@@ -6,6 +6,7 @@ import { tf } from '../../backend/tf';
 import { InputError, UsageError } from '../../errors';
 import { OIHW_TO_HWIO, permuteArray } from '../../io/tensor-layout';
 import { preprocess } from './preprocess';
+import { createNetworkPlan, networkPlanAddon, NetworkPlan, PlanOp } from '../../backend/native/network-plan';
 import { checkTaps } from './taps';
 import type { LossNetwork, RawConv, RawVggWeights } from './types';
 import { VggArch, VggConvSpec, vggLayout } from './vgg-layout';
@@ -50,6 +51,7 @@ export class VggFeatureExtractor implements LossNetwork {
   readonly preprocessing: RawVggWeights['preprocessing'];
   private readonly layers: ConvTensors[];
   private disposed = false;
+  private readonly plans = new Map<string, NetworkPlan>();
 
   constructor(
     readonly arch: VggArch,
@@ -91,9 +93,47 @@ export class VggFeatureExtractor implements LossNetwork {
     });
   }
 
+  encode(images: tf.Tensor4D, tap: string): tf.Tensor4D {
+    if (this.disposed) throw new UsageError('loss network used after dispose()');
+    checkTaps([tap], this.availableTaps, this.description);
+    const plan = images.rank === 4 && images.shape[3] === 3 ? this.planTo(tap) : undefined;
+    if (!plan) return tf.tidy(() => this.extract(images, [tap])[tap]);
+    return tf.tidy(() => plan.run(preprocess(images, this.weights.preprocessing)));
+  }
+
+  /** The native plan from the preprocessed image to `tap` (cached: the weights are constants), or undefined. */
+  private planTo(tap: string): NetworkPlan | undefined {
+    const addon = networkPlanAddon();
+    if (!addon) return undefined;
+    const cached = this.plans.get(tap);
+    if (cached) return cached;
+    const ops: PlanOp[] = [];
+    for (let i = 0; i <= this.availableTaps.indexOf(tap); i++) {
+      const { spec, kernel, bias } = this.layers[i];
+      if (i > 0 && spec.index === 1) ops.push({ kind: 'maxpool' });
+      ops.push({
+        kind: 'conv',
+        kernel: 3,
+        stride: 1,
+        pad: 1,
+        reflect: false,
+        inChannels: spec.inChannels,
+        outChannels: spec.outChannels,
+        weights: kernel.dataSync() as Float32Array,
+        bias: bias.dataSync() as Float32Array,
+        relu: true,
+      });
+    }
+    const plan = createNetworkPlan(ops, addon);
+    if (plan) this.plans.set(tap, plan);
+    return plan;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const p of this.plans.values()) p.dispose();
+    this.plans.clear();
     for (const l of this.layers) {
       l.kernel.dispose();
       l.bias.dispose();

@@ -1,0 +1,177 @@
+/**
+ * Inference through a whole-network native plan (src/backend/native/network-plan.ts) for feed-forward image
+ * LayersModels made of the layers our networks use: reflection pads, convs (valid, or 'same' at stride 1), instance
+ * norms, ReLUs, residual adds and nearest ×2 upsampling, ending in a conv; whatever follows the last conv (an output
+ * norm, the output head) runs as tfjs layers on the plan's output.
+ *
+ *   plannedForward(model) -> (x) => y     the plan when it applies and the native backend is on, else model.predict
+ *   networkPlanOps(model) -> { ops, tail } | string   the plan's description, or why the model has none
+ *
+ * The plan holds a copy of the weights (reordered to oneDNN's layouts). It is rebuilt when any weight changes:
+ * tfjs' Variable.assign (optimizer steps, setWeights, loading) gives the variable new data, so the identity of each
+ * variable's data is the cache key.
+ */
+import { tf } from '../backend/tf';
+import { createNetworkPlan, networkPlanAddon, NetworkPlan, PlanOp } from '../backend/native/network-plan';
+import { InstanceNorm, ReflectionPad2D } from './layers';
+
+type Layer = tf.layers.Layer;
+
+export interface NetworkPlanOps {
+  ops: PlanOp[];
+  /** Layers after the last conv, applied with tfjs to the plan's output (inputs: the net's input and/or the chain). */
+  tail: Layer[];
+}
+
+const values = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
+const inbound = (layer: Layer): Layer[] => (layer.inboundNodes[0]?.inboundLayers ?? []) as Layer[];
+const pairOf = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v as number, v as number]);
+
+/** The ops of a plan for `model`, or a sentence saying why it cannot have one. */
+export function networkPlanOps(model: tf.LayersModel): NetworkPlanOps | string {
+  const layers = model.layers;
+  const lastConv = layers.map((l) => l.getClassName()).lastIndexOf('Conv2D');
+  if (lastConv < 0) return 'no Conv2D layer';
+  const ops: PlanOp[] = [];
+  const opAfter = new Map<string, number>(); // layer name -> number of ops emitted once it ran
+  const marks: number[] = [];
+  let previous: Layer | undefined;
+  let reflectPad = 0;
+  for (let i = 0; i <= lastConv; i++) {
+    const layer = layers[i];
+    const cls = layer.getClassName();
+    const ins = inbound(layer);
+    if (cls !== 'InputLayer' && cls !== 'Add' && (ins.length !== 1 || ins[0] !== previous)) return `${layer.name}: not a chain`;
+    const lastOp = ops[ops.length - 1];
+    if (cls === 'InputLayer') {
+      if (i !== 0) return `${layer.name}: a second input`;
+    } else if (layer instanceof ReflectionPad2D) {
+      reflectPad = layer.padding;
+    } else if (cls === 'Conv2D') {
+      const c = layer.getConfig() as Record<string, unknown>;
+      const [kh, kw] = pairOf(c.kernelSize);
+      const [sh, sw] = pairOf(c.strides);
+      const [dh, dw] = pairOf(c.dilationRate ?? 1);
+      const activation = (c.activation as string | undefined) ?? 'linear';
+      if (kh !== kw || sh !== sw || dh !== 1 || dw !== 1 || (c.dataFormat ?? 'channelsLast') !== 'channelsLast') return `${layer.name}: unsupported conv`;
+      if (activation !== 'linear' && activation !== 'relu') return `${layer.name}: activation ${activation}`;
+      if (kh % 2 !== 1) return `${layer.name}: even kernel`;
+      let pad = 0;
+      let reflect = false;
+      if (reflectPad > 0) {
+        if (c.padding !== 'valid' || reflectPad !== (kh - 1) / 2) return `${layer.name}: padding other than (k - 1) / 2`;
+        pad = reflectPad;
+        reflect = true;
+      } else if (c.padding === 'same') {
+        if (sh !== 1) return `${layer.name}: 'same' padding with a stride`;
+        pad = (kh - 1) / 2;
+      }
+      reflectPad = 0;
+      const [kernel, bias] = layer.getWeights();
+      ops.push({
+        kind: 'conv',
+        kernel: kh,
+        stride: sh,
+        pad,
+        reflect,
+        inChannels: kernel.shape[2] as number,
+        outChannels: kernel.shape[3] as number,
+        weights: values(kernel),
+        bias: bias ? values(bias) : null,
+        relu: activation === 'relu',
+      });
+    } else if (layer instanceof InstanceNorm) {
+      if (lastOp?.kind !== 'conv' || reflectPad) return `${layer.name}: a norm not after a conv`;
+      const [gamma, beta] = layer.getWeights();
+      ops.push({ kind: 'norm', gamma: values(gamma), beta: values(beta), epsilon: layer.epsilon, relu: false, addMarked: false });
+    } else if (cls === 'ReLU' && (layer.getConfig() as { maxValue?: number | null }).maxValue == null) {
+      if (lastOp?.kind === 'norm' && !lastOp.addMarked && !lastOp.relu) lastOp.relu = true;
+      else if (lastOp?.kind === 'conv' && !lastOp.relu) lastOp.relu = true;
+      else return `${layer.name}: a ReLU here`;
+    } else if (cls === 'UpSampling2D') {
+      const c = layer.getConfig() as { size?: unknown; interpolation?: string };
+      const [a, b] = pairOf(c.size ?? 2);
+      if (a !== 2 || b !== 2 || (c.interpolation ?? 'nearest') !== 'nearest') return `${layer.name}: not nearest ×2`;
+      ops.push({ kind: 'upsample' });
+    } else if (cls === 'Add') {
+      // One input is the chain (ending in a norm without ReLU), the other an earlier activation: marked where it ran.
+      if (ins.length !== 2 || !previous || !ins.includes(previous) || lastOp?.kind !== 'norm' || lastOp.relu || lastOp.addMarked) {
+        return `${layer.name}: not a residual add after a norm`;
+      }
+      const skip = ins[0] === previous ? ins[1] : ins[0];
+      const at = opAfter.get(skip.name);
+      if (at === undefined || at === 0 || (marks.length && at < marks[marks.length - 1])) return `${layer.name}: skip connection`;
+      marks.push(at);
+      lastOp.addMarked = true;
+    } else {
+      return `${layer.name}: ${cls} has no plan op`;
+    }
+    opAfter.set(layer.name, ops.length);
+    previous = layer;
+  }
+  if (reflectPad) return 'a pad after the last conv';
+  // Insert the marks (from the back, so earlier positions stay valid).
+  for (const at of [...marks].sort((a, b) => b - a)) ops.splice(at, 0, { kind: 'mark' });
+  const tail = layers.slice(lastConv + 1);
+  for (const layer of tail) if (inbound(layer).some((l) => l !== layers[0] && !tail.includes(l) && l !== layers[lastConv])) return `${layer.name}: tail input`;
+  return { ops, tail };
+}
+
+interface Cached {
+  dataIds: object[];
+  plan: NetworkPlan;
+  tail: Layer[];
+}
+
+const cache = new WeakMap<tf.LayersModel, Cached | string>();
+
+const weightDataIds = (model: tf.LayersModel): object[] => model.weights.map((w) => w.read().dataId as object);
+const sameIds = (a: object[], b: object[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The plan for `model`'s current weights, building (or rebuilding after a weight change) as needed. */
+export function networkPlanFor(model: tf.LayersModel): { plan: NetworkPlan; tail: Layer[] } | undefined {
+  const addon = networkPlanAddon();
+  if (!addon) return undefined;
+  const ids = weightDataIds(model);
+  const hit = cache.get(model);
+  if (typeof hit === 'string') return undefined;
+  if (hit && sameIds(hit.dataIds, ids)) return hit;
+  hit?.plan.dispose();
+  const described = networkPlanOps(model);
+  if (typeof described === 'string') {
+    cache.set(model, described);
+    return undefined;
+  }
+  const plan = createNetworkPlan(described.ops, addon);
+  if (!plan) return undefined;
+  const entry = { dataIds: ids, plan, tail: described.tail };
+  cache.set(model, entry);
+  return entry;
+}
+
+/** Runs the tail layers (output norm, head) on the plan's output; inputs wired as in the model. */
+function applyTail(model: tf.LayersModel, tail: Layer[], x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor {
+  const out = new Map<Layer, tf.Tensor>([
+    [model.layers[0], x],
+    [model.layers[model.layers.length - tail.length - 1], y],
+  ]);
+  let last: tf.Tensor = y;
+  for (const layer of tail) {
+    const ins = inbound(layer).map((l) => out.get(l)!);
+    last = layer.apply(ins.length === 1 ? ins[0] : ins) as tf.Tensor;
+    out.set(layer, last);
+  }
+  return last;
+}
+
+/** model.predict through the native plan when it can run (same result to float tolerance), else model.predict. */
+export function plannedForward(model: tf.LayersModel): (x: tf.Tensor4D) => tf.Tensor {
+  return (x) => {
+    const planned = x.rank === 4 ? networkPlanFor(model) : undefined;
+    if (!planned) {
+      const y = model.predict(x);
+      return Array.isArray(y) ? y[0] : y;
+    }
+    return tf.tidy(() => applyTail(model, planned.tail, x, planned.plan.run(x)));
+  };
+}
