@@ -46,7 +46,11 @@ export const TrainConfigSchema = z
     startSize: z.number().int().min(16).max(4096).optional().describe('a curriculum: crops of this size for the first --start-steps steps, then --image-size'),
     startSteps: z.number().int().nonnegative().optional().describe('steps at --start-size before the crops grow to --image-size'),
     width: z.number().positive().max(8).default(1).describe('network channel multiplier: 1 = 32/64/128 channels; 0.5 is ~4x faster'),
-    arch: z.enum(ARCHS).default('transformer').describe("network: Johnson's transformer, or Ulyanov's multi-scale texture-net (crops a multiple of 16; --width does not apply)"),
+    // Optional, like head: configs stored before texture nets existed parse unchanged (and train a transformer).
+    arch: z
+      .enum(ARCHS)
+      .optional()
+      .meta({ description: "network: Johnson's transformer, or Ulyanov's multi-scale texture-net (crops a multiple of 16; --width does not apply)", defaultDescription: 'transformer' }),
     // Optional (no default) so that configs stored before these options existed still parse unchanged; a resumed run
     // trains the network its checkpoint holds whatever they say.
     head: z
