@@ -11,9 +11,9 @@ import { checkpointDirOf } from '../../src/train/session';
 import { makePhotos, standInLossNetwork, tempDir } from './helpers';
 
 describe('nst train --arch texture-net', () => {
-  test('the stored config says transformer unless --arch texture-net; old configs (no arch) are transformers', () => {
+  test('a config without --arch (every config stored before texture nets) is a transformer', () => {
     const stored = parseTrainConfig({ style: 's.jpg', data: ['d'], out: 'o' });
-    expect(stored.arch).toBe('transformer');
+    expect(stored.arch).toBeUndefined();
     expect(networkConfigFor(stored)).not.toHaveProperty('arch');
     expect(networkConfigFor({ ...stored, arch: 'texture-net' })).toMatchObject({ arch: 'texture-net', scales: 5, channels: 8, output: 'softclip' });
     expect(() => networkConfigFor({ ...stored, arch: 'texture-net', outputNorm: true })).toThrow(/--output-norm applies to --arch transformer only/);
