@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { selectedBackend } from '../../src/backend/select';
 import { tf } from '../../src/backend/tf';
 import type { LossNetwork } from '../../src/nets/loss-network/types';
+import { loadCheckpoint } from '../../src/checkpoint';
 import { checkpointDirOf } from '../../src/train/session';
 import { TRAIN_STATE_FILE, TrainState, TrainStateSchema } from '../../src/train/state';
 import { Rng } from '../../src/util/rng';
@@ -125,4 +126,12 @@ export function resumableState(outDir: string): Omit<TrainState, 'elapsedSeconds
   const { elapsedSeconds, ...rest } = savedTrainState(outDir);
   expect(typeof elapsedSeconds).toBe('number');
   return rest;
+}
+
+/** A run's checkpoint weights by name (copied out; the model is disposed). */
+export async function checkpointWeights(outDir: string): Promise<Map<string, Float32Array>> {
+  const { model } = await loadCheckpoint(checkpointDirOf(outDir));
+  const out = new Map(model.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
+  model.dispose();
+  return out;
 }

@@ -11,7 +11,7 @@ import { train } from '../../src/train/per-style';
 import { checkpointDirOf } from '../../src/train/session';
 import { checkpointStore } from '../../src/train/checkpoint-store';
 import { TrainLog, TRAIN_LOG_FILE } from '../../src/train/train-log';
-import { exitOf, makePhotos, resumableState, spawnTs, standInLossNetwork, tempDir, waitForLine } from './helpers';
+import { checkpointWeights, exitOf, makePhotos, resumableState, spawnTs, standInLossNetwork, tempDir, waitForLine } from './helpers';
 
 const CHILD = path.join(__dirname, 'fixtures', 'train-child.ts');
 
@@ -39,12 +39,7 @@ function tinyConfig(out: string, extra: Partial<TrainConfigInput> = {}): TrainCo
   };
 }
 
-async function weightsOf(outDir: string): Promise<Map<string, Float32Array>> {
-  const { model } = await loadCheckpoint(checkpointDirOf(outDir));
-  const out = new Map(model.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
-  model.dispose();
-  return out;
-}
+const weightsOf = checkpointWeights;
 
 const stateOf = resumableState;
 

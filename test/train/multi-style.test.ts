@@ -12,7 +12,8 @@ import { train } from '../../src/train/per-style';
 import { checkpointDirOf } from '../../src/train/session';
 import { StyleIndexStream } from '../../src/train/style-stream';
 import { TrainLog, TRAIN_LOG_FILE } from '../../src/train/train-log';
-import { makePhotos, resumableState, standInLossNetwork, tempDir } from './helpers';
+import { maxAbsDiff } from '../helpers';
+import { checkpointWeights, makePhotos, resumableState, standInLossNetwork, tempDir } from './helpers';
 
 let photos: string;
 let styles: string[];
@@ -38,18 +39,9 @@ function tinyConfig(out: string, extra: Partial<TrainConfigInput> = {}): TrainCo
   };
 }
 
-async function weightsOf(outDir: string): Promise<Map<string, Float32Array>> {
-  const { model } = await loadCheckpoint(checkpointDirOf(outDir));
-  const out = new Map(model.weights.map((w) => [w.originalName, w.read().dataSync().slice() as Float32Array]));
-  model.dispose();
-  return out;
-}
+const weightsOf = checkpointWeights;
 
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
+const maxDiff = maxAbsDiff;
 
 const stateOf = resumableState;
 
