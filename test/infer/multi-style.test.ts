@@ -74,6 +74,20 @@ describe('a multi-style network', () => {
     expect(maxAbsDiff(mixed.rgb, b.rgb)).toBeLessThan(1e-3);
   });
 
+  it('--stroke-scale runs the chosen style (an index or a mix) at the reduced size, as the single-style twin does', async () => {
+    for (const [choice, weights] of [[{ styleIndex: 1 }, [0, 1, 0]], [{ mix: [1, 0, 3] }, [0.25, 0, 0.75]]] as const) {
+      const single = singleStyleTwin(multi, [...weights]);
+      const a = await stylize(multi, img, { ...choice, strokeScale: 2 });
+      const b = await stylize(single, img, { strokeScale: 2 });
+      single.dispose();
+      expect([a.width, a.height]).toEqual([img.width, img.height]);
+      expect(maxAbsDiff(a.rgb, b.rgb)).toBeLessThan(1e-3);
+      // …and it is not the plain pass.
+      const plain = await stylize(multi, img, choice);
+      expect(maxAbsDiff(a.rgb, plain.rgb)).toBeGreaterThan(0.1);
+    }
+  });
+
   it('tiles with exact whole-image statistics equal the untiled pass (conditional norms in the layer graph)', async () => {
     const big = patternImage(120, 100, 3);
     const whole = await stylize(multi, big, { styleIndex: 2, tile: 0 });
