@@ -7,11 +7,11 @@
 // loss-vs-wall-clock, held-out losses, s/step, CPU) and the contact sheet docs/training/<set>.jpg (held-out photos
 // stylized at each milestone; no ImageNet photo and no style painting is shown: they may not be redistributed).
 //
-//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|lr [--only a,b] [--sheet-only]
+//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|start|lr [--only a,b] [--sheet-only]
 //       [--table] [--shared ../shared]
 //
 // Sets: `heads` (output heads; 128², batch 1, one thread), `arch` (transformer vs texture net; 128², batch 2, one
-// thread), `lr` (learning rates of the softclip head at the defaults:
+// thread), `start` (--start-color grey/style at lr 1e-3/4e-3; 128², batch 2, one thread), `lr` (learning rates of the softclip head at the defaults:
 // 256², batch 4). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
 'use strict';
 const fs = require('fs');
@@ -74,6 +74,23 @@ const SETS = {
     candidates: [
       { key: 'transformer', args: ['--arch', 'transformer'], name: 'transformer (Johnson)', formula: 'softclip, 1.68 M params' },
       { key: 'texture-net', args: ['--arch', 'texture-net'], name: 'texture net (Ulyanov)', formula: 'softclip, 5×8 ch, 72 k params' },
+    ],
+  },
+  // Where a fresh softclip net starts: flat mid-grey or the style image's mean colour (--start-color), at two rates.
+  start: {
+    size: 128,
+    batch: 2,
+    milestones: [25, 50, 100],
+    threads: '1',
+    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3'],
+    contentLayer: 'relu2_2',
+    shared: ['--style-layers', 'relu1_2,relu2_2,relu3_3', '--content-layer', 'relu2_2', '--loss-net', 'vgg19', '--loss-weights', VGG],
+    label: 'start, lr',
+    candidates: [
+      { key: 'grey-1e-3', args: ['--start-color', 'grey', '--lr', '1e-3'], name: 'grey, lr 1e-3', formula: 'softclip, 128², batch 2' },
+      { key: 'style-1e-3', args: ['--start-color', 'style', '--lr', '1e-3'], name: 'style colour, lr 1e-3', formula: 'softclip, 128², batch 2' },
+      { key: 'grey-4e-3', args: ['--start-color', 'grey', '--lr', '4e-3'], name: 'grey, lr 4e-3', formula: 'softclip, 128², batch 2' },
+      { key: 'style-4e-3', args: ['--start-color', 'style', '--lr', '4e-3'], name: 'style colour, lr 4e-3', formula: 'softclip, 128², batch 2' },
     ],
   },
   lr: {
@@ -193,7 +210,7 @@ function markdownTable(results) {
   const f = (v, d = 2) => (v === undefined ? '–' : Number(v).toFixed(d));
   const g = results.baselines.flatGrey;
   const head = [SET.label, 'train style @1 → peak in steps 2–25', ...MILESTONES.map((m) => `train style / content @${m}`), `held-out style / content @${steps} (flat grey ${f(g.style)} / ${f(g.content)})`,
-    'held-out saturated pixels @25 / @' + steps, `held-out mean pixel @${steps}`, `s/step, wall s to ${steps}`];
+    `held-out palette distance @${steps} (flat grey ${f(g.paletteDistance, 0)})`, 'held-out saturated pixels @25 / @' + steps, `held-out mean pixel @${steps}`, `s/step, wall s to ${steps}`];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const [k, c] of Object.entries(results.candidates)) {
     const ms = c.milestones;
@@ -201,7 +218,7 @@ function markdownTable(results) {
     const early = (c.curve ?? []).filter((e) => e.step >= 2 && e.step <= 25);
     const peak = early.reduce((a, e) => (e.style > a.style ? e : a), { style: -Infinity, step: 0 });
     lines.push(`| ${k} | ${f(c.curve?.[0]?.style)} → ${f(peak.style, 1)} (step ${peak.step}) | ${MILESTONES.map((m) => `${f(ms[m]?.train?.style)} / ${f(ms[m]?.train?.content)}`).join(' | ')} | ` +
-      `${f(last?.style)} / ${f(last?.content)} | ${f((ms[25]?.heldout?.saturatedShare ?? NaN) * 100, 1)} % / ${f((last?.saturatedShare ?? NaN) * 100, 1)} % | ` +
+      `${f(last?.style)} / ${f(last?.content)} | ${f(last?.paletteDistance, 1)} | ${f((ms[25]?.heldout?.saturatedShare ?? NaN) * 100, 1)} % / ${f((last?.saturatedShare ?? NaN) * 100, 1)} % | ` +
       `${f(last?.meanPixel, 0)} | ${f(c.secondsPerStep)}, ${f(ms[steps]?.train?.seconds, 0)} |`);
   }
   return lines.join('\n') + `\n\n${results.cpu}; ${results.command}\n`;

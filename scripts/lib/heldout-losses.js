@@ -19,6 +19,8 @@ async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers,
   const taps = [...new Set([...styleLayers, contentLayer])];
   const net = await loadLossNetwork({ net: 'vgg19', weights: lossWeights, taps, log: () => {} });
   const styleImg = await decodeImage(style, { resize: { width: size, height: size, fit: 'inside' } });
+  const { channelMeanStd } = lib('image/color');
+  const stylePalette = channelMeanStd(styleImg.rgb);
   const styleX = pixelsToTensor(styleImg);
   const styleFeats = net.extract(styleX, styleLayers);
   const targets = styleTargetsFrom(styleFeats, true);
@@ -38,10 +40,27 @@ async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers,
     tf.dispose([c, s.total, ...Object.values(s.perLayer), ...Object.values(feats)]);
     return out;
   };
+  /**
+   * How far the images' colours are from the style's palette: per image, the RMS over RGB channels of the mean's and
+   * the std's differences from the style image's (0–255 levels), averaged over the images. A photo colour-matched to
+   * the style (matchColorStats) scores 0.
+   */
+  const paletteDistanceOf = (y) => {
+    const [n, h, w] = y.shape;
+    const px = y.dataSync();
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const { mean, std } = channelMeanStd(px.subarray(i * h * w * 3, (i + 1) * h * w * 3));
+      let sq = 0;
+      for (let c = 0; c < 3; c++) sq += (mean[c] - stylePalette.mean[c]) ** 2 + (std[c] - stylePalette.std[c]) ** 2;
+      sum += Math.sqrt(sq / 6);
+    }
+    return sum / n;
+  };
   const round = (o) => JSON.parse(JSON.stringify(o, (_, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v)));
 
   const grey = tf.fill(x.shape, 127.5);
-  const baselines = { flatGrey: round(lossesOf(grey)), photo: round(lossesOf(x)) };
+  const baselines = { flatGrey: round({ ...lossesOf(grey), paletteDistance: paletteDistanceOf(grey) }), photo: round({ ...lossesOf(x), paletteDistance: paletteDistanceOf(x) }) };
   grey.dispose();
 
   return {
@@ -51,6 +70,7 @@ async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers,
       const { model } = await loadCheckpoint(checkpointDir);
       const y = tf.tidy(() => tf.clipByValue(model.predict(x), 0, 255));
       const r = lossesOf(y);
+      const paletteDistance = paletteDistanceOf(y);
       const mean = tf.tidy(() => tf.mean(y).dataSync()[0]);
       // Pixels at either end of the range in some channel: the saturated blobs of a tanh head.
       const saturated = tf.tidy(() => tf.mean(tf.cast(tf.any(tf.logicalOr(tf.lessEqual(y, 0.5), tf.greaterEqual(y, 254.5)), -1), 'float32')).dataSync()[0]);
@@ -71,7 +91,7 @@ async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers,
       }
       y.dispose();
       model.dispose();
-      return { ...round({ ...r, meanPixel: mean, saturatedShare: saturated, saturatedPreTanh }), images };
+      return { ...round({ ...r, meanPixel: mean, saturatedShare: saturated, saturatedPreTanh, paletteDistance }), images };
     },
     dispose() {
       tf.dispose([x, xContent, ...Object.values(targets).map((t) => t.gram)]);
