@@ -7,11 +7,11 @@
 // loss-vs-wall-clock, held-out losses, s/step, CPU) and the contact sheet docs/training/<set>.jpg (held-out photos
 // stylized at each milestone; no ImageNet photo and no style painting is shown: they may not be redistributed).
 //
-//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|start|lr [--only a,b] [--sheet-only]
+//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|lr [--only a,b] [--sheet-only]
 //       [--table] [--shared ../shared]
 //
 // Sets: `heads` (output heads; 128², batch 1, one thread), `arch` (transformer vs texture net; 128², batch 2, one
-// thread), `start` (--start-color grey/style at lr 1e-3/4e-3; 128², batch 2, one thread), `lr` (learning rates of the softclip head at the defaults:
+// thread), `lr` (learning rates of the softclip head at the defaults:
 // 256², batch 4). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
 'use strict';
 const fs = require('fs');
@@ -74,23 +74,6 @@ const SETS = {
     candidates: [
       { key: 'transformer', args: ['--arch', 'transformer'], name: 'transformer (Johnson)', formula: 'softclip, 1.68 M params' },
       { key: 'texture-net', args: ['--arch', 'texture-net'], name: 'texture net (Ulyanov)', formula: 'softclip, 5×8 ch, 72 k params' },
-    ],
-  },
-  // Where a fresh softclip net starts: flat mid-grey or the style image's mean colour (--start-color), at two rates.
-  start: {
-    size: 128,
-    batch: 2,
-    milestones: [25, 50, 100],
-    threads: '1',
-    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3'],
-    contentLayer: 'relu2_2',
-    shared: ['--style-layers', 'relu1_2,relu2_2,relu3_3', '--content-layer', 'relu2_2', '--loss-net', 'vgg19', '--loss-weights', VGG],
-    label: 'start, lr',
-    candidates: [
-      { key: 'grey-1e-3', args: ['--start-color', 'grey', '--lr', '1e-3'], name: 'grey, lr 1e-3', formula: 'softclip, 128², batch 2' },
-      { key: 'style-1e-3', args: ['--start-color', 'style', '--lr', '1e-3'], name: 'style colour, lr 1e-3', formula: 'softclip, 128², batch 2' },
-      { key: 'grey-4e-3', args: ['--start-color', 'grey', '--lr', '4e-3'], name: 'grey, lr 4e-3', formula: 'softclip, 128², batch 2' },
-      { key: 'style-4e-3', args: ['--start-color', 'style', '--lr', '4e-3'], name: 'style colour, lr 4e-3', formula: 'softclip, 128², batch 2' },
     ],
   },
   lr: {

@@ -59,29 +59,3 @@ export function outputHeadOf(model: tf.LayersModel): OutputHead {
   }
   return 'linear';
 }
-
-/** The pre-head value that `head` maps to the pixel value `v` (kept inside tanh's range: ±0.95 of it). */
-function headInverse(head: 'tanh' | 'softclip' | 'linear', v: number): number {
-  if (head === 'linear') return v;
-  const t = Math.min(0.95, Math.max(-0.95, (v - TANH_OFFSET) / TANH_SCALE));
-  return Math.atanh(t) * (head === 'softclip' ? TANH_SCALE : 1);
-}
-
-/**
- * Moves a fresh net's starting image from mid-grey to the flat colour `rgb` (0–255 per channel) by setting the last
- * conv's bias, so training starts at the style's mean colour instead of grey (docs/training.md, "Starting colour"):
- * the last kernel is small at the start, so the output is ≈ head(bias). Changes nothing and returns false where the
- * head's input is not that bias: the residual head (it starts at the photo) and an output norm after the conv.
- */
-export function startOutputAt(model: tf.LayersModel, rgb: readonly [number, number, number]): boolean {
-  const head = outputHeadOf(model);
-  if (head === 'residual') return false;
-  const out = model.outputLayers[0];
-  const conv = head === 'linear' ? out : out.inboundNodes[0]?.inboundLayers[0];
-  const bias = conv?.getClassName() === 'Conv2D' ? conv.weights[1] : undefined;
-  if (!bias) return false;
-  const value = tf.tensor1d(rgb.map((v) => headInverse(head, v)));
-  bias.write(value);
-  value.dispose();
-  return true;
-}

@@ -19,10 +19,6 @@ import { parseOrUsageError } from '../util/flag-names';
 /** The output head of new `nst train` runs (measured against the others in docs/training.md, "Output head"). */
 export const TRAIN_OUTPUT_HEAD = 'softclip' as const;
 
-/** Where a fresh network's output starts (docs/training.md, "Starting colour"). */
-export const START_COLORS = ['grey', 'style'] as const;
-export const TRAIN_START_COLOR = 'grey' as const;
-
 export const DEFAULT_WEIGHTS = { content: 5, style: 5, tv: 1 } as const;
 
 export const TrainConfigSchema = z
@@ -61,11 +57,6 @@ export const TrainConfigSchema = z
       .enum(OUTPUT_HEADS)
       .optional()
       .meta({ description: 'output head: softclip/linear start at mid-grey with slope 1, tanh saturates, residual starts at the photo (docs/training.md)', defaultDescription: TRAIN_OUTPUT_HEAD }),
-    // Optional like head: only a fresh run reads it, and configs stored before it existed started at grey.
-    startColor: z
-      .enum(START_COLORS)
-      .optional()
-      .meta({ description: "a fresh network's flat starting image: mid-grey, or the style image's mean colour", defaultDescription: TRAIN_START_COLOR }),
     outputNorm: z.boolean().optional().meta({ description: 'an instance norm after the last conv (as in Engstrom’s networks)', defaultDescription: 'false' }),
     seed: z.number().int().nonnegative().default(1).describe('seed for weights, photo order and crops'),
     crop: z.enum(['random', 'center']).default('random').describe('crop position: random (seeded, per photo and epoch) or the centre'),

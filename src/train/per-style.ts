@@ -17,15 +17,13 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../backend/tf';
-import { channelMeanStd } from '../image/color';
 import { decodeImage, pixelsToTensor } from '../image/image-io';
 import { contentScaleOf, NORMALIZED_TV_SCALE, perceptualLoss, StyleTarget, styleTargetsFrom } from '../losses/perceptual';
 import { resolveTaps } from '../losses/taps';
 import type { LossNetwork } from '../nets/loss-network/types';
-import { startOutputAt } from '../nets/output-head';
 import { oneHot, setStyleWeights } from '../nets/style-weights';
 import { copyWithAddedStyle, freezeAllButStyleNorms, loadAddStyleSource, locateAddStyleRun } from './add-style';
-import { imageSizeAt, parseTrainConfig, TRAIN_START_COLOR, RESUMABLE_OVERRIDES, styleImagesOf, totalSteps, TrainConfig, TrainConfigInput } from './config';
+import { imageSizeAt, parseTrainConfig, RESUMABLE_OVERRIDES, styleImagesOf, totalSteps, TrainConfig, TrainConfigInput } from './config';
 import { UsageError } from '../errors';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import { checkCropSizes, defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
@@ -49,13 +47,7 @@ export interface TrainResult extends LoopResult {
 
 type StyleTargets = Record<string, StyleTarget>;
 
-/** A style image's loss targets, and its mean colour (where `--start-color style` starts a fresh network). */
-async function loadStyleTargets(
-  config: TrainConfig,
-  file: string,
-  lossNet: LossNetwork,
-  styleLayers: string[],
-): Promise<{ targets: StyleTargets; meanColor: [number, number, number] }> {
+async function loadStyleTargets(config: TrainConfig, file: string, lossNet: LossNetwork, styleLayers: string[]): Promise<StyleTargets> {
   const size = config.styleSize ?? config.imageSize;
   const style = await decodeImage(file, { resize: { width: size, height: size, fit: 'inside' } });
   const x = pixelsToTensor(style);
@@ -63,7 +55,7 @@ async function loadStyleTargets(
     const feats = lossNet.extract(x, styleLayers);
     const targets = styleTargetsFrom(feats, config.lossScale === 'normalized');
     tf.dispose(Object.values(feats));
-    return { targets, meanColor: channelMeanStd(style.rgb).mean };
+    return targets;
   } finally {
     x.dispose();
   }
@@ -303,22 +295,13 @@ export async function train(
       notes.push(n);
       log(`nst: note: ${n}`);
     }
-    const meanColors: Array<[number, number, number]> = [];
-    for (const k of trained) {
-      const { targets, meanColor } = await loadStyleTargets(config, styleImages[k], lossNet, taps.styleLayers);
-      styleTargets.set(k, targets);
-      meanColors.push(meanColor);
-    }
+    for (const k of trained) styleTargets.set(k, await loadStyleTargets(config, styleImages[k], lossNet, taps.styleLayers));
     if (added) source = await loadAddStyleSource(store, added.addFrom, styleImages.length - 1);
     const build = () => {
       const model = deps.buildModel(networkConfigFor(config), config.seed);
       if (source) {
         copyWithAddedStyle(source, model);
         freezeAllButStyleNorms(model);
-      } else if ((config.startColor ?? TRAIN_START_COLOR) === 'style') {
-        // Several styles share the last conv: start at the mean of their colours.
-        const mean = [0, 1, 2].map((c) => meanColors.reduce((s, m) => s + m[c], 0) / meanColors.length) as [number, number, number];
-        if (!startOutputAt(model, mean)) log('nst: note: --start-color style does not apply to this head (it starts where it is)');
       }
       return model;
     };

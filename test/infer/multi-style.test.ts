@@ -75,8 +75,9 @@ describe('a multi-style network', () => {
   });
 
   it('--stroke-scale runs the chosen style (an index or a mix) at the reduced size, as the single-style twin does', async () => {
-    for (const [choice, weights] of [[{ styleIndex: 1 }, [0, 1, 0]], [{ mix: [1, 0, 3] }, [0.25, 0, 0.75]]] as const) {
-      const single = singleStyleTwin(multi, [...weights]);
+    const cases: Array<[{ styleIndex?: number; mix?: number[] }, number[]]> = [[{ styleIndex: 1 }, [0, 1, 0]], [{ mix: [1, 0, 3] }, [0.25, 0, 0.75]]];
+    for (const [choice, weights] of cases) {
+      const single = singleStyleTwin(multi, weights);
       const a = await stylize(multi, img, { ...choice, strokeScale: 2 });
       const b = await stylize(single, img, { strokeScale: 2 });
       single.dispose();
