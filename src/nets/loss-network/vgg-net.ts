@@ -6,7 +6,7 @@ import { tf } from '../../backend/tf';
 import { InputError, UsageError } from '../../errors';
 import { OIHW_TO_HWIO, permuteArray } from '../../io/tensor-layout';
 import { preprocess } from './preprocess';
-import { createNetworkPlan, networkPlanAddon, NetworkPlan, PlanOp } from '../../backend/native/network-plan';
+import { createNetworkPlan, networkPlanAddon, NetworkPlan, NetworkPlanInfo, PlanOp } from '../../backend/native/network-plan';
 import { checkTaps } from './taps';
 import type { LossNetwork, RawConv, RawVggWeights } from './types';
 import { VggArch, VggConvSpec, vggLayout } from './vgg-layout';
@@ -99,6 +99,14 @@ export class VggFeatureExtractor implements LossNetwork {
     const plan = images.rank === 4 && images.shape[3] === 3 ? this.planTo(tap) : undefined;
     if (!plan) return tf.tidy(() => this.extract(images, [tap])[tap]);
     return tf.tidy(() => plan.run(preprocess(images, this.weights.preprocessing)));
+  }
+
+  /**
+   * What `encode(…, tap)` runs on after it has run once: the native plan's lanes and oneDNN implementations, or undefined
+   * when it runs layer by layer (for diagnostics: bench, the plan tests' check that no step is a reference kernel).
+   */
+  encodePlanInfo(tap: string): NetworkPlanInfo | undefined {
+    return this.plans.get(tap)?.info();
   }
 
   /** The native plan from the preprocessed image to `tap` (cached: the weights are constants), or undefined. */
