@@ -115,11 +115,12 @@ void MaxPoolT(const Blocked& src, const Blocked& dst) {
       }
 }
 
-// AVX-512: 16 input channels per vector (one channel block), OC outputs × 4 pixels of accumulators.
+// AVX-512: 16 input channels per vector (one channel block), OC outputs × kPixels pixels of accumulators. The 32
+// zmm registers hold 8 pixels × 3 outputs + 3 weights + 1 input: each weight load then feeds 8 FMAs, not 4.
 template <int OC>
 __attribute__((target("avx512f"))) void Narrow512(const Blocked& s, int64_t kh, int64_t kw, const float* wt,
                                                   const float* bias, float* y) {
-  constexpr int kPixels = 4;
+  constexpr int kPixels = OC <= 3 ? 8 : 6;
   const int64_t blocks = s.blocks(), taps = kh * kw, ph = (kh - 1) / 2, pw = (kw - 1) / 2;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t i = 0; i < s.n; i++) {
