@@ -325,8 +325,9 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
             srcs = {md(src_dims, dt::f32, BlockedTag(L))};
           }
           const dims_t dst_dims{n, op.oc, oh, ow};
-          const bool wino = op.k == 3 && op.stride == 1 && L == 16 && !cur.input && op.ic % 16 == 0 && op.oc % 16 == 0 &&
-                            OneDnnHas(dnnl::cpu_isa::avx512_core);
+          static const bool wino_off = std::getenv("NST_PLAN_WINOGRAD") && std::string(std::getenv("NST_PLAN_WINOGRAD")) == "0";
+          const bool wino = !wino_off && op.k == 3 && op.stride == 1 && L == 16 && !cur.input && op.ic % 16 == 0 &&
+                            op.oc % 16 == 0 && OneDnnHas(dnnl::cpu_isa::avx512_core);
           // A conv read by a reflection-padded conv (convs in a row, as in the AdaIN decoder) writes into the interior
           // of a buffer with the halo, if oneDNN takes such a strided output; else the next conv copies it.
           out_halo = last ? 0 : HaloFor(plan, i + 1);
