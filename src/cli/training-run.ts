@@ -9,8 +9,8 @@ import type { LoopResult } from '../train/loop';
 import type { TrainHooks } from '../train/task';
 import { UsageError } from '../errors';
 import { formatDuration } from '../util/duration';
-import { installStopSignals, SIGNAL_EXIT_CODES } from '../util/signals';
 import { TrainProgress } from './progress/train';
+import { runUnderStopSignals } from './signal-run';
 
 /** Steps a dry run times (the first one is not timed: it pays one-time costs). */
 export const DRY_RUN_STEPS = 3;
@@ -65,20 +65,6 @@ export async function runWithStopSignals<R>(
   train: (hooks: TrainHooks) => Promise<R>,
   summary: (result: R) => string,
 ): Promise<number> {
-  const stop = installStopSignals(log);
   const bar = args.progress === false ? undefined : new TrainProgress();
-  const say = (line: string) => {
-    bar?.stop();
-    log(line);
-  };
-  try {
-    const r = await train({ log: say, onStep: (s) => bar?.update(s), shouldStop: stop.shouldStop });
-    bar?.stop();
-    log(summary(r));
-    const sig = stop.received();
-    return sig ? SIGNAL_EXIT_CODES[sig] ?? 1 : 0;
-  } finally {
-    bar?.stop();
-    stop.dispose();
-  }
+  return runUnderStopSignals(bar, log, (say, shouldStop) => train({ log: say, onStep: (s) => bar?.update(s), shouldStop }), summary);
 }

@@ -8,7 +8,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { LOSS_OPTION_FIELDS } from '../../losses/options';
 import { optimizeImage, OptimizeConfigInput, OptimizeConfigSchema, OptimizeResult, parseOptimizeConfig } from '../../optimize';
 import { OptimizeProgress } from '../progress/optimize';
-import { installStopSignals, SIGNAL_EXIT_CODES } from '../../util/signals';
+import { runUnderStopSignals } from '../signal-run';
 import { ArgsOf, configFromArgs, optionsFromSchema, withOptionGroups } from '../options-from-schema';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 
@@ -30,30 +30,12 @@ export async function runOptimize(args: OptimizeArgs, log: (line: string) => voi
   parseOptimizeConfig(config);
   const backend = await startBackend(args);
   const bar = args.progress === false ? undefined : new OptimizeProgress();
-  const signals = installStopSignals(log);
-  const say = (line: string) => {
-    bar?.stop();
-    log(line);
-  };
-  try {
-    const result = await optimizeImage(
-      config as OptimizeConfigInput,
-      {
-        hooks: {
-          log: say,
-          onStep: (r, total) => bar?.update(r, total),
-          shouldStop: signals.shouldStop,
-        },
-      },
-    );
-    bar?.stop();
-    log(`${summary(result)} [${backend.name}]`);
-    const sig = signals.received();
-    return sig ? (SIGNAL_EXIT_CODES[sig] ?? 1) : 0;
-  } finally {
-    bar?.stop();
-    signals.dispose();
-  }
+  return runUnderStopSignals(
+    bar,
+    log,
+    (say, shouldStop) => optimizeImage(config as OptimizeConfigInput, { hooks: { log: say, onStep: (r, total) => bar?.update(r, total), shouldStop } }),
+    (result) => `${summary(result)} [${backend.name}]`,
+  );
 }
 
 /** The three files every run needs get short aliases and are demanded by yargs before anything runs. */

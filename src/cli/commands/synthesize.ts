@@ -8,7 +8,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { LOSS_OPTION_FIELDS } from '../../losses/options';
 import { parseSynthesizeConfig, synthesizeTexture, SynthesizeConfigInput, SynthesizeConfigSchema } from '../../optimize';
 import { OptimizeProgress } from '../progress/optimize';
-import { installStopSignals, SIGNAL_EXIT_CODES } from '../../util/signals';
+import { runUnderStopSignals } from '../signal-run';
 import { ArgsOf, configFromArgs, optionsFromSchema, withOptionGroups } from '../options-from-schema';
 import { BackendArgs, handler, startBackend, withBackendOption } from '../run';
 
@@ -20,23 +20,14 @@ export async function runSynthesize(args: SynthesizeArgs, log: (line: string) =>
   parseSynthesizeConfig(config); // every value checked, naming its flag, before the backend starts
   const backend = await startBackend(args);
   const bar = args.progress === false ? undefined : new OptimizeProgress();
-  const signals = installStopSignals(log);
-  const say = (line: string) => {
-    bar?.stop();
-    log(line);
-  };
-  try {
-    const r = await synthesizeTexture(config as SynthesizeConfigInput, {
-      hooks: { log: say, onStep: (s, total) => bar?.update(s, total), shouldStop: signals.shouldStop },
-    });
-    bar?.stop();
-    log(`${r.output} (${r.width}x${r.height}): style loss ${r.losses.style.toFixed(4)} (from ${r.initialLosses.style.toFixed(4)} for the noise) after ${r.steps} steps, ${r.seconds.toFixed(1)} s; losses in ${r.lossesFile} [${backend.name}]`);
-    const sig = signals.received();
-    return sig ? (SIGNAL_EXIT_CODES[sig] ?? 1) : 0;
-  } finally {
-    bar?.stop();
-    signals.dispose();
-  }
+  return runUnderStopSignals(
+    bar,
+    log,
+    (say, shouldStop) => synthesizeTexture(config as SynthesizeConfigInput, { hooks: { log: say, onStep: (s, total) => bar?.update(s, total), shouldStop } }),
+    (r) =>
+      `${r.output} (${r.width}x${r.height}): style loss ${r.losses.style.toFixed(4)} (from ${r.initialLosses.style.toFixed(4)} for the noise) after ${r.steps} steps, ` +
+      `${r.seconds.toFixed(1)} s; losses in ${r.lossesFile} [${backend.name}]`,
+  );
 }
 
 const SYNTHESIZE_OPTIONS = optionsFromSchema(SynthesizeConfigSchema, {
