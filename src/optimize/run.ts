@@ -162,6 +162,9 @@ export async function optimizeImage(input: OptimizeConfigInput, options: Optimiz
         await encodeImage(toImage(stepper.x, width, height), preview);
         hooks.onPreview?.(preview, step);
       }
+      // A step's awaits resolve as microtasks, so signal handlers (macrotasks) would never run inside this loop:
+      // yield to the event loop once a step, or Ctrl-C could not reach shouldStop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (step < config.steps && hooks.shouldStop?.()) {
         stoppedEarly = true;
         log(`nst: stopped at step ${step}; writing the current image`);

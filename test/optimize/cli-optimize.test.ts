@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { nstInProcess as nst } from '../cli-in-process';
 import { describeShared, sharedPath } from '../helpers';
-import { makePhotos, tempDir } from '../train/helpers';
+import { exitOf, makePhotos, tempDir } from '../train/helpers';
+import { spawn } from 'child_process';
 
 let dir: string;
 let photo: string;
@@ -63,4 +64,27 @@ describeShared('nst optimize with the truncated VGG19 of ../shared', () => {
     expect(json.lossNetwork).toMatch(/^vgg19/);
     expect(fs.statSync(out).size).toBeGreaterThan(0);
   });
+
+  test.each(['SIGINT', 'SIGTERM'] as const)('%s stops after the current step, writes the image so far and exits 130/143 (the built CLI)', async (sig) => {
+    const out = path.join(dir, `stopped-${sig}`, 'out.png');
+    const bin = path.resolve(__dirname, '..', '..', 'bin', 'nst.js');
+    const child = spawn(process.execPath, [
+      bin, 'optimize', '--content', photo, '--style', sharedPath('data', 'styles', 'udnie.jpg'), '-o', out, '--steps', '100000', '--size', '40',
+      '--loss-weights', sharedPath('models', 'vgg19-imagenet-block1-3', 'model'), '--no-progress',
+    ], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    const exited = exitOf(child);
+    // Printed (on stderr) before the first step; the stop is checked after each step.
+    await new Promise<void>((resolve) => {
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => /note: style layer relu4_3/.test((err += d.toString())) && resolve());
+    });
+    child.kill(sig);
+    const { code, stderr } = await exited;
+    expect(code).toBe(sig === 'SIGINT' ? 130 : 143);
+    expect(stderr).toMatch(/stopped at step \d+; writing the current image/);
+    const json = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8'));
+    expect(json.steps).toBeGreaterThanOrEqual(1);
+    expect(json.steps).toBeLessThan(100000);
+    expect(fs.statSync(out).size).toBeGreaterThan(0);
+  }, 120000);
 });
