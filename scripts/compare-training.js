@@ -11,7 +11,7 @@
 //       [--table] [--shared ../shared]
 //
 // Sets: `heads` (output heads; 128², batch 1, one thread), `arch` (transformer vs texture net; 128², batch 2, one
-// thread), `lr` (learning rates of the softclip head at the defaults:
+// thread), `lr` (learning rates of the softclip head at the other defaults:
 // 256², batch 4). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
 'use strict';
 const fs = require('fs');
@@ -86,8 +86,8 @@ const SETS = {
     shared: ['--loss-net', 'vgg19', '--loss-weights', VGG],
     label: 'learning rate',
     candidates: [
-      { key: 'lr1e-3', args: ['--lr', '1e-3'], name: 'lr 1e-3 (default)', formula: 'softclip, 256², batch 4' },
-      { key: 'lr4e-3', args: ['--lr', '4e-3'], name: 'lr 4e-3', formula: 'softclip, 256², batch 4' },
+      { key: 'lr1e-3', args: ['--lr', '1e-3'], name: 'lr 1e-3 (old default)', formula: 'softclip, 256², batch 4' },
+      { key: 'lr4e-3', args: ['--lr', '4e-3'], name: 'lr 4e-3 (default)', formula: 'softclip, 256², batch 4' },
     ],
   },
 };

@@ -94,9 +94,6 @@ async function main() {
     '--image-size', String(plan.imageSize),
     '--width', String(plan.width),
     '--batch-size', String(plan.batchSize),
-    // The slope-1 softclip head moves the picture slowly at the default rate 1e-3 (after 150 steps here: style 1.57,
-    // a grey relief); 4e-3 reached style 0.80 and udnie's dark strokes in the same steps (docs/training.md).
-    '--lr', '4e-3',
     '--iterations', String(plan.steps),
     '--checkpoint-every', String(Math.max(25, Math.floor(plan.steps / 3))),
     '--preview-every', String(Math.max(10, Math.floor(plan.steps / 5))),

@@ -101,7 +101,7 @@ describe('training loop', () => {
     const out = tempDir();
     const lines: string[] = [];
     let injected = false;
-    const result = await train(tinyConfig(out, { checkpointEvery: 2 }), {
+    const result = await train(tinyConfig(out, { checkpointEvery: 2, lr: 1e-3 }), {
       deps: deps(),
       // Once: the retried step 3 (from the restored step-2 checkpoint) then succeeds.
       hooks: { log: (l) => lines.push(l), injectNonFinite: (step) => step === 3 && !injected && (injected = true) },
