@@ -7,11 +7,10 @@ import { globalContentStats, tileEncoder, type TileEncoder } from './content-sta
 import type { ArbitraryModel } from './model';
 import { planArbitraryTiling, type ArbitraryTiling, type ArbitraryTilingOptions } from './plan';
 
-/** `usePlan`: false for tiled passes, whose tiles of several shapes would each build a new native plan. */
-export function encoderOf(model: ArbitraryModel, usePlan = true): TileEncoder {
+export function encoderOf(model: ArbitraryModel): TileEncoder {
   const { encoder } = model;
   // One tap, inference: the encoder's native plan when it has one (faster, two activations alive instead of all).
-  const extract = encoder.encode && usePlan
+  const extract = encoder.encode
     ? (x: tf.Tensor4D, taps: string[]) => Object.fromEntries(taps.map((t) => [t, encoder.encode!(x, t)]))
     : (x: tf.Tensor4D, taps: string[]) => encoder.extract(x, taps);
   return tileEncoder(extract, model.layer);

@@ -100,8 +100,7 @@ function decodeTile(ctx: TileDecodeContext, features: tf.Tensor4D, tile: Tile): 
     const stats = ctx.content ?? channelStats(features);
     let t = mixedAdain(features, ctx.styles, ctx.weights, stats);
     if (ctx.alpha < 1) t = blendAlpha(t, features, ctx.alpha);
-    // A tiled pass (whole-image statistics given) decodes layer by layer: see runArbitrary.
-    const y = ctx.content ? (ctx.model.decoder.predict(t) as tf.Tensor4D) : plannedForward(ctx.model.decoder)(t);
+    const y = plannedForward(ctx.model.decoder)(t);
     const [, h, w, c] = y.shape;
     if (y.rank !== 4 || h !== tile.height || w !== tile.width || c !== 3) {
       throw new UsageError(`the AdaIN decoder returned shape [${y.shape.join(',')}] for a ${tile.width}×${tile.height} tile; it must return the tile's size`);
@@ -123,13 +122,9 @@ function featureBytes(model: ArbitraryModel, tiles: Tile[]): number {
 
 /** Runs the model over a padded image: global statistics, then tile-wise AdaIN + decoding. */
 function runArbitrary(model: ArbitraryModel, img: RgbImage, ctx: Omit<TileDecodeContext, 'content'>, o: { tile?: number; overlap?: number; memoryBudgetBytes?: number; onTile?: (done: number, total: number) => void }) {
-  const plannable = Boolean(model.encoder.encode) && networkPlanFor(model.decoder) !== undefined;
-  let plan = planArbitraryTiling(img.width, img.height, model.stride, model.layer, { ...o, planned: plannable });
-  // Native plans pay off for one whole-image pass. A tiled pass (tiles of several shapes, each a new plan) runs layer by
-  // layer as before, with tiles sized for that.
-  if (plannable && plan.tiles.length > 1) plan = planArbitraryTiling(img.width, img.height, model.stride, model.layer, { ...o, planned: false });
-  const usePlan = plannable && plan.tiles.length === 1;
-  const encode = encoderOf(model, usePlan);
+  const planned = Boolean(model.encoder.encode) && networkPlanFor(model.decoder) !== undefined;
+  const plan = planArbitraryTiling(img.width, img.height, model.stride, model.layer, { ...o, planned });
+  const encode = encoderOf(model);
   const acc = new Float32Array(img.rgb.length);
   if (plan.tiles.length === 1) {
     const t = plan.tiles[0];
