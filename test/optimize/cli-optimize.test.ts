@@ -74,9 +74,11 @@ describeShared('nst optimize with the truncated VGG19 of ../shared', () => {
     ], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
     const exited = exitOf(child);
     // Printed (on stderr) before the first step; the stop is checked after each step.
+    // (An early exit also ends the wait, so the assertions below report it instead of a timeout.)
     await new Promise<void>((resolve) => {
       let err = '';
       child.stderr!.on('data', (d: Buffer) => /note: style layer relu4_3/.test((err += d.toString())) && resolve());
+      child.on('exit', () => resolve());
     });
     child.kill(sig);
     const { code, stderr } = await exited;
