@@ -15,7 +15,8 @@
         "src/eltwise_gather.cc",
         "src/norm.cc",
         "src/plan.cc",
-        "src/plan_kernels.cc"
+        "src/plan_kernels.cc",
+        "src/winograd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

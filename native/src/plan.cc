@@ -18,6 +18,7 @@
 // op must be a conv: its output is the NHWC result.
 #include "common.h"
 #include "plan_kernels.h"
+#include "winograd.h"
 
 #include <chrono>
 #include <cstdio>
@@ -47,6 +48,7 @@ struct Op {
   // Weights in each layout a primitive asked for (usually one), reordered once: the plan's weights never change.
   std::vector<std::pair<md, dnnl::memory>> packed;
   std::vector<float> narrow;  // for the narrow-output kernel
+  WinogradFilter winograd;    // for our AVX2 Winograd
 };
 
 struct AlignedFree {
@@ -68,7 +70,7 @@ struct Act {
   Blocked geo;
 };
 
-enum StepKind { kStepConv, kStepNarrow, kStepNorm, kStepUpsample, kStepCopy, kStepPadInput, kStepMaxPool };
+enum StepKind { kStepConv, kStepNarrow, kStepWinograd, kStepNorm, kStepUpsample, kStepCopy, kStepPadInput, kStepMaxPool };
 
 struct Step {
   explicit Step(StepKind k) : kind(k) {}
@@ -164,6 +166,12 @@ dnnl::primitive_attr ConvAttr(bool relu) {
     attr.set_post_ops(ops);
   }
   return attr;
+}
+
+// NST_PLAN_WINOGRAD=0: direct convs only (oneDNN's Winograd and ours off), to compare per-step times.
+bool WinogradOff() {
+  static const bool off = std::getenv("NST_PLAN_WINOGRAD") && std::string(std::getenv("NST_PLAN_WINOGRAD")) == "0";
+  return off;
 }
 
 // oneDNN's reference conv: correct, but orders of magnitude slower than any JIT kernel.
@@ -312,7 +320,16 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
         s.to_output = last;
         const bool narrow = last && !cur.input && op.oc <= 4 && op.reflect && op.stride == 1 && !op.relu &&
                             cur.geo.halo * 2 == op.k - 1 && NarrowBlockedAvailable(L);
-        if (narrow) {
+        // Our Winograd where oneDNN has none (AVX2): 3×3, stride 1, padded by the input's halo or with zeros.
+        const bool own_winograd = !last && !cur.input && !WinogradOff() && op.k == 3 && op.stride == 1 && op.pad == 1 &&
+                                  op.ic >= 16 && cur.geo.halo == (op.reflect ? 1 : 0) && WinogradAvailable(L);
+        if (own_winograd) {
+          s.kind = kStepWinograd;
+          if (op.winograd.empty())
+            op.winograd = MakeWinogradFilter(op.weights.data(), op.bias.empty() ? nullptr : op.bias.data(), op.ic, op.oc, L);
+          s.impl = "winograd_4x3:avx2";
+          out_halo = HaloFor(plan, i + 1);
+        } else if (narrow) {
           s.kind = kStepNarrow;
           if (op.narrow.empty()) op.narrow = NarrowBlockedWeights(op.weights.data(), op.k, op.k, op.ic, op.oc, L);
           s.impl = std::string("narrow_blocked:") + (L == 16 ? "avx512" : "avx2");
@@ -326,8 +343,7 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
             srcs = {md(src_dims, dt::f32, BlockedTag(L))};
           }
           const dims_t dst_dims{n, op.oc, oh, ow};
-          static const bool wino_off = std::getenv("NST_PLAN_WINOGRAD") && std::string(std::getenv("NST_PLAN_WINOGRAD")) == "0";
-          const bool wino = !wino_off && op.k == 3 && op.stride == 1 && L == 16 && !cur.input && op.ic % 16 == 0 &&
+          const bool wino = !WinogradOff() && op.k == 3 && op.stride == 1 && L == 16 && !cur.input && op.ic % 16 == 0 &&
                             op.oc % 16 == 0 && OneDnnHas(dnnl::cpu_isa::avx512_core);
           // A conv read by a reflection-padded conv (convs in a row, as in the AdaIN decoder) writes into the interior
           // of a buffer with the halo, if oneDNN takes such a strided output; else the next conv copies it.
@@ -475,6 +491,10 @@ void Run(Plan& plan, Instance& inst, const float* x, float* y) {
         break;
       case kStepNarrow:
         NarrowBlockedForward(s.in.geo, op.k, op.k, op.oc, op.narrow.data(), op.bias.empty() ? nullptr : op.bias.data(), y);
+        break;
+      case kStepWinograd:
+        WinogradForward(s.in.geo, op.winograd, op.relu, s.out.geo);
+        FillReflectHalo(s.out.geo);
         break;
       case kStepPadInput: break;
       case kStepConv: {
@@ -634,7 +654,7 @@ Napi::Value PlanInfoJs(const Napi::CallbackInfo& info) {
       const Instance& inst = plan.instances.front();
       uint32_t k = 0;
       for (const Step& s : inst.steps)
-        if (s.kind == kStepConv || s.kind == kStepNarrow) impls.Set(k++, s.impl);
+        if (!s.impl.empty()) impls.Set(k++, s.impl);
       bytes = double(BufferBytes(inst));
     }
     o.Set("implementations", impls);

@@ -2,7 +2,7 @@
 // (model.predict on the native tfjs kernels): the same network, seeded weights, odd sizes and batches, every output
 // head, an output norm, non-multiple-of-16 widths. Also: a weight change (setWeights, an optimizer step) rebuilds the
 // plan, and networks the plan cannot run fall back to predict. network-plan-avx2.test.ts reruns this file with
-// ONEDNN_MAX_CPU_ISA=AVX2 (8-lane blocks, the AVX2 narrow kernel).
+// ONEDNN_MAX_CPU_ISA=AVX2 (8-lane blocks, the AVX2 narrow kernel and our AVX2 Winograd).
 //
 // Tolerance: max |plan − predict| ≤ 1e-4 × the output's range (+1e-3 absolute for the output-norm net, whose last
 // norm divides by the std of a near-constant image). Both are float32 sums in different orders (Winograd against
@@ -29,6 +29,11 @@ function net(config: TransformerConfigInput, seed = 1): tf.LayersModel {
 
 function input(shape: [number, number, number, number], seed: number): tf.Tensor4D {
   return tf.randomUniform(shape, 0, 255, 'float32', seed) as tf.Tensor4D;
+}
+
+/** On 8-lane (AVX2) plans the 3×3 stride-1 convs between blocked activations run our Winograd (native/src/winograd.cc). */
+function expectOwnWinogradOnAvx2(info: { lanes: number; implementations: string[] }) {
+  if (info.lanes === 8) expect(info.implementations).toContain('winograd_4x3:avx2');
 }
 
 function compare(model: tf.LayersModel, x: tf.Tensor4D, absExtra = 0) {
@@ -60,6 +65,7 @@ describeNative('whole-network native plan', () => {
     const info = networkPlanFor(model)!.plan.info();
     if (expectedLanes) expect(info.lanes).toBe(expectedLanes);
     expect(info.implementations.some((s) => s.startsWith('ref'))).toBe(false);
+    expectOwnWinogradOnAvx2(info);
     x.dispose();
     model.dispose();
   });
@@ -113,6 +119,7 @@ describeNative('whole-network native plan', () => {
     expect(r).toMatchObject({ ok: true });
     expect(networkPlanFor(model)).toBeDefined();
     expect(networkPlanFor(model)!.plan.info().implementations.some((s) => s.startsWith('ref'))).toBe(false);
+    expectOwnWinogradOnAvx2(networkPlanFor(model)!.plan.info());
     x.dispose();
     model.dispose();
   });
@@ -144,6 +151,7 @@ describeNative('whole-network native plan', () => {
         expect(maxAbsDiff(planned.dataSync(), ref)).toBeLessThanOrEqual(1e-4 * scale);
         // No oneDNN reference kernel: the last conv writing NHWC from blocked input once fell back to one, ~1000x slower.
         expect(vgg.encodePlanInfo(tap)!.implementations.filter((s) => s.startsWith('ref'))).toEqual([]);
+        if (tap !== 'relu1_1') expectOwnWinogradOnAvx2(vgg.encodePlanInfo(tap)!); // relu1_1's only conv reads the image
         tf.dispose([planned, reference]);
       }
       x.dispose();
