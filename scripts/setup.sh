@@ -20,7 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: cannot install ${missing[*]} (not root, no sudo); run: sudo apt-get install ${missing[*]}"
   else
     echo "setup: installing ${missing[*]} with apt-get"
-    if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"; } >/tmp/nst-setup-apt.log 2>&1; then
+    # Wait for another apt (unattended upgrades, a second setup) rather than fail on its lock.
+    lock=(-o DPkg::Lock::Timeout=600)
+    if ! { $sudo apt-get "${lock[@]}" update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get "${lock[@]}" install -y -qq "${missing[@]}"; } >/tmp/nst-setup-apt.log 2>&1; then
       echo "setup: apt-get failed (see /tmp/nst-setup-apt.log); continuing without ${missing[*]}"
     fi
   fi
