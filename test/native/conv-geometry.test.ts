@@ -2,7 +2,8 @@
 // the rest (the kernels then use tfjs' JS code). No addon needed.
 import { tf } from '../../src/backend/tf';
 import {
-  applicableStrategy, convGeometry, convStrategy, fitTrailingPad, matMulPlan, poolGeometry, ConvGeometry,
+  applicableStrategy, convGeometry, convStrategy, dataGradientAsForward, fitTrailingPad, matMulPlan, poolGeometry,
+  rotatedTransposedFilter, zeroPadNhwc, ConvGeometry,
 } from '../../src/backend/native/conv-geometry';
 
 describe('fitTrailingPad', () => {
@@ -38,6 +39,38 @@ describe('convGeometry', () => {
   it('refuses NCHW', () => {
     const nchw = tf.backend_util.computeConv2DInfo([2, 3, 7, 6], [3, 2, 3, 4], 1, 1, 'same', undefined, false, 'channelsFirst');
     expect(convGeometry(nchw)).toBeUndefined();
+  });
+});
+
+describe('dataGradientAsForward', () => {
+  // The style net's output layer: 9x9 valid conv 32 -> 3 on a reflection-padded 264x264 input.
+  const outputLayer: ConvGeometry = [4, 264, 264, 32, 256, 256, 3, 9, 9, 1, 1, 1, 1, 0, 0, 0, 0];
+
+  it('turns a narrow conv\'s data gradient into a forward conv of dy over the full window', () => {
+    expect(dataGradientAsForward(outputLayer)).toEqual({
+      geometry: [4, 272, 272, 3, 264, 264, 32, 9, 9, 1, 1, 1, 1, 0, 0, 0, 0],
+      pad: [8, 8, 8, 8],
+    });
+  });
+  it("pads by what the forward pass did not: a 'same' 3x3 conv stays 'same'", () => {
+    expect(dataGradientAsForward([1, 9, 9, 16, 9, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1])?.pad).toEqual([1, 1, 1, 1]);
+  });
+  it("leaves strided and wide convs to oneDNN's own gradient", () => {
+    expect(dataGradientAsForward([1, 12, 10, 9, 4, 3, 1, 5, 5, 2, 2, 1, 1, 0, 0, 0, 0])).toBeUndefined();
+    expect(dataGradientAsForward([1, 9, 9, 16, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1])).toBeUndefined();
+  });
+  it('rotates the filter 180° and swaps its in/out channels', () => {
+    // HWIO [2, 1, 2, 3]: value = 100·y + 10·i + o.
+    const w = new Float32Array(12);
+    for (let y = 0; y < 2; y++) for (let i = 0; i < 2; i++) for (let o = 0; o < 3; o++) w[(y * 2 + i) * 3 + o] = 100 * y + 10 * i + o;
+    const r = rotatedTransposedFilter(w, 2, 1, 2, 3); // [2, 1, 3, 2]
+    expect(r[(0 * 3 + 2) * 2 + 1]).toBe(100 * 1 + 10 * 1 + 2);
+    expect(r[(1 * 3 + 0) * 2 + 1]).toBe(10 * 1 + 0);
+  });
+  it('zero-pads an NHWC batch', () => {
+    const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]); // [2, 1, 2, 2]
+    const p = zeroPadNhwc(x, [2, 1, 2, 2], [1, 0, 0, 1]); // [2, 2, 3, 2]
+    expect(Array.from(p)).toEqual([0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 5, 6, 7, 8, 0, 0]);
   });
 });
 

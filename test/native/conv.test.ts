@@ -205,6 +205,8 @@ describeNative('native conv kernels match tfjs JS kernels', () => {
       { x: [2, 13, 11, 32], k: 9, co: 3, s: 1, pad: 'same' },
       { x: [2, 12, 10, 9], k: 5, co: 1, s: 2, pad: 'valid' },
       { x: [3, 9, 9, 16], k: 3, co: 4, s: 1, pad: 'same' },
+      // As the style net runs it: reflection-padded input, valid conv (data gradient as a forward conv of dy).
+      { x: [2, 20, 18, 32], k: 9, co: 3, s: 1, pad: 'valid' },
     ];
     for (const c of cases) {
       it(`x${JSON.stringify(c.x)} ${c.k}x${c.k} -> ${c.co} s${c.s} ${c.pad}: fused bias+relu, conv and gradients`, () => {

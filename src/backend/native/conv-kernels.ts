@@ -14,7 +14,7 @@ import { installKernels } from './install';
 import { KernelCallCounter, KernelCalls, withJsFallback } from './js-fallback';
 import { UsageError } from '../../errors';
 import type { NativeAddon } from './loader';
-import { applicableStrategy, convGeometry, matMulPlan, poolGeometry, ConvGeometry, ConvShapeInfo, ConvStrategy, CONV_STRATEGIES } from './conv-geometry';
+import { applicableStrategy, convGeometry, dataGradientAsForward, rotatedTransposedFilter, zeroPadNhwc, matMulPlan, poolGeometry, ConvGeometry, ConvShapeInfo, ConvStrategy, CONV_STRATEGIES } from './conv-geometry';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -177,7 +177,15 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       const geometry = convGeometry(info);
       if (!geometry || !sameShape(dy.shape, [geometry[0], geometry[4], geometry[5], geometry[6]])) return undefined;
       const out = new Float32Array(sizeOf(inputShape));
-      addon.convBackwardData(dys, ws, out, geometry, strategy(geometry));
+      const asForward = dataGradientAsForward(geometry);
+      if (asForward) {
+        const [n, , , ic, oh, ow, oc, kh, kw] = geometry;
+        const padded = zeroPadNhwc(dys, [n, oh, ow, oc], asForward.pad);
+        const rotated = rotatedTransposedFilter(ws, kh, kw, ic, oc);
+        addon.convForward(padded, rotated, null, out, asForward.geometry, 0, 0, strategy(asForward.geometry));
+      } else {
+        addon.convBackwardData(dys, ws, out, geometry, strategy(geometry));
+      }
       return backend.makeTensorInfo([...inputShape], 'float32', out);
     }),
 
