@@ -9,6 +9,7 @@
         "src/conv_pool.cc",
         "src/conv_matmul.cc",
         "src/conv_narrow.cc",
+        "src/conv_winograd.cc",
         "src/eltwise.cc",
         "src/eltwise_binary.cc",
         "src/eltwise_reduce.cc",

@@ -4,6 +4,7 @@
 // on each call, deliberately: during training they change every step, so a cached blocked copy would go stale.
 #include "conv_narrow.h"
 #include "conv_support.h"
+#include "conv_winograd.h"
 
 namespace nst {
 
@@ -118,6 +119,16 @@ std::string Describe(const PD& pd, const md& activation_layout, const md& nhwc) 
   return std::string(pd.impl_info_str()) + (activation_layout == nhwc ? " nhwc" : " blocked");
 }
 
+// The symmetric pad (0 or 1) of a 3×3 stride-1 dense conv that our own Winograd takes in place of oneDNN's, or -1.
+// Only with the Winograd strategy (so 16+ channels each side) and on CPUs where oneDNN has none.
+int64_t OwnWinogradPad(const ConvGeom& g, int strategy) {
+  if (strategy != kWinograd || !OwnWinogradWanted()) return -1;
+  if (g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1) return -1;
+  const int64_t p = g.pt;
+  if ((p != 0 && p != 1) || g.pl != p || g.pb != p || g.pr != p) return -1;
+  return g.oh == g.ih + 2 * p - 2 && g.ow == g.iw + 2 * p - 2 ? p : -1;
+}
+
 struct ConvForward {
   dnnl::convolution_forward prim;
   std::string impl;
@@ -140,6 +151,9 @@ struct ConvBackwardWeights {
 };
 
 Cache<ConvForward> g_forward;
+// Configurations our own Winograd ran (no primitive to cache), listed by convCacheInfo like the cached ones.
+std::map<std::string, std::string> g_own_winograd;
+constexpr const char* kOwnWinogradImpl = "winograd_4x3:avx2 (nst) blocked";
 Cache<ConvBackwardData> g_backward_data;
 Cache<ConvBackwardWeights> g_backward_weights;
 
@@ -159,6 +173,12 @@ Napi::Value ConvForwardJs(const Napi::CallbackInfo& info) {
     const int strategy = info[7].As<Napi::Number>().Int32Value();
     if (strategy == kNarrowOut && NarrowOutAvailable()) {
       NarrowOutForward(g.narrow(), x, w, bias, y, activation, alpha);
+      return info.Env().Undefined();
+    }
+    const int64_t wino_pad = OwnWinogradPad(g, strategy);
+    if (wino_pad >= 0 && (activation == kLinear || activation == kRelu)) {
+      g_own_winograd.emplace("forward " + Key(g.key(), with_bias, activation, alpha, strategy), kOwnWinogradImpl);
+      OwnWinogradNhwc(x, g.n, g.ih, g.iw, g.ic, wino_pad, w, bias, g.oc, activation == kRelu, y);
       return info.Env().Undefined();
     }
     ConvForward& e = g_forward.Get(Key(g.key(), with_bias, activation, alpha, strategy), [&] {
@@ -194,6 +214,12 @@ Napi::Value ConvBackwardDataJs(const Napi::CallbackInfo& info) {
     float* dx = F32Exact(info[2], "out", g.src_size());
 
     const int strategy = info[4].As<Napi::Number>().Int32Value();
+    const int64_t wino_pad = OwnWinogradPad(g, strategy);
+    if (wino_pad >= 0) {
+      g_own_winograd.emplace("backwardData " + Key(g.key(), strategy), kOwnWinogradImpl);
+      OwnWinogradBackwardData(dy, g.n, g.oh, g.ow, g.oc, wino_pad, w, g.ic, dx);
+      return info.Env().Undefined();
+    }
     ConvBackwardData& e = g_backward_data.Get(Key(g.key(), strategy), [&] {
       auto pd = Choose(strategy, [&](dnnl::algorithm alg, bool plain) {
         auto hint = g.forward_pd(false, UserScratchpadAttr(), alg, plain);
@@ -313,6 +339,7 @@ Napi::Value ConvCacheInfoJs(const Napi::CallbackInfo& info) {
   g_backward_data.ForEach([&](const std::string& key, const ConvBackwardData& e) { impls.Set("backwardData " + key, e.impl); });
   g_backward_weights.ForEach([&](const std::string& key, const ConvBackwardWeights& e) { impls.Set("backwardWeights " + key, e.impl); });
   g_depthwise.ForEach([&](const std::string& key, const ConvForward& e) { impls.Set("depthwise " + key, e.impl); });
+  for (const auto& [key, impl] : g_own_winograd) impls.Set(key, impl);
   o.Set("implementations", impls);
   return o;
 }

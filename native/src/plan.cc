@@ -168,12 +168,6 @@ dnnl::primitive_attr ConvAttr(bool relu) {
   return attr;
 }
 
-// NST_PLAN_WINOGRAD=0: direct convs only (oneDNN's Winograd and ours off), to compare per-step times.
-bool WinogradOff() {
-  static const bool off = std::getenv("NST_PLAN_WINOGRAD") && std::string(std::getenv("NST_PLAN_WINOGRAD")) == "0";
-  return off;
-}
-
 // oneDNN's reference conv: correct, but orders of magnitude slower than any JIT kernel.
 bool IsReference(const dnnl::convolution_forward::primitive_desc& pd) {
   return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
@@ -321,7 +315,7 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
         const bool narrow = last && !cur.input && op.oc <= 4 && op.reflect && op.stride == 1 && !op.relu &&
                             cur.geo.halo * 2 == op.k - 1 && NarrowBlockedAvailable(L);
         // Our Winograd where oneDNN has none (AVX2): 3×3, stride 1, padded by the input's halo or with zeros.
-        const bool own_winograd = !last && !cur.input && !WinogradOff() && op.k == 3 && op.stride == 1 && op.pad == 1 &&
+        const bool own_winograd = !last && !cur.input && !WinogradOffByEnv() && op.k == 3 && op.stride == 1 && op.pad == 1 &&
                                   op.ic >= 16 && cur.geo.halo == (op.reflect ? 1 : 0) && WinogradAvailable(L);
         if (own_winograd) {
           s.kind = kStepWinograd;
@@ -343,7 +337,7 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
             srcs = {md(src_dims, dt::f32, BlockedTag(L))};
           }
           const dims_t dst_dims{n, op.oc, oh, ow};
-          const bool wino = !WinogradOff() && op.k == 3 && op.stride == 1 && L == 16 && !cur.input && op.ic % 16 == 0 &&
+          const bool wino = !WinogradOffByEnv() && op.k == 3 && op.stride == 1 && L == 16 && !cur.input && op.ic % 16 == 0 &&
                             op.oc % 16 == 0 && OneDnnHas(dnnl::cpu_isa::avx512_core);
           // A conv read by a reflection-padded conv (convs in a row, as in the AdaIN decoder) writes into the interior
           // of a buffer with the halo, if oneDNN takes such a strided output; else the next conv copies it.

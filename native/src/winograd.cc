@@ -9,6 +9,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -96,6 +97,11 @@ __attribute__((target("avx2,fma"))) void TransformStoreOutput(const float* m, in
 
 }  // namespace
 
+bool WinogradOffByEnv() {
+  static const bool off = std::getenv("NST_PLAN_WINOGRAD") && std::string(std::getenv("NST_PLAN_WINOGRAD")) == "0";
+  return off;
+}
+
 bool WinogradAvailable(int64_t lanes) { return lanes == kLanes && NarrowBlockedAvailable(kLanes); }
 
 WinogradFilter MakeWinogradFilter(const float* hwio, const float* bias, int64_t ic, int64_t oc, int64_t lanes) {
@@ -104,6 +110,8 @@ WinogradFilter MakeWinogradFilter(const float* hwio, const float* bias, int64_t 
   f.ic = ic, f.oc = oc;
   f.icp = (ic + kLanes - 1) / kLanes * kLanes, f.ocp = (oc + kLanes - 1) / kLanes * kLanes;
   f.u.assign(size_t(kXi * f.icp * f.ocp), 0.f);
+  // In parallel: the training kernels transform their changing filters on every call.
+#pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < ic; c++)
     for (int64_t o = 0; o < oc; o++) {
       double gg[6][3] = {};  // G g

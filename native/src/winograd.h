@@ -27,6 +27,10 @@ struct WinogradFilter {
 // oneDNN's own Winograd is used.
 bool WinogradAvailable(int64_t lanes);
 
+// NST_PLAN_WINOGRAD=0: direct convs only (oneDNN's Winograd and ours off), in the plans and in the training kernels'
+// own Winograd alike, to compare times.
+bool WinogradOffByEnv();
+
 // weights HWIO (3, 3, ic, oc); bias may be null.
 WinogradFilter MakeWinogradFilter(const float* hwio, const float* bias, int64_t ic, int64_t oc, int64_t lanes);
 

@@ -118,6 +118,12 @@ function convCases(seed: number, count: number, opts: { dilate: boolean }): Conv
   return cases;
 }
 
+/** Where oneDNN has no Winograd (AVX2, no AVX-512), 3x3 stride-1 convs run on ours (native/src/conv_winograd.cc). */
+function expectOwnWinogradOnAvx2() {
+  const impls = Object.values((addon.convCacheInfo() as { implementations: Record<string, string> }).implementations);
+  if (!impls.some((i) => i.includes('avx512'))) expect(impls).toContain('winograd_4x3:avx2 (nst) blocked');
+}
+
 describeNative('native conv kernels match tfjs JS kernels', () => {
   beforeAll(() => {
     // setup-backend may have installed every native kernel (backend 'native'): start from pure JS.
@@ -194,6 +200,7 @@ describeNative('native conv kernels match tfjs JS kernels', () => {
           expectClose(res, 'winograd-eligible');
           expect(res.calls.fallback).toEqual({});
           expect(res.calls.native.Conv2DBackpropInput).toBe(1);
+          if (strategy === 'per-shape' || strategy === 'winograd') expectOwnWinogradOnAvx2();
           tf.dispose([x, f, bias, y, weight]);
         });
       }
