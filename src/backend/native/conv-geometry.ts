@@ -4,6 +4,7 @@
  * own JS kernel, so an unsupported configuration is slow, never wrong.
  */
 import { tf } from '../tf';
+import { outputFloats } from './cpu-tensors';
 
 /** The subset of tfjs' `backend_util.Conv2DInfo` the planners read. */
 export interface ConvShapeInfo {
@@ -137,7 +138,7 @@ export function dataGradientAsForward(g: ConvGeometry): { geometry: ConvGeometry
 export function zeroPadNhwc(x: Float32Array, [n, h, w, c]: readonly number[], [t, l, b, r]: readonly number[]): Float32Array {
   const pw = w + l + r;
   const ph = h + t + b;
-  const out = new Float32Array(n * ph * pw * c);
+  const out = outputFloats(n * ph * pw * c, true);
   for (let i = 0; i < n; i++) {
     for (let y = 0; y < h; y++) {
       const src = ((i * h + y) * w) * c;
