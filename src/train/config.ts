@@ -13,13 +13,15 @@ import { parseOrUsageError } from '../util/flag-names';
 
 /**
  * Defaults on the normalized loss scale (docs/training.md): each term starts near 1, whatever the style or size.
- * Content is weighted like style because runs here are hundreds to a few thousand steps: at 1 : 5 the network spent
- * them painting style blobs over grey without learning to keep the photo (measured in docs/quality.md).
+ * Content weighs twice style because runs here are hundreds to a few thousand steps: at 1 : 5 the network spent them
+ * painting style blobs over grey without learning to keep the photo (docs/quality.md), and at 5 : 5 its strokes still
+ * left held-out content above a flat grey image's at 300 steps; 10 : 5 is below it on content and style there
+ * (docs/training.md, "Content weight").
  */
 /** The output head of new `nst train` runs (measured against the others in docs/training.md, "Output head"). */
 export const TRAIN_OUTPUT_HEAD = 'softclip' as const;
 
-export const DEFAULT_WEIGHTS = { content: 5, style: 5, tv: 1 } as const;
+export const DEFAULT_WEIGHTS = { content: 10, style: 5, tv: 1 } as const;
 
 export const TrainConfigSchema = z
   .object({
