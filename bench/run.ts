@@ -9,6 +9,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { probeBackend } from '../src/backend/select';
+import { restartWithHugePages } from '../src/backend/native/huge-pages';
+
+// As bin/nst.js does, so the bench measures what `nst` users get; the PyTorch peer runs without it (see peerEnv).
+restartWithHugePages();
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -26,9 +30,18 @@ function log(line: string) {
   process.stderr.write(`bench: ${line}\n`);
 }
 
-function runJson(cmd: string, argv: string[], what: string): Json | { error: string } {
+/** The environment minus the huge-page tunable our restart added: PyTorch runs as its users run it. */
+function peerEnv(): NodeJS.ProcessEnv {
+  const tunables = (process.env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t && t !== 'glibc.malloc.hugetlb=1');
+  const env = { ...process.env };
+  if (tunables.length) env.GLIBC_TUNABLES = tunables.join(':');
+  else delete env.GLIBC_TUNABLES;
+  return env;
+}
+
+function runJson(cmd: string, argv: string[], what: string, env: NodeJS.ProcessEnv = process.env): Json | { error: string } {
   log(`${what} …`);
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, env });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Json;
@@ -54,9 +67,9 @@ async function main() {
   const worker = path.join(__dirname, 'worker.js');
   const sizes = quick ? '256' : '256,512,1024';
   const batches = quick ? '1' : '1,4';
-  const result: Json = { machine: { cpus: require('os').cpus().length, node: process.version }, quick };
+  const result: Json = { machine: { cpus: require('os').cpus().length, node: process.version, glibcTunables: process.env.GLIBC_TUNABLES ?? null }, quick };
 
-  const peer = want('torch') && torchAvailable() ? runJson('/usr/bin/python3', [TORCH_PEER, '2'], 'PyTorch peer (torch_peer.py)') : undefined;
+  const peer = want('torch') && torchAvailable() ? runJson('/usr/bin/python3', [TORCH_PEER, '2'], 'PyTorch peer (torch_peer.py)', peerEnv()) : undefined;
   result.pytorch = peer ?? 'not available (/usr/bin/python3 -c "import torch" failed or ../shared absent)';
 
   const backends = ['native', 'cpu'].filter((b) => probeBackend(b as 'native' | 'cpu').available && !(b === 'cpu' && skipCpu));

@@ -7,12 +7,12 @@
 // loss-vs-wall-clock, held-out losses, s/step, CPU) and the contact sheet docs/training/<set>.jpg (held-out photos
 // stylized at each milestone; no ImageNet photo and no style painting is shown: they may not be redistributed).
 //
-//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|lr|content [--only a,b] [--sheet-only]
+//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|lr|content|compute [--only a,b] [--sheet-only]
 //       [--table] [--shared ../shared]
 //
 // Sets: `heads` (output heads; 128², batch 1, one thread), `arch` (transformer vs texture net; 128², batch 2, one
 // thread), `lr` (learning rates of the softclip head at the other defaults: 256², batch 4), `content` (content weights
-// at the defaults). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
+// at the defaults), `compute` (batch, curriculum and width at equal wall-clock: 4, 8, 12 minutes). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -106,6 +106,25 @@ const SETS = {
       { key: 'cw20', args: ['--content-weight', '20'], name: 'content 20 : style 5', formula: 'softclip, lr 4e-3, 256², batch 4' },
     ],
   },
+  // Issue #20's "convergence per CPU-hour": the same wall-clock for each candidate (--budget, resumed from milestone to
+  // milestone), so a cheaper step buys more of them. Milestones are seconds of training; run on a quiet machine.
+  compute: {
+    size: 256,
+    batch: 4,
+    milestones: [240, 480, 720],
+    budget: true,
+    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'],
+    contentLayer: 'relu2_2',
+    shared: ['--loss-net', 'vgg19', '--loss-weights', VGG],
+    weights: 'content 10 : style 5 : tv 1 (the defaults)',
+    label: 'setting',
+    candidates: [
+      { key: 'b4', args: ['--batch-size', '4'], name: 'batch 4, 256² (old default)', formula: 'width 1' },
+      { key: 'b1', args: ['--batch-size', '1'], name: 'batch 1, 256² (default)', formula: 'width 1' },
+      { key: 'curriculum', args: ['--start-size', '128', '--start-steps', '150'], name: '128² first 150 steps', formula: 'then 256², batch 4' },
+      { key: 'width0.5', args: ['--width', '0.5'], name: 'width 0.5', formula: 'batch 4, 256²' },
+    ],
+  },
 };
 const setName = arg('set', 'heads');
 const SET = SETS[setName];
@@ -120,9 +139,11 @@ const OUT = path.join(ROOT, 'out', 'compare-training', setName);
 const CANDIDATES = SET.candidates.filter((c) => !only || only.split(',').includes(c.key));
 
 function trainArgs(run, c, upTo, resume) {
-  if (resume) return ['train', '--resume', run, '--iterations', String(upTo), '--no-progress'];
-  return ['train', '--style', style, '--data', DATA, '--out', run, '--image-size', String(size), '--batch-size', String(SET.batch),
-    '--iterations', String(upTo), '--seed', '1', '--preview-every', '25', '--checkpoint-every', '100000', ...SET.shared, ...c.args,
+  const until = SET.budget ? ['--budget', `${upTo}s`] : ['--iterations', String(upTo)];
+  if (resume) return ['train', '--resume', run, ...until, '--no-progress'];
+  const batch = c.args.includes('--batch-size') ? [] : ['--batch-size', String(SET.batch)];
+  return ['train', '--style', style, '--data', DATA, '--out', run, '--image-size', String(size), ...batch,
+    ...until, '--seed', '1', ...(SET.budget ? [] : ['--preview-every', '25', '--checkpoint-every', '100000']), ...SET.shared, ...c.args,
     '--no-progress'];
 }
 
@@ -132,6 +153,12 @@ function stepsDone(run) {
   } catch {
     return 0;
   }
+}
+
+/** Where a run is: steps, or (budget sets) the last budget milestone it completed (a marker written after each). */
+function progress(run) {
+  if (!SET.budget) return stepsDone(run);
+  return Math.max(0, ...MILESTONES.filter((m) => fs.existsSync(path.join(run, `budget-${m}.done`))));
 }
 
 /** Mean of a loss term over the `window` logged steps ending at `step` (batch-1 steps are noisy). */
@@ -164,18 +191,20 @@ async function main() {
     rec.milestones = rec.milestones ?? {};
     return rec;
   };
-  for (const c of CANDIDATES) if (stepsDone(path.join(OUT, c.key)) > steps) fs.rmSync(path.join(OUT, c.key), { recursive: true, force: true });
+  for (const c of CANDIDATES) if (progress(path.join(OUT, c.key)) > steps) fs.rmSync(path.join(OUT, c.key), { recursive: true, force: true });
   for (const m of MILESTONES) {
     for (const c of CANDIDATES) {
       const run = path.join(OUT, c.key);
       const rec = record(c);
-      if (stepsDone(run) >= m && rec.milestones[m]?.heldout) continue;
-      if (stepsDone(run) < m) {
+      if (progress(run) >= m && rec.milestones[m]?.heldout) continue;
+      if (progress(run) < m) {
         const resume = stepsDone(run) > 0;
         if (!resume) fs.rmSync(run, { recursive: true, force: true });
         nst(trainArgs(run, c, m, resume));
+        if (SET.budget) fs.writeFileSync(path.join(run, `budget-${m}.done`), `${stepsDone(run)}\n`);
       }
-      if (stepsDone(run) !== m) throw new Error(`${run}: at step ${stepsDone(run)}, past milestone ${m} without its evaluation; delete it to retrain`);
+      if (progress(run) !== m) throw new Error(`${run}: at ${progress(run)}, past milestone ${m} without its evaluation; delete it to retrain`);
+      if (SET.budget) rec.milestones[m] = { ...(rec.milestones[m] ?? {}), steps: stepsDone(run) };
       const ev = await evaluator.evaluate(path.join(run, 'checkpoint'));
       ev.images.forEach((png, i) => fs.writeFileSync(path.join(run, `heldout-${m}-${i}.png`), png));
       delete ev.images;
@@ -192,10 +221,15 @@ async function main() {
 /** Training losses at the milestones (10-step means), s/step and the loss curve, from the run's log. */
 function summarize(run, rec) {
   // The latest record per step (a resumed run re-logs the steps after its checkpoint), up to the last milestone.
-  const log = [...new Map(readLossLog(run).map((e) => [e.step, e])).values()].filter((e) => e.step <= steps).sort((a, b) => a.step - b.step);
+  const log = [...new Map(readLossLog(run).map((e) => [e.step, e])).values()].filter((e) => SET.budget || e.step <= steps).sort((a, b) => a.step - b.step);
   let clock = 0;
   const wall = new Map(log.map((e) => [e.step, (clock += e.stepMs) / 1000]));
   for (const m of MILESTONES) {
+    if (SET.budget) {
+      const at = rec.milestones[m]?.steps;
+      if (at) rec.milestones[m] = { ...rec.milestones[m], train: { style: around(log, at, 'style'), content: around(log, at, 'content'), seconds: wall.get(at) } };
+      continue;
+    }
     if (!wall.has(m)) continue;
     rec.milestones[m] = { ...rec.milestones[m], train: { style: around(log, m, 'style'), content: around(log, m, 'content'), seconds: wall.get(m) } };
   }
@@ -208,6 +242,18 @@ function summarize(run, rec) {
 function markdownTable(results) {
   const f = (v, d = 2) => (v === undefined ? '–' : Number(v).toFixed(d));
   const g = results.baselines.flatGrey;
+  if (SET.budget) {
+    const head = [SET.label, 's/step', ...MILESTONES.map((m) => `@${m / 60} min: steps, held-out style / content / palette`)];
+    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+    for (const [k, c] of Object.entries(results.candidates)) {
+      const cells = MILESTONES.map((m) => {
+        const ms = c.milestones[m];
+        return ms?.heldout ? `${ms.steps}: ${f(ms.heldout.style)} / ${f(ms.heldout.content)} / ${f(ms.heldout.paletteDistance, 1)}` : '–';
+      });
+      lines.push(`| ${k} | ${f(c.secondsPerStep)} | ${cells.join(' | ')} |`);
+    }
+    return lines.join('\n') + `\n\nflat grey ${f(g.style)} / ${f(g.content)} / ${f(g.paletteDistance, 1)}; ${results.cpu}; ${results.command}\n`;
+  }
   const head = [SET.label, 'train style @1 → peak in steps 2–25', ...MILESTONES.map((m) => `train style / content @${m}`), `held-out style / content @${steps} (flat grey ${f(g.style)} / ${f(g.content)})`,
     `held-out palette distance @${steps} (flat grey ${f(g.paletteDistance, 0)})`, 'held-out saturated pixels @25 / @' + steps, `held-out mean pixel @${steps}`, `s/step, wall s to ${steps}`];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
@@ -233,8 +279,8 @@ async function contactSheet(results) {
     header.push({ width: CELL, buffer: await sharp(path.join(HELDOUT, SHEET_PHOTOS[i])).resize(CELL, CELL, { fit: 'cover' }).png().toBuffer() });
   }
   const rows = [{ height: CELL, cells: header }];
-  const stepsRow = [{ width: LABEL, buffer: await textCell('step →', LABEL, 22, 12) }];
-  for (const m of MILESTONES) stepsRow.push({ width: CELL * SHEET_PHOTOS.length, buffer: await textCell(`${m}`, CELL * SHEET_PHOTOS.length, 22, 12) });
+  const stepsRow = [{ width: LABEL, buffer: await textCell(SET.budget ? 'minutes →' : 'step →', LABEL, 22, 12) }];
+  for (const m of MILESTONES) stepsRow.push({ width: CELL * SHEET_PHOTOS.length, buffer: await textCell(SET.budget ? `${m / 60}` : `${m}`, CELL * SHEET_PHOTOS.length, 22, 12) });
   rows.push({ height: 22, cells: stepsRow });
   for (const k of keys) {
     const c = results.candidates[k];

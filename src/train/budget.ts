@@ -32,6 +32,11 @@ export const budgetField = budgetSchema
 export const BUDGET_CHECKPOINT_SECONDS = 600;
 /** Preview grids over a whole budgeted run (they cost a forward pass and an image write each). */
 export const BUDGET_PREVIEWS = 24;
+/**
+ * ...but not more often than this: a preview and its loss-curve render took ~6 s at 256² (AVX2), so 24 of them in a
+ * 4-minute run ate a third of it.
+ */
+export const BUDGET_PREVIEW_MIN_SECONDS = 300;
 /** Steps timed before the first plan (the first step of a session is not timed: it pays one-time costs). */
 export const BUDGET_CALIBRATION_STEPS = 3;
 
@@ -75,7 +80,7 @@ export function planBudget(b: BudgetInputs): BudgetPlan {
   const checkpointEvery = Math.max(1, Math.round(BUDGET_CHECKPOINT_SECONDS / s1));
   // Per-step overheads amortized: a checkpoint every checkpointEvery steps, a preview every previewEvery.
   const roughSteps = Math.max(1, (b.budgetSeconds - b.elapsedSeconds) / s1) + b.step;
-  const previewEvery = Math.max(1, Math.round(roughSteps / BUDGET_PREVIEWS));
+  const previewEvery = Math.max(1, Math.round(roughSteps / BUDGET_PREVIEWS), Math.round(BUDGET_PREVIEW_MIN_SECONDS / s1));
   const overhead = b.checkpointSeconds / checkpointEvery + b.previewSeconds / previewEvery;
   // The last step ends with a preview and a checkpoint whatever the cadence.
   let left = b.budgetSeconds - b.elapsedSeconds - b.checkpointSeconds - b.previewSeconds;

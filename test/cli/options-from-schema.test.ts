@@ -58,7 +58,7 @@ describe('the loss options are declared once', () => {
     }
     const train = parseTrainConfig({ style: 's', data: ['d'], out: 'o' });
     const optimize = parseOptimizeConfig({ content: 'c', style: 's', output: 'o.png' });
-    expect([train.contentWeight, train.styleWeight, train.tvWeight]).toEqual([5, 5, 1]);
+    expect([train.contentWeight, train.styleWeight, train.tvWeight]).toEqual([10, 5, 1]);
     expect([optimize.contentWeight, optimize.styleWeight, optimize.tvWeight]).toEqual([1, 5, 1]);
     expect(optionsFromSchema(TrainConfigSchema)['loss-net'].choices).toEqual(LOSS_NETS);
   });

@@ -77,7 +77,8 @@ describe('planBudget', () => {
     expect(plan.totalSteps).toBeGreaterThan(340);
     expect(plan.totalSteps).toBeLessThan(360);
     expect(plan.checkpointEvery).toBe(60); // ~10 min at 10 s/step
-    expect(plan.previewEvery).toBeGreaterThan(1);
+    expect(plan.previewEvery).toBe(30); // 24 previews over ~350 steps would be every ~15 steps (150 s): at most every 5 min
+    expect(planBudget({ ...base, budgetSeconds: 8 * 3600 }).previewEvery).toBe(120); // 8 h: 24 previews, one per 20 min
   });
 
   it('costs a later stage of larger crops by its ratio', () => {
