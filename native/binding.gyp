@@ -4,7 +4,7 @@
       "target_name": "nst_native",
       "sources": [
         "src/addon.cc",
-        "src/buffers.cc",
+        "src/process.cc",
         "src/conv.cc",
         "src/conv_support.cc",
         "src/conv_pool.cc",

@@ -31,7 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitConv(env, exports);
   InitEltwise(env, exports);
   InitPlan(env, exports);
-  InitBuffers(env, exports);
+  InitProcess(env, exports);
   return exports;
 }
 

@@ -56,6 +56,6 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* name, F&& body) 
 void InitConv(Napi::Env env, Napi::Object exports);
 void InitEltwise(Napi::Env env, Napi::Object exports);
 void InitPlan(Napi::Env env, Napi::Object exports);
-void InitBuffers(Napi::Env env, Napi::Object exports);
+void InitProcess(Napi::Env env, Napi::Object exports);
 
 }  // namespace nst

@@ -4,7 +4,6 @@
  * own JS kernel, so an unsupported configuration is slow, never wrong.
  */
 import { tf } from '../tf';
-import { outputFloats } from './cpu-tensors';
 
 /** The subset of tfjs' `backend_util.Conv2DInfo` the planners read. */
 export interface ConvShapeInfo {
@@ -138,7 +137,7 @@ export function dataGradientAsForward(g: ConvGeometry): { geometry: ConvGeometry
 export function zeroPadNhwc(x: Float32Array, [n, h, w, c]: readonly number[], [t, l, b, r]: readonly number[]): Float32Array {
   const pw = w + l + r;
   const ph = h + t + b;
-  const out = outputFloats(n * ph * pw * c, true);
+  const out = new Float32Array(n * ph * pw * c);
   for (let i = 0; i < n; i++) {
     for (let y = 0; y < h; y++) {
       const src = ((i * h + y) * w) * c;

@@ -9,7 +9,7 @@
  * matMul reaches the native backprop kernels too.
  */
 import { tf } from '../tf';
-import { CpuBackendLike, floatValues, outputFloats, sizeOf } from './cpu-tensors';
+import { CpuBackendLike, floatValues, sizeOf } from './cpu-tensors';
 import { installKernels } from './install';
 import { KernelCallCounter, KernelCalls, withJsFallback } from './js-fallback';
 import { UsageError } from '../../errors';
@@ -157,7 +157,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
     const fuse = fused ? fusion(backend, args.inputs, attrs, geometry[6]) : { bias: null, activation: 0, alpha: 0 };
     if (!fuse) return undefined;
     const outShape = [geometry[0], geometry[4], geometry[5], geometry[6]];
-    const out = outputFloats(sizeOf(outShape));
+    const out = new Float32Array(sizeOf(outShape));
     addon.convForward(xs, ws, fuse.bias, out, geometry, fuse.activation, fuse.alpha, strategy(geometry));
     return backend.makeTensorInfo(outShape, 'float32', out);
   };
@@ -176,7 +176,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       const info = convInfo(inputShape, filter.shape, attrs, 1);
       const geometry = convGeometry(info);
       if (!geometry || !sameShape(dy.shape, [geometry[0], geometry[4], geometry[5], geometry[6]])) return undefined;
-      const out = outputFloats(sizeOf(inputShape));
+      const out = new Float32Array(sizeOf(inputShape));
       const asForward = dataGradientAsForward(geometry);
       if (asForward) {
         const [n, , , ic, oh, ow, oc, kh, kw] = geometry;
@@ -198,7 +198,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       if (!x || !dy || !xs || !dys || x.shape.length !== 4 || dy.shape.length !== 4 || filterShape?.length !== 4) return undefined;
       const geometry = convGeometry(convInfo(x.shape, filterShape, attrs, 1));
       if (!geometry || !sameShape(dy.shape, [geometry[0], geometry[4], geometry[5], geometry[6]])) return undefined;
-      const out = outputFloats(sizeOf(filterShape));
+      const out = new Float32Array(sizeOf(filterShape));
       addon.convBackwardWeights(xs, dys, out, geometry, strategy(geometry));
       return backend.makeTensorInfo([...filterShape], 'float32', out);
     }),
@@ -210,7 +210,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       const geometry = poolGeometry(poolInfo(x.shape, args.attrs ?? {}));
       if (!geometry) return undefined;
       const outShape = [geometry[0], geometry[4], geometry[5], geometry[3]];
-      const out = outputFloats(sizeOf(outShape));
+      const out = new Float32Array(sizeOf(outShape));
       addon.maxPool(xs, out, geometry);
       return backend.makeTensorInfo(outShape, 'float32', out);
     }),
@@ -222,7 +222,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       if (!input || !dy || !xs || !dys || input.shape.length !== 4) return undefined;
       const geometry = poolGeometry(poolInfo(input.shape, args.attrs ?? {}));
       if (!geometry || !sameShape(dy.shape, [geometry[0], geometry[4], geometry[5], geometry[3]])) return undefined;
-      const out = outputFloats(xs.length);
+      const out = new Float32Array(xs.length);
       addon.maxPoolGrad(xs, dys, out, geometry);
       return backend.makeTensorInfo([...input.shape], 'float32', out);
     }),
@@ -238,7 +238,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       const geometry = convGeometry(convInfo(x.shape, filter.shape, attrs, dilations, true));
       if (!geometry) return undefined;
       const outShape = [geometry[0], geometry[4], geometry[5], geometry[6]];
-      const out = outputFloats(sizeOf(outShape));
+      const out = new Float32Array(sizeOf(outShape));
       addon.depthwiseForward(xs, ws, out, geometry, filter.shape[3], CONV_STRATEGIES.plain);
       return backend.makeTensorInfo(outShape, 'float32', out);
     }),
@@ -253,7 +253,7 @@ export function convKernels(addon: NativeAddon, options: ConvKernelOptions = {})
       const transposeB = Boolean(attrs.transposeB);
       const plan = matMulPlan(a.shape, b.shape, transposeA, transposeB);
       if (!plan) return undefined;
-      const out = outputFloats(sizeOf(plan.outShape));
+      const out = new Float32Array(sizeOf(plan.outShape));
       addon.batchMatMul(as, bs, out, plan.geometry, transposeA, transposeB);
       return backend.makeTensorInfo(plan.outShape, 'float32', out);
     }),

@@ -4,7 +4,7 @@
  * float32 only; other dtypes run the JS kernels.
  */
 import { tf } from '../tf';
-import { floatValues, outputFloats, sizeOf } from './cpu-tensors';
+import { floatValues, sizeOf } from './cpu-tensors';
 import { BinaryOp, EltwiseAddon, KernelArgs, UnaryOp, withJsFallback } from './eltwise-support';
 
 const BINARY: Array<[string, BinaryOp]> = [
@@ -22,7 +22,7 @@ function binaryKernel(addon: EltwiseAddon, kernelName: string, op: BinaryOp): tf
     const bv = floatValues(backend, b);
     if (!av || !bv) return undefined;
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    const out = outputFloats(sizeOf(outShape));
+    const out = new Float32Array(sizeOf(outShape));
     addon.binaryF32(op, av, a.shape, bv, b.shape, out, outShape);
     return backend.makeTensorInfo(outShape, 'float32', out);
   });
@@ -33,7 +33,7 @@ function unaryKernel(addon: EltwiseAddon, kernelName: string, op: UnaryOp, param
     const { x } = inputs;
     const xv = floatValues(backend, x);
     if (!xv) return undefined;
-    const out = outputFloats(xv.length);
+    const out = new Float32Array(xv.length);
     addon.unaryF32(op, xv, out, param ? param(attrs ?? {}) : 0);
     return backend.makeTensorInfo(x.shape, 'float32', out);
   });

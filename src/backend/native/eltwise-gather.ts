@@ -9,7 +9,7 @@
  */
 import { tf } from '../tf';
 import { MIRROR_PAD_GRAD_KERNEL } from '../kernel-contracts';
-import { floatValues, outputFloats, sizeOf } from './cpu-tensors';
+import { floatValues, sizeOf } from './cpu-tensors';
 import { AxisMaps, EltwiseAddon, KernelArgs, withJsFallback } from './eltwise-support';
 import {
   identityMap,
@@ -41,7 +41,7 @@ function mirrorPad(addon: EltwiseAddon): tf.KernelConfig {
     const xv = floatValues(backend, x);
     if (!xv || x.shape.length !== 4) return undefined;
     const { maps, padded } = mirrorPadMaps(x.shape, attrs as unknown as MirrorPadAttrs);
-    const out = outputFloats(sizeOf(padded));
+    const out = new Float32Array(sizeOf(padded));
     addon.gather4F32(xv, x.shape, maps, out);
     return backend.makeTensorInfo(padded, 'float32', out);
   });
@@ -56,7 +56,7 @@ function mirrorPadGrad(addon: EltwiseAddon): tf.KernelConfig {
     const a = attrs as unknown as MirrorPadAttrs;
     const xShape = dy.shape.map((d, i) => d - a.paddings[i][0] - a.paddings[i][1]);
     const { maps } = mirrorPadMaps(xShape, a);
-    const dx = outputFloats(sizeOf(xShape));
+    const dx = new Float32Array(sizeOf(xShape));
     addon.scatterAdd4F32(dyv, dy.shape, maps, dx, xShape);
     return backend.makeTensorInfo(xShape, 'float32', dx);
   });
@@ -76,7 +76,7 @@ function resizeNearest(addon: EltwiseAddon): tf.KernelConfig {
       identityMap(c),
     ];
     const outShape = [n, size[0], size[1], c];
-    const out = outputFloats(sizeOf(outShape));
+    const out = new Float32Array(sizeOf(outShape));
     addon.gather4F32(xv, images.shape, maps, out);
     return backend.makeTensorInfo(outShape, 'float32', out);
   });
@@ -103,7 +103,7 @@ function resizeNearestGrad(addon: EltwiseAddon): tf.KernelConfig {
       resizeNearestAxisMap(w, dy.shape[2], alignCorners, Boolean(halfPixelCenters)),
       identityMap(c),
     ];
-    const dx = outputFloats(sizeOf(images.shape));
+    const dx = new Float32Array(sizeOf(images.shape));
     addon.scatterAdd4F32(dyv, dy.shape, maps, dx, images.shape);
     return backend.makeTensorInfo(images.shape, 'float32', dx);
   });

@@ -4,7 +4,7 @@
  * and other dtypes run the JS kernels.
  */
 import { tf } from '../tf';
-import { floatValues, outputFloats, sizeOf } from './cpu-tensors';
+import { floatValues, sizeOf } from './cpu-tensors';
 import { EltwiseAddon, KernelArgs, ReduceOp, withJsFallback } from './eltwise-support';
 
 function reduceKernel(addon: EltwiseAddon, kernelName: string, op: ReduceOp): tf.KernelConfig {
@@ -15,7 +15,7 @@ function reduceKernel(addon: EltwiseAddon, kernelName: string, op: ReduceOp): tf
     const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape);
     const kept = x.shape.filter((_, i) => !axes.includes(i));
-    const out = outputFloats(sizeOf(kept));
+    const out = new Float32Array(sizeOf(kept));
     if (!addon.reduceF32(op, xv, x.shape, axes, out)) return undefined;
     const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(kept, axes) : kept;
     return backend.makeTensorInfo(shape, 'float32', out);

@@ -9,7 +9,6 @@
 import { tf } from '../tf';
 import { loadNativeAddon, NativeAddon } from './loader';
 import { nativeKernelNames } from './index';
-import { outputFloats } from './cpu-tensors';
 
 export type PlanOp =
   | {
@@ -75,7 +74,7 @@ export function createNetworkPlan(ops: PlanOp[], addon: NativeAddon | undefined 
       const shape = [...x.shape];
       const values = x.dtype === 'float32' ? (x.dataSync() as Float32Array) : Float32Array.from(x.dataSync());
       const outShape = addon.planOutputShape(handle, shape) as [number, number, number, number];
-      const out = outputFloats(outShape.reduce((a, b) => a * b, 1));
+      const out = new Float32Array(outShape.reduce((a, b) => a * b, 1));
       addon.planRun(handle, values, shape, out);
       return tf.tensor4d(out, outShape);
     },

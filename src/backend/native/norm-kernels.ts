@@ -5,7 +5,7 @@
  */
 import { tf } from '../tf';
 import { INSTANCE_NORM_GRAD_KERNEL, INSTANCE_NORM_KERNEL, InstanceNormAttrs } from '../kernel-contracts';
-import { floatValues, outputFloats } from './cpu-tensors';
+import { floatValues } from './cpu-tensors';
 import { EltwiseAddon, KernelArgs, withJsFallback } from './eltwise-support';
 
 function instanceNormForward(addon: EltwiseAddon): tf.KernelConfig {
@@ -15,9 +15,9 @@ function instanceNormForward(addon: EltwiseAddon): tf.KernelConfig {
     if (!xv || !gv || !bv || x.shape.length !== 4) return undefined;
     const [n, , , c] = x.shape;
     const { epsilon } = attrs as unknown as InstanceNormAttrs;
-    const y = outputFloats(xv.length);
-    const mean = outputFloats(n * c);
-    const rstd = outputFloats(n * c);
+    const y = new Float32Array(xv.length);
+    const mean = new Float32Array(n * c);
+    const rstd = new Float32Array(n * c);
     addon.instanceNormF32(xv, x.shape, gv, bv, epsilon, y, mean, rstd);
     return [
       backend.makeTensorInfo(x.shape, 'float32', y),
@@ -34,9 +34,9 @@ function instanceNormBackward(addon: EltwiseAddon): tf.KernelConfig {
     if (v.some((a) => !a) || x.shape.length !== 4) return undefined;
     const [dyv, xv, gv, mv, rv] = v as Float32Array[];
     const c = x.shape[3];
-    const dx = outputFloats(xv.length);
-    const dgamma = outputFloats(c);
-    const dbeta = outputFloats(c);
+    const dx = new Float32Array(xv.length);
+    const dgamma = new Float32Array(c);
+    const dbeta = new Float32Array(c);
     addon.instanceNormGradF32(dyv, xv, x.shape, gv, mv, rv, dx, dgamma, dbeta);
     return [
       backend.makeTensorInfo(x.shape, 'float32', dx),
