@@ -30,7 +30,7 @@ describeIf(os.platform() === 'linux' && thp === 'madvise' && loadNativeAddon().l
       const probe = path.join(dir, 'probe.js');
       // Preloaded into both processes (NODE_OPTIONS survives the exec): each says its pid and tunables.
       fs.writeFileSync(probe, "process.stderr.write(`probe ${process.pid} ${process.env.GLIBC_TUNABLES ?? '-'}\\n`);\n");
-      const env = { ...process.env, NODE_OPTIONS: `--require ${probe}` };
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--require ${probe}` };
       delete env.GLIBC_TUNABLES;
       delete env.NST_HUGEPAGES;
       const bin = path.join(__dirname, '..', '..', 'bin', 'nst.js');
