@@ -23,7 +23,7 @@ import { adainCheckpointStore } from './checkpoint-store';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import type { CheckpointStore } from './deps';
 import { initialTotalSteps } from './budget';
-import { LoopResult, runTraining } from './loop';
+import { inverseTimeDecay, LoopResult, runTraining } from './loop';
 import { gridImage, loadPreviewBatch, PREVIEW_LATEST_FILE } from './preview';
 import { locateRun, startOrResume, Trainee } from './session';
 import type { BatchObjective, RecordContext, TaskBatch, TrainHooks, TrainingTask } from './task';
@@ -50,11 +50,6 @@ export interface AdainTrainResult extends LoopResult {
 const STYLE_STREAM = 'style';
 /** The style stream's own seed offset, so photos and styles are not drawn in lockstep. */
 const STYLE_SEED_OFFSET = 0x5171e;
-
-/** The decoder's inverse-time decay: lr / (1 + decay · step). */
-export function inverseTimeDecay(decay: number): (base: number, step: number) => number {
-  return (base, step) => base / (1 + decay * step);
-}
 
 /**
  * The encoder layer a run must use before any VGG is loaded: a resumed run's is its checkpoint's (an 'auto' run keeps

@@ -42,6 +42,13 @@ export const TrainConfigSchema = z
     lr: z.number().positive().max(1).default(4e-3).describe('Adam learning rate'),
     // 1, not Johnson's 4: at equal wall-clock (4, 8, 12 minutes at 256²) batch 1's cheaper steps were ahead on held-out
     // style, content and palette at every milestone (docs/training.md, "Convergence per CPU-minute").
+    // Optional (no default), like head: stored configs parse unchanged, and runs to a few thousand steps keep the
+    // constant rate their defaults were measured with.
+    lrDecay: z
+      .number()
+      .nonnegative()
+      .optional()
+      .meta({ description: 'inverse-time decay for long runs: the rate at step t is lr / (1 + decay·t), e.g. 2e-4 ends an 8-hour run near 1e-3', defaultDescription: '0 (constant)' }),
     batchSize: z.number().int().positive().max(256).default(1).describe('photos per step'),
     epochs: z.number().positive().default(2).describe('passes over the photos (ignored when --iterations is given)'),
     iterations: z.number().int().positive().optional().describe('total optimizer steps (instead of --epochs)'),

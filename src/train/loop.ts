@@ -58,6 +58,11 @@ export interface LoopOptions<R> {
   budget?: LoopBudget;
 }
 
+/** Inverse-time decay, the loop's `schedule` for both trainers: the rate at step t is lr / (1 + decay · t). */
+export function inverseTimeDecay(decay: number): (base: number, step: number) => number {
+  return (base, step) => base / (1 + decay * step);
+}
+
 export interface LoopBudget {
   seconds: number;
   /** What the step after `step` is, for the plan's message ("batch 4, 256²"). */

@@ -28,7 +28,7 @@ import { UsageError } from '../errors';
 import { BatchStream, DataCursor, DataStats, listImages } from './data';
 import { checkCropSizes, defaultDeps, networkConfigFor, PerStyleRecord, TrainDeps } from './deps';
 import { initialTotalSteps } from './budget';
-import { LoopBudget, LoopResult, runTraining } from './loop';
+import { inverseTimeDecay, LoopBudget, LoopResult, runTraining } from './loop';
 import { loadPreviewBatch, writePreview } from './preview';
 import { locateRun, startOrResume } from './session';
 import { STYLE_STREAM, StyleIndexStream } from './style-stream';
@@ -325,6 +325,7 @@ export async function train(
       ckptDir,
       dryRunSteps: options.dryRunSteps,
       resumed: location.resumeDir !== undefined,
+      schedule: config.lrDecay ? inverseTimeDecay(config.lrDecay) : undefined,
       budget: config.budget === undefined ? undefined : budgetOf(config, trainee.state.step),
     });
     return { ...result, config, outDir, checkpointDir: ckptDir, styleLayers: task.styleLayers, contentLayer: task.contentLayer, lossNetwork: lossNet.description, notes };

@@ -4,7 +4,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadAdainCheckpoint, readCheckpointKind } from '../../src/checkpoint';
-import { inverseTimeDecay, trainAdain } from '../../src/train/adain';
+import { trainAdain } from '../../src/train/adain';
+import { inverseTimeDecay } from '../../src/train/loop';
 import type { AdainTrainConfigInput } from '../../src/train/adain-config';
 import { checkpointDirOf } from '../../src/train/session';
 import { TrainLog, TRAIN_LOG_FILE } from '../../src/train/train-log';

@@ -82,6 +82,29 @@ describe('training loop', () => {
     for (let i = 0; i < 4; i++) expect(Math.abs(lb[i].total - la[i].total)).toBeLessThanOrEqual(1e-5 * Math.abs(la[i].total));
   });
 
+  it('--lr-decay: the rate at step t is lr / (1 + decay·t), so a huge decay freezes the weights after step 1', async () => {
+    const one = tempDir();
+    const frozen = tempDir();
+    const constant = tempDir();
+    await train(tinyConfig(one, { iterations: 1 }), { deps: deps(), hooks: quiet });
+    await train(tinyConfig(frozen, { iterations: 3, lrDecay: 1e9 }), { deps: deps(), hooks: quiet });
+    await train(tinyConfig(constant, { iterations: 3 }), { deps: deps(), hooks: quiet });
+    const maxDiff = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) => {
+      let m = 0;
+      for (const [name, va] of a) {
+        const vb = b.get(name)!;
+        for (let i = 0; i < va.length; i++) m = Math.max(m, Math.abs(va[i] - vb[i]));
+      }
+      return m;
+    };
+    const w1 = await weightsOf(one);
+    // Steps 2 and 3 run at ≤ 4e-12: Adam's unit-scale updates move no weight by more than ~1e-11.
+    expect(maxDiff(w1, await weightsOf(frozen))).toBeLessThanOrEqual(1e-7);
+    // Without the decay the same two steps do move them.
+    expect(maxDiff(w1, await weightsOf(constant))).toBeGreaterThan(1e-4);
+    expect(stateOf(frozen).learningRate).toBe(4e-3);
+  });
+
   it('writes the JSONL log, a preview grid and the loss curve', async () => {
     const out = tempDir();
     await train(tinyConfig(out, { iterations: 2, previewEvery: 1 }), { deps: deps(), hooks: quiet });
