@@ -42,6 +42,9 @@ const CELL = 96;
  * (their own options). `threads` pins OMP_NUM_THREADS for the runs (one thread made the heads comparable while other
  * jobs ran); unset = the machine's default.
  */
+// The taps of nst train's defaults (style relu1_2/2_2/3_3/4_3, which the block 1-3 VGG resolves to relu3_4).
+const DEFAULT_TAPS = { styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'], contentLayer: 'relu2_2' };
+
 const SETS = {
   heads: {
     size: 128,
@@ -80,9 +83,7 @@ const SETS = {
     size: 256,
     batch: 4,
     milestones: [25, 50, 100, 200, 300],
-    // The defaults of nst train (style relu1_2/2_2/3_3/4_3, which the block 1-3 VGG resolves to relu3_4).
-    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'],
-    contentLayer: 'relu2_2',
+    ...DEFAULT_TAPS,
     shared: ['--loss-net', 'vgg19', '--loss-weights', VGG],
     label: 'learning rate',
     candidates: [
@@ -96,8 +97,7 @@ const SETS = {
     size: 256,
     batch: 4,
     milestones: [25, 50, 100, 200, 300],
-    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'],
-    contentLayer: 'relu2_2',
+    ...DEFAULT_TAPS,
     shared: ['--loss-net', 'vgg19', '--loss-weights', VGG, '--lr', '4e-3', '--style-weight', '5', '--tv-weight', '1'],
     weights: 'content (candidate) : style 5 : tv 1',
     label: 'content weight',
@@ -113,8 +113,7 @@ const SETS = {
     batch: 4,
     milestones: [240, 480, 720],
     budget: true,
-    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'],
-    contentLayer: 'relu2_2',
+    ...DEFAULT_TAPS,
     shared: ['--loss-net', 'vgg19', '--loss-weights', VGG],
     weights: 'content 10 : style 5 : tv 1 (the defaults)',
     label: 'setting',
