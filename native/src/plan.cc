@@ -119,11 +119,6 @@ constexpr size_t kInstances = 2;
 
 tag BlockedTag(int64_t lanes) { return lanes == 16 ? tag::nChw16c : tag::nChw8c; }
 
-bool OneDnnHas(dnnl::cpu_isa isa) {
-  const unsigned effective = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-  return (effective & static_cast<unsigned>(isa)) == static_cast<unsigned>(isa);
-}
-
 // Buffers are assigned while the steps are laid out: an activation's buffer returns to the pool after its last
 // reader, so a deep network needs only a few (sized for the largest activation each one ever holds).
 class Pool {

@@ -199,13 +199,13 @@ __attribute__((target("avx2,fma"))) void Narrow256(const Blocked& s, int64_t kh,
   }
 }
 
+}  // namespace
+
 bool OneDnnHas(dnnl::cpu_isa isa) {
   const unsigned effective = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
   const unsigned want = static_cast<unsigned>(isa);
   return (effective & want) == want;
 }
-
-}  // namespace
 
 void FillReflectHalo(const Blocked& d) {
   if (d.halo == 0) return;

@@ -3,11 +3,17 @@
 // ((n·blocks + b)·Hp + y)·Wp·L + x·L. Each activation may carry a halo of `halo` pixels on every side (Hp = H + 2·halo)
 // that holds the reflection padding of the conv reading it, so that conv runs unpadded and no separate pad pass exists.
 #pragma once
+#include <oneapi/dnnl/dnnl.hpp>
+
 #include <cstdint>
 #include <vector>
 
 namespace nst {
 namespace plan {
+
+// Whether oneDNN runs with (at least) this ISA here: its kernels and ours dispatch on the same answer, so the
+// plan's lane count and the narrow kernel never disagree with the primitives around them.
+bool OneDnnHas(dnnl::cpu_isa isa);
 
 // One blocked activation: logical size (n, c, h, w), stored with `halo` pixels each side, `lanes` channels per block.
 struct Blocked {
