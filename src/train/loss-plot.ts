@@ -11,9 +11,37 @@ import type { StepRecord } from './train-log';
 
 export const LOSS_CURVE_FILE = 'loss-curve.svg';
 
+/**
+ * Points per line at most. A night at batch 1 logs ~20 000 steps whose losses scatter by 2x step to step: drawn raw
+ * that is a solid band in a 1 MB SVG; means of consecutive steps show the trend in a bounded file.
+ */
+export const MAX_CURVE_POINTS = 500;
+
+type Terms = Pick<StepRecord, 'step' | 'total' | 'content' | 'style' | 'tv'>;
+
+/**
+ * The records as at most `maxPoints` means of consecutive steps (each at its bin's last step), and the bin size;
+ * short logs come back as they are. Non-finite losses (a NaN the loop recovered from) are left out of the means.
+ */
+export function binnedRecords(records: Terms[], maxPoints = MAX_CURVE_POINTS): { points: Terms[]; binSize: number } {
+  const binSize = Math.max(1, Math.ceil(records.length / maxPoints));
+  if (binSize === 1) return { points: records, binSize };
+  const points: Terms[] = [];
+  for (let i = 0; i < records.length; i += binSize) {
+    const bin = records.slice(i, i + binSize);
+    const mean = (key: 'total' | 'content' | 'style' | 'tv') => {
+      const finite = bin.map((r) => r[key]).filter(Number.isFinite);
+      return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+    };
+    points.push({ step: bin[bin.length - 1].step, total: mean('total'), content: mean('content'), style: mean('style'), tv: mean('tv') });
+  }
+  return { points, binSize };
+}
+
 /** The vega-lite spec: one line per term (weighted contributions are what the optimizer sees, so plot those). */
 export function lossCurveSpec(records: StepRecord[], weights: { content: number; style: number; tv: number }): object {
-  const values = records.flatMap((r) => [
+  const { points, binSize } = binnedRecords(records);
+  const values = points.flatMap((r) => [
     { step: r.step, term: 'total', value: r.total },
     { step: r.step, term: 'content × w', value: r.content * weights.content },
     { step: r.step, term: 'style × w', value: r.style * weights.style },
@@ -21,7 +49,7 @@ export function lossCurveSpec(records: StepRecord[], weights: { content: number;
   ]).filter((v) => Number.isFinite(v.value) && v.value > 0);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'training loss (weighted terms)',
+    title: binSize > 1 ? `training loss (weighted terms, means of ${binSize} steps)` : 'training loss (weighted terms)',
     width: 560,
     height: 300,
     background: 'white',
