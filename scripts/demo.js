@@ -95,6 +95,10 @@ async function main() {
     '--width', String(plan.width),
     '--batch-size', String(plan.batchSize),
     '--iterations', String(plan.steps),
+    // 5, not nst train's 10: in the demo's 150 steps at 96² the default kept the photo with a tint and no style
+    // (style loss 3.00 at the end), 5 : 5 shows the style's colours over the photo (2.23), 2 : 5 lost the photo
+    // (docs/training.md, "The demo"; 2026-12-03, the procedural style of a clone without ../shared).
+    '--content-weight', '5',
     '--checkpoint-every', String(Math.max(25, Math.floor(plan.steps / 3))),
     '--preview-every', String(Math.max(10, Math.floor(plan.steps / 5))),
   ]);
