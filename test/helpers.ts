@@ -53,6 +53,17 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** The largest difference between same-named weights of two models (every name of `a` must be in `b`). */
+export function maxWeightDiff(a: Map<string, ArrayLike<number>>, b: Map<string, ArrayLike<number>>): number {
+  let m = 0;
+  for (const [name, va] of a) {
+    const vb = b.get(name);
+    if (!vb) throw new Error(`weight ${name} missing`);
+    m = Math.max(m, maxAbsDiff(va, vb));
+  }
+  return m;
+}
+
 /** ||a-b|| / ||b||, the relative error measure the PyTorch fixtures state their tolerances in. */
 export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0, den = 0;

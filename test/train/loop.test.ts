@@ -11,6 +11,7 @@ import { train } from '../../src/train/per-style';
 import { checkpointDirOf } from '../../src/train/session';
 import { checkpointStore } from '../../src/train/checkpoint-store';
 import { TrainLog, TRAIN_LOG_FILE } from '../../src/train/train-log';
+import { maxWeightDiff } from '../helpers';
 import { checkpointWeights, exitOf, makePhotos, resumableState, spawnTs, standInLossNetwork, tempDir, waitForLine } from './helpers';
 
 const CHILD = path.join(__dirname, 'fixtures', 'train-child.ts');
@@ -65,12 +66,7 @@ describe('training loop', () => {
     const wa = await weightsOf(a);
     const wb = await weightsOf(b);
     expect([...wb.keys()].sort()).toEqual([...wa.keys()].sort());
-    let maxDiff = 0;
-    for (const [name, va] of wa) {
-      const vb = wb.get(name)!;
-      for (let i = 0; i < va.length; i++) maxDiff = Math.max(maxDiff, Math.abs(va[i] - vb[i]));
-    }
-    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+    expect(maxWeightDiff(wa, wb)).toBeLessThanOrEqual(1e-5);
     // The weights did move (a resume that silently restarted or froze would also "agree" with nothing).
     const sa = stateOf(a);
     expect(sa.step).toBe(4);
@@ -89,19 +85,11 @@ describe('training loop', () => {
     await train(tinyConfig(one, { iterations: 1 }), { deps: deps(), hooks: quiet });
     await train(tinyConfig(frozen, { iterations: 3, lrDecay: 1e9 }), { deps: deps(), hooks: quiet });
     await train(tinyConfig(constant, { iterations: 3 }), { deps: deps(), hooks: quiet });
-    const maxDiff = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) => {
-      let m = 0;
-      for (const [name, va] of a) {
-        const vb = b.get(name)!;
-        for (let i = 0; i < va.length; i++) m = Math.max(m, Math.abs(va[i] - vb[i]));
-      }
-      return m;
-    };
     const w1 = await weightsOf(one);
     // Steps 2 and 3 run at ≤ 4e-12: Adam's unit-scale updates move no weight by more than ~1e-11.
-    expect(maxDiff(w1, await weightsOf(frozen))).toBeLessThanOrEqual(1e-7);
+    expect(maxWeightDiff(w1, await weightsOf(frozen))).toBeLessThanOrEqual(1e-7);
     // Without the decay the same two steps do move them.
-    expect(maxDiff(w1, await weightsOf(constant))).toBeGreaterThan(1e-4);
+    expect(maxWeightDiff(w1, await weightsOf(constant))).toBeGreaterThan(1e-4);
     expect(stateOf(frozen).learningRate).toBe(4e-3);
   });
 
