@@ -85,7 +85,9 @@ export function planOutputs(inputs: ReadonlyArray<string | ExpandedInput>, targe
     return { input: e.path, output: nameFor(e, EXTENSION[format]), format };
   };
 
-  const key = (f: string) => path.resolve(f);
+  // Names that differ only in case are one file on macOS' and Windows' default filesystems: kept apart everywhere,
+  // so a batch that works here does not silently overwrite its own outputs there.
+  const key = (f: string) => path.resolve(f).toLowerCase();
   const inputKeys = new Map(files.map((e) => [key(e.path), e.path]));
   const defaults = new Map(files.map((e) => [e, defaultPlan(e)]));
   const selfOverwrites = files.filter((e) => key(defaults.get(e)!.output) === key(e.path));

@@ -145,6 +145,9 @@ describe('input expansion and output planning', () => {
     const twice = planOutputs(['x/a.png', 'y/a.png'], { outDir: 'out' }) as OutputPlan[];
     expect(twice.map((p) => p.output)).toEqual([path.join('out', 'a.png'), path.join('out', 'a-2.png')]);
     expect(twice[1].note).toBe(`renamed: ${path.join('out', 'a.png')} is taken by x/a.png`);
+    // Case-only differences collide too (one file on case-insensitive filesystems).
+    const cased = planOutputs(['x/Photo.png', 'y/photo.png'], { outDir: 'out' }) as OutputPlan[];
+    expect(cased.map((p) => p.output)).toEqual([path.join('out', 'Photo.png'), path.join('out', 'photo-2.png')]);
     expect(() => planOutputs(['a.png', 'b.png'], { outFile: 'c.png' })).toThrow(/exactly one input/);
     // An input whose output would be itself is skipped; when that is every input the options are wrong.
     const mixed = planOutputs(['a.png', 'sub/b.png'], { outDir: '.', suffix: '' });
