@@ -34,8 +34,6 @@ async function weightsOf(outDir: string): Promise<Map<string, Float32Array>> {
   return out;
 }
 
-const stateOf = resumableState;
-
 test('inverse-time decay: lr / (1 + decay·step)', () => {
   const f = inverseTimeDecay(5e-5);
   expect(f(1e-4, 0)).toBe(1e-4);
@@ -49,7 +47,7 @@ test('resumed training equals uninterrupted training (4 steps vs 2 + 2): photos,
   expect(full.step).toBe(4);
   expect(full.encoderLayer).toBe('relu3_1');
   await trainAdain(tiny(b, { iterations: 2 }), { hooks: quiet });
-  expect(stateOf(b).streams?.style).toBeDefined();
+  expect(resumableState(b).streams?.style).toBeDefined();
   await trainAdain({ iterations: 4 }, { resume: b, hooks: quiet });
 
   const [wa, wb] = [await weightsOf(a), await weightsOf(b)];
@@ -59,7 +57,7 @@ test('resumed training equals uninterrupted training (4 steps vs 2 + 2): photos,
     for (let i = 0; i < va.length; i++) maxDiff = Math.max(maxDiff, Math.abs(va[i] - vb[i]));
   }
   expect(maxDiff).toBeLessThanOrEqual(1e-5);
-  expect(stateOf(b)).toEqual(stateOf(a));
+  expect(resumableState(b)).toEqual(resumableState(a));
   const [la, lb] = [new TrainLog(path.join(a, TRAIN_LOG_FILE)).read(), new TrainLog(path.join(b, TRAIN_LOG_FILE)).read()];
   expect(lb.map((r) => r.step)).toEqual([1, 2, 3, 4]);
   for (let i = 0; i < 4; i++) {

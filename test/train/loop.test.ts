@@ -40,10 +40,6 @@ function tinyConfig(out: string, extra: Partial<TrainConfigInput> = {}): TrainCo
   };
 }
 
-const weightsOf = checkpointWeights;
-
-const stateOf = resumableState;
-
 const quiet = { log: () => {} };
 
 beforeAll(async () => {
@@ -63,14 +59,14 @@ describe('training loop', () => {
     const resumed = await train({ iterations: 4 }, { resume: b, deps: deps(), hooks: quiet });
     expect(resumed.step).toBe(4);
 
-    const wa = await weightsOf(a);
-    const wb = await weightsOf(b);
+    const wa = await checkpointWeights(a);
+    const wb = await checkpointWeights(b);
     expect([...wb.keys()].sort()).toEqual([...wa.keys()].sort());
     expect(maxWeightDiff(wa, wb)).toBeLessThanOrEqual(1e-5);
     // The weights did move (a resume that silently restarted or froze would also "agree" with nothing).
-    const sa = stateOf(a);
+    const sa = resumableState(a);
     expect(sa.step).toBe(4);
-    expect(stateOf(b)).toEqual(sa);
+    expect(resumableState(b)).toEqual(sa);
     // Same losses logged for steps 3 and 4.
     const la = new TrainLog(path.join(a, TRAIN_LOG_FILE)).read();
     const lb = new TrainLog(path.join(b, TRAIN_LOG_FILE)).read();
@@ -85,12 +81,12 @@ describe('training loop', () => {
     await train(tinyConfig(one, { iterations: 1 }), { deps: deps(), hooks: quiet });
     await train(tinyConfig(frozen, { iterations: 3, lrDecay: 1e9 }), { deps: deps(), hooks: quiet });
     await train(tinyConfig(constant, { iterations: 3 }), { deps: deps(), hooks: quiet });
-    const w1 = await weightsOf(one);
+    const w1 = await checkpointWeights(one);
     // Steps 2 and 3 run at ≤ 4e-12: Adam's unit-scale updates move no weight by more than ~1e-11.
-    expect(maxWeightDiff(w1, await weightsOf(frozen))).toBeLessThanOrEqual(1e-7);
+    expect(maxWeightDiff(w1, await checkpointWeights(frozen))).toBeLessThanOrEqual(1e-7);
     // Without the decay the same two steps do move them.
-    expect(maxWeightDiff(w1, await weightsOf(constant))).toBeGreaterThan(1e-4);
-    expect(stateOf(frozen).learningRate).toBe(4e-3);
+    expect(maxWeightDiff(w1, await checkpointWeights(constant))).toBeGreaterThan(1e-4);
+    expect(resumableState(frozen).learningRate).toBe(4e-3);
   });
 
   it('writes the JSONL log, a preview grid and the loss curve', async () => {
@@ -118,7 +114,7 @@ describe('training loop', () => {
       hooks: { log: (l) => lines.push(l), injectNonFinite: (step) => step === 3 && !injected && (injected = true) },
     });
     expect(result.step).toBe(4);
-    const state = stateOf(out);
+    const state = resumableState(out);
     expect(state.lrHalved).toBe(true);
     expect(state.learningRate).toBeCloseTo(5e-4, 12);
     expect(lines.join('\n')).toMatch(/loss became NaN at step 3; restored the checkpoint of step 2 and halved the learning rate to 0\.0005/);
@@ -133,7 +129,7 @@ describe('training loop', () => {
       train(tinyConfig(tempDir(), { checkpointEvery: 2 }), { deps: deps(), hooks: { log: () => {}, injectNonFinite: (s) => s >= 3 } }),
     ).rejects.toThrow(/training diverged; lower --lr or --style-weight/);
     // The checkpoint on disk is still the last good one.
-    expect(stateOf(out).step).toBe(2);
+    expect(resumableState(out).step).toBe(2);
   });
 
   it.each(['SIGINT', 'SIGTERM'] as const)('%s saves a checkpoint and exits cleanly', async (sig) => {
@@ -145,7 +141,7 @@ describe('training loop', () => {
     const { code, stderr } = await exited;
     expect(code).toBe(sig === 'SIGINT' ? 130 : 143);
     expect(stderr).toMatch(/stopped at step \d+; checkpoint saved/);
-    const state = stateOf(out);
+    const state = resumableState(out);
     expect(state.step).toBeGreaterThanOrEqual(1);
     expect(state.step).toBeLessThan(1000);
     const { model } = await loadCheckpoint(checkpointDirOf(out));
@@ -167,10 +163,10 @@ describe('training loop', () => {
       expect(store.exists(checkpointDirOf(out))).toBe(true);
       const model = await store.loadModel(checkpointDirOf(out));
       model.dispose();
-      expect([1, 2, 3]).toContain(stateOf(out).step);
+      expect([1, 2, 3]).toContain(resumableState(out).step);
       // And training resumes from it.
-      const r = await train({ iterations: stateOf(out).step + 1 }, { resume: out, deps: deps(), hooks: quiet });
-      expect(r.step).toBe(stateOf(out).step);
+      const r = await train({ iterations: resumableState(out).step + 1 }, { resume: out, deps: deps(), hooks: quiet });
+      expect(r.step).toBe(resumableState(out).step);
     }
   });
 

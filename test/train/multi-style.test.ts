@@ -39,11 +39,7 @@ function tinyConfig(out: string, extra: Partial<TrainConfigInput> = {}): TrainCo
   };
 }
 
-const weightsOf = checkpointWeights;
-
 const maxDiff = maxAbsDiff;
-
-const stateOf = resumableState;
 
 const quiet = { log: () => {} };
 
@@ -72,15 +68,15 @@ describe('multi-style training', () => {
     const b = tempDir();
     await train(tinyConfig(a), { deps: deps(), hooks: quiet });
     await train(tinyConfig(b, { iterations: 3 }), { deps: deps(), hooks: quiet });
-    expect(stateOf(b).streams?.styles).toEqual({ epoch: 1, index: 0 });
+    expect(resumableState(b).streams?.styles).toEqual({ epoch: 1, index: 0 });
     await train({ iterations: 6 }, { resume: b, deps: deps(), hooks: quiet });
 
-    const wa = await weightsOf(a);
-    const wb = await weightsOf(b);
+    const wa = await checkpointWeights(a);
+    const wb = await checkpointWeights(b);
     expect([...wb.keys()].sort()).toEqual([...wa.keys()].sort());
     const worst = Math.max(...[...wa].map(([name, va]) => maxDiff(va, wb.get(name)!)));
     expect(worst).toBeLessThanOrEqual(1e-5);
-    expect(stateOf(b)).toEqual(stateOf(a));
+    expect(resumableState(b)).toEqual(resumableState(a));
     const la = new TrainLog(path.join(a, TRAIN_LOG_FILE)).read();
     const lb = new TrainLog(path.join(b, TRAIN_LOG_FILE)).read();
     for (let i = 0; i < 6; i++) expect(Math.abs(lb[i].total - la[i].total)).toBeLessThanOrEqual(1e-5 * Math.abs(la[i].total));
@@ -112,8 +108,8 @@ describe('multi-style training', () => {
     const plus = path.join(tempDir(), 'plus');
     const r = await train({ addStyle: styles[3], iterations: 3, out: plus }, { resume: base, deps: deps(), hooks: quiet });
     expect(r.step).toBe(3);
-    const before = await weightsOf(base);
-    const after = await weightsOf(plus);
+    const before = await checkpointWeights(base);
+    const after = await checkpointWeights(plus);
     const meta = readCheckpointMeta(checkpointDirOf(plus));
     expect(styleCountOfConfig(meta.network)).toBe(4);
     expect(meta.styleNames).toEqual(styles.map((s) => path.basename(s)));
@@ -136,7 +132,7 @@ describe('multi-style training', () => {
     const split = path.join(tempDir(), 'split');
     await train({ addStyle: styles[3], iterations: 2, out: split }, { resume: base, deps: deps(), hooks: quiet });
     await train({ iterations: 3 }, { resume: split, deps: deps(), hooks: quiet });
-    const resumed = await weightsOf(split);
+    const resumed = await checkpointWeights(split);
     const worst = Math.max(...[...after].map(([name, v]) => maxDiff(v, resumed.get(name)!)));
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
