@@ -6,6 +6,7 @@ import * as path from 'path';
 import { loadAdainCheckpoint, readCheckpointKind } from '../../src/checkpoint';
 import { trainAdain } from '../../src/train/adain';
 import { inverseTimeDecay } from '../../src/train/loop';
+import { maxWeightDiff } from '../helpers';
 import type { AdainTrainConfigInput } from '../../src/train/adain-config';
 import { checkpointDirOf } from '../../src/train/session';
 import { TrainLog, TRAIN_LOG_FILE } from '../../src/train/train-log';
@@ -51,12 +52,7 @@ test('resumed training equals uninterrupted training (4 steps vs 2 + 2): photos,
   await trainAdain({ iterations: 4 }, { resume: b, hooks: quiet });
 
   const [wa, wb] = [await weightsOf(a), await weightsOf(b)];
-  let maxDiff = 0;
-  for (const [name, va] of wa) {
-    const vb = wb.get(name)!;
-    for (let i = 0; i < va.length; i++) maxDiff = Math.max(maxDiff, Math.abs(va[i] - vb[i]));
-  }
-  expect(maxDiff).toBeLessThanOrEqual(1e-5);
+  expect(maxWeightDiff(wa, wb)).toBeLessThanOrEqual(1e-5);
   expect(resumableState(b)).toEqual(resumableState(a));
   const [la, lb] = [new TrainLog(path.join(a, TRAIN_LOG_FILE)).read(), new TrainLog(path.join(b, TRAIN_LOG_FILE)).read()];
   expect(lb.map((r) => r.step)).toEqual([1, 2, 3, 4]);
