@@ -19,7 +19,7 @@ const os = require('os');
 const path = require('path');
 const sharp = require('sharp');
 const { ROOT, nst, readLossLog, textCell, composeGrid } = require('./lib/sheet');
-const { heldoutEvaluator } = require('./lib/heldout-losses');
+const { heldoutEvaluator, DEFAULT_TAPS } = require('./lib/heldout-losses');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,9 +42,6 @@ const CELL = 96;
  * (their own options). `threads` pins OMP_NUM_THREADS for the runs (one thread made the heads comparable while other
  * jobs ran); unset = the machine's default.
  */
-// The taps of nst train's defaults (style relu1_2/2_2/3_3/4_3, which the block 1-3 VGG resolves to relu3_4).
-const DEFAULT_TAPS = { styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'], contentLayer: 'relu2_2' };
-
 const SETS = {
   heads: {
     size: 128,

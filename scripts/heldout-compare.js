@@ -11,7 +11,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { ROOT, nst } = require('./lib/sheet');
-const { heldoutEvaluator } = require('./lib/heldout-losses');
+const { heldoutEvaluator, DEFAULT_TAPS } = require('./lib/heldout-losses');
 
 const SHARED = path.join(ROOT, '..', 'shared');
 const args = { style: undefined, runs: [], published: [], photos: path.join(SHARED, 'data', 'content', 'sample-pd'), size: 256 };
@@ -40,15 +40,8 @@ if (!args.style) throw new Error('--style STYLE.jpg is required');
     models.push({ name, ckpt: out });
   }
   const photos = fs.readdirSync(args.photos).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().map((f) => path.join(args.photos, f));
-  // The taps and VGG of nst train's defaults (the block 1-3 VGG resolves relu4_3 to relu3_4).
-  const evaluator = await heldoutEvaluator({
-    style: args.style,
-    photos,
-    size: args.size,
-    lossWeights: path.join(ROOT, 'assets', 'vgg19-block1-3'),
-    styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'],
-    contentLayer: 'relu2_2',
-  });
+  // The taps and the embedded VGG of nst train's defaults.
+  const evaluator = await heldoutEvaluator({ style: args.style, photos, size: args.size, lossWeights: path.join(ROOT, 'assets', 'vgg19-block1-3'), ...DEFAULT_TAPS });
   const result = { photos: photos.length, size: args.size, baselines: evaluator.baselines, models: {} };
   for (const { name, ckpt } of models) {
     const { images, ...losses } = await evaluator.evaluate(ckpt);

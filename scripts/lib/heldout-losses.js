@@ -7,6 +7,9 @@ const path = require('path');
 const ROOT = path.resolve(__dirname, '..', '..');
 const lib = (p) => require(path.join(ROOT, 'dist', 'src', p));
 
+/** The taps of nst train's defaults (style relu1_2/2_2/3_3/4_3, which the block 1-3 VGG resolves to relu3_4). */
+const DEFAULT_TAPS = { styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'], contentLayer: 'relu2_2' };
+
 /** Loads the loss network and the held-out photos once; `evaluate(checkpointDir)` then returns the mean losses. */
 async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers, contentLayer, sheetCount = 0, backend = 'native' }) {
   const sharp = require('sharp');
@@ -100,4 +103,4 @@ async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers,
   };
 }
 
-module.exports = { heldoutEvaluator };
+module.exports = { heldoutEvaluator, DEFAULT_TAPS };

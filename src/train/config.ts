@@ -40,8 +40,6 @@ export const TrainConfigSchema = z
     // 4e-3, not Johnson's 1e-3: with the slope-1 softclip head it lowers style, content and palette distance on
     // held-out photos at every milestone to 300 steps at the defaults (docs/training.md, "Learning rate").
     lr: z.number().positive().max(1).default(4e-3).describe('Adam learning rate'),
-    // 1, not Johnson's 4: at equal wall-clock (4, 8, 12 minutes at 256²) batch 1's cheaper steps were ahead on held-out
-    // style, content and palette at every milestone (docs/training.md, "Convergence per CPU-minute").
     // Optional (no default), like head: stored configs parse unchanged, and runs to a few thousand steps keep the
     // constant rate their defaults were measured with.
     lrDecay: z
@@ -49,6 +47,8 @@ export const TrainConfigSchema = z
       .nonnegative()
       .optional()
       .meta({ description: 'inverse-time decay for long runs: the rate at step t is lr / (1 + decay·t), e.g. 2e-4 ends an 8-hour run near 1e-3', defaultDescription: '0 (constant)' }),
+    // 1, not Johnson's 4: at equal wall-clock (4, 8, 12 minutes at 256²) batch 1's cheaper steps were ahead on held-out
+    // style, content and palette at every milestone (docs/training.md, "Convergence per CPU-minute").
     batchSize: z.number().int().positive().max(256).default(1).describe('photos per step'),
     epochs: z.number().positive().default(2).describe('passes over the photos (ignored when --iterations is given)'),
     iterations: z.number().int().positive().optional().describe('total optimizer steps (instead of --epochs)'),
