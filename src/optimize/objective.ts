@@ -15,6 +15,7 @@ import {
   StyleTarget,
   styleTargetsFrom,
 } from '../losses/perceptual';
+import { checkPyramidSide, extractPyramid, pyramidLayerWeights } from '../losses/pyramid';
 import type { RgbImage } from '../image/image-io';
 import type { LossValues } from '../losses/perceptual';
 import type { Evaluation } from './lbfgs';
@@ -39,6 +40,8 @@ export interface PerceptualObjectiveOptions {
   weights: LossWeights;
   styleLayerWeights?: Record<string, number>;
   lossScale: 'normalized' | 'reference';
+  /** Levels of the style term's pyramid (../losses/pyramid.ts); 1 (the default) is the plain loss. */
+  stylePyramid?: number;
 }
 
 export class PerceptualObjective {
@@ -51,6 +54,9 @@ export class PerceptualObjective {
 
   constructor(private readonly options: PerceptualObjectiveOptions) {
     const { lossNet, content, style, styleLayers, contentLayer, lossScale } = options;
+    const levels = options.stylePyramid ?? 1;
+    checkPyramidSide(Math.min(content.width, content.height), levels, 'the image (shorter side)');
+    checkPyramidSide(Math.min(style.width, style.height), levels, 'the style image (shorter side)');
     this.width = content.width;
     this.height = content.height;
     this.taps = [...new Set([...styleLayers, contentLayer])];
@@ -59,7 +65,7 @@ export class PerceptualObjective {
       const x = tf.tensor4d(content.rgb, [1, content.height, content.width, 3]);
       return lossNet.extract(x, [contentLayer])[contentLayer];
     });
-    const styleFeatures = tf.tidy(() => lossNet.extract(tf.tensor4d(style.rgb, [1, style.height, style.width, 3]), styleLayers));
+    const styleFeatures = tf.tidy(() => extractPyramid(lossNet, tf.tensor4d(style.rgb, [1, style.height, style.width, 3]), styleLayers, styleLayers, levels));
     this.styleTargets = styleTargetsFrom(styleFeatures, normalized);
     tf.dispose(Object.values(styleFeatures));
     this.contentScale = normalized ? contentScaleOf(this.contentFeatures) : 1;
@@ -71,7 +77,7 @@ export class PerceptualObjective {
     const image = tf.tensor4d(pixels instanceof Float32Array ? pixels : Float32Array.from(pixels), [1, this.height, this.width, 3]);
     let kept: tf.Scalar[] = [];
     const { value, grad } = tf.valueAndGrad((x: tf.Tensor4D) => {
-      const features = lossNet.extract(x, this.taps);
+      const features = extractPyramid(lossNet, x, this.taps, styleLayers, this.options.stylePyramid ?? 1);
       const loss = perceptualLoss({
         output: x,
         outputFeatures: features,
@@ -79,7 +85,7 @@ export class PerceptualObjective {
         contentLayer,
         styleTargets: this.styleTargets,
         weights,
-        styleLayerWeights,
+        styleLayerWeights: pyramidLayerWeights(styleLayers, this.options.stylePyramid ?? 1, styleLayerWeights),
         contentScale: this.contentScale,
         tvScale: lossScale === 'normalized' ? NORMALIZED_TV_SCALE : 1,
       });

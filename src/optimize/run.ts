@@ -120,6 +120,7 @@ export async function optimizeImage(input: OptimizeConfigInput, options: Optimiz
       weights: { content: config.contentWeight, style: config.styleWeight, tv: config.tvWeight },
       styleLayerWeights: config.styleLayerWeights,
       lossScale: config.lossScale,
+      stylePyramid: config.stylePyramid,
     });
     const obj = objective;
     const { width, height } = content;

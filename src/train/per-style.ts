@@ -19,6 +19,7 @@ import * as path from 'path';
 import { tf } from '../backend/tf';
 import { decodeImage, pixelsToTensor } from '../image/image-io';
 import { contentScaleOf, NORMALIZED_TV_SCALE, perceptualLoss, StyleTarget, styleTargetsFrom } from '../losses/perceptual';
+import { checkPyramidSide, extractPyramid, pyramidLayerWeights } from '../losses/pyramid';
 import { resolveTaps } from '../losses/taps';
 import type { LossNetwork } from '../nets/loss-network/types';
 import { oneHot, setStyleWeights } from '../nets/style-weights';
@@ -50,9 +51,10 @@ type StyleTargets = Record<string, StyleTarget>;
 async function loadStyleTargets(config: TrainConfig, file: string, lossNet: LossNetwork, styleLayers: string[]): Promise<StyleTargets> {
   const size = config.styleSize ?? config.imageSize;
   const style = await decodeImage(file, { resize: { width: size, height: size, fit: 'inside' } });
+  checkPyramidSide(Math.min(style.width, style.height), config.stylePyramid, `the style image ${file} (shorter side)`);
   const x = pixelsToTensor(style);
   try {
-    const feats = lossNet.extract(x, styleLayers);
+    const feats = extractPyramid(lossNet, x, styleLayers, styleLayers, config.stylePyramid);
     const targets = styleTargetsFrom(feats, config.lossScale === 'normalized');
     tf.dispose(Object.values(feats));
     return targets;
@@ -179,12 +181,12 @@ class PerStyleTask implements TrainingTask {
         const y = model.apply(x, { training: true }) as tf.Tensor4D;
         return perceptualLoss({
           output: y,
-          outputFeatures: this.lossNet.extract(y, taps),
+          outputFeatures: extractPyramid(this.lossNet, y, taps, this.styleLayers, this.config.stylePyramid),
           contentFeatures,
           contentLayer: this.contentLayer,
           styleTargets,
           weights: this.lossWeights,
-          styleLayerWeights: this.config.styleLayerWeights,
+          styleLayerWeights: pyramidLayerWeights(this.styleLayers, this.config.stylePyramid, this.config.styleLayerWeights),
           contentScale: normalized ? state.contentScale : 1,
           tvScale: normalized ? NORMALIZED_TV_SCALE : 1,
         });
@@ -276,6 +278,7 @@ export async function train(
     throw new UsageError('a curriculum needs both --start-size and --start-steps');
   }
   checkCropSizes(config, networkConfigFor(config));
+  checkPyramidSide(Math.min(config.imageSize, config.startSize ?? config.imageSize), config.stylePyramid, 'the training crop');
   const files = await listImages(config.data);
   const steps = totalSteps(config, files.length);
   const styleImages = styleImagesOf(config);
