@@ -140,6 +140,7 @@ const SETS = {
       { key: 's512', args: ['--style-size', '512'], name: 'style 512 px', formula: 'one level' },
       { key: 's256-p2', args: ['--style-pyramid', '2'], name: 'style 256 px, pyramid 2', formula: 'levels 1 and ½' },
       { key: 's512-p2', args: ['--style-size', '512', '--style-pyramid', '2'], name: 'style 512 px, pyramid 2', formula: 'levels 1 and ½' },
+      { key: 's512-p3', args: ['--style-size', '512', '--style-pyramid', '3'], name: 'style 512 px, pyramid 3', formula: 'levels 1, ½ and ¼' },
     ],
   },
 };

@@ -2,7 +2,8 @@
 // Held-out perceptual losses of trained networks beside a published one, on the same photos and with the training's
 // own loss definitions (scripts/lib/heldout-losses.js): issue #20's "udnie reaches the published Engstrom udnie".
 // A --published source (.pth or an ml5/deeplearn.js folder) is imported first; each --run is a training folder or
-// checkpoint. Prints one JSON object (and the flat-grey and photo baselines).
+// checkpoint. Prints one JSON object (and the flat-grey and photo baselines). `--style-size N` and `--style-pyramid K`
+// measure the style term against the style image at N px over K levels (nst train's options of those names).
 //
 //   node scripts/heldout-compare.js --style ../shared/data/styles/udnie.jpg \
 //     --run night=training-runs/udnie-night --published engstrom=../shared/models/engstrom-fast-style/udnie
@@ -27,6 +28,8 @@ for (let i = 2; i < process.argv.length; i += 2) {
   else if (flag === '--published') args.published.push(pair());
   else if (flag === '--photos') args.photos = path.resolve(v);
   else if (flag === '--size') args.size = Number(v);
+  else if (flag === '--style-size') args.styleSize = Number(v);
+  else if (flag === '--style-pyramid') args.stylePyramid = Number(v);
   else throw new Error(`unknown option ${flag} (see the header of scripts/heldout-compare.js)`);
 }
 if (!args.style) throw new Error('--style STYLE.jpg is required');
@@ -41,8 +44,8 @@ if (!args.style) throw new Error('--style STYLE.jpg is required');
   }
   const photos = fs.readdirSync(args.photos).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().map((f) => path.join(args.photos, f));
   // The taps and the embedded VGG of nst train's defaults.
-  const evaluator = await heldoutEvaluator({ style: args.style, photos, size: args.size, lossWeights: path.join(ROOT, 'assets', 'vgg19-block1-3'), ...DEFAULT_TAPS });
-  const result = { photos: photos.length, size: args.size, baselines: evaluator.baselines, models: {} };
+  const evaluator = await heldoutEvaluator({ style: args.style, photos, size: args.size, styleSize: args.styleSize, stylePyramid: args.stylePyramid, lossWeights: path.join(ROOT, 'assets', 'vgg19-block1-3'), ...DEFAULT_TAPS });
+  const result = { photos: photos.length, size: args.size, styleSize: args.styleSize ?? args.size, stylePyramid: args.stylePyramid ?? 1, baselines: evaluator.baselines, models: {} };
   for (const { name, ckpt } of models) {
     const { images, ...losses } = await evaluator.evaluate(ckpt);
     result.models[name] = losses;

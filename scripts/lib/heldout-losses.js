@@ -11,21 +11,27 @@ const lib = (p) => require(path.join(ROOT, 'dist', 'src', p));
 const DEFAULT_TAPS = { styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'], contentLayer: 'relu2_2' };
 
 /** Loads the loss network and the held-out photos once; `evaluate(checkpointDir)` then returns the mean losses. */
-async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers, contentLayer, sheetCount = 0, backend = 'native' }) {
+/**
+ * `styleSize` (default `size`) and `stylePyramid` (default 1) measure the style term as nst train's options of those
+ * names define it: a larger style image and coarser levels see larger shapes of the painting.
+ */
+async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers, contentLayer, sheetCount = 0, backend = 'native', styleSize = size, stylePyramid = 1 }) {
   const sharp = require('sharp');
   await lib('backend/select').selectBackend(backend, () => {});
   const { tf } = lib('backend/tf');
   const { decodeImage, pixelsToTensor } = lib('image/image-io');
   const { loadLossNetwork } = lib('nets/loss-network');
   const { styleTargetsFrom, contentLoss, styleLoss, contentScaleOf } = lib('losses/perceptual');
+  const { extractPyramid, pyramidLayerWeights } = lib('losses/pyramid');
+  const layerWeights = pyramidLayerWeights(styleLayers, stylePyramid);
   const { loadCheckpoint } = lib('checkpoint');
   const taps = [...new Set([...styleLayers, contentLayer])];
   const net = await loadLossNetwork({ net: 'vgg19', weights: lossWeights, taps, log: () => {} });
-  const styleImg = await decodeImage(style, { resize: { width: size, height: size, fit: 'inside' } });
+  const styleImg = await decodeImage(style, { resize: { width: styleSize, height: styleSize, fit: 'inside' } });
   const { channelMeanStd } = lib('image/color');
   const stylePalette = channelMeanStd(styleImg.rgb);
   const styleX = pixelsToTensor(styleImg);
-  const styleFeats = net.extract(styleX, styleLayers);
+  const styleFeats = extractPyramid(net, styleX, styleLayers, styleLayers, stylePyramid);
   const targets = styleTargetsFrom(styleFeats, true);
   tf.dispose([styleX, ...Object.values(styleFeats)]);
   const images = await Promise.all(photos.map((p) => decodeImage(p, { resize: { width: size, height: size, fit: 'cover' } })));
@@ -35,9 +41,9 @@ async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers,
 
   /** Mean content / style (and per layer) of `y` [N,H,W,3] against the photos, one photo at a time. */
   const lossesOf = (y) => {
-    const feats = net.extract(y, taps);
+    const feats = extractPyramid(net, y, taps, styleLayers, stylePyramid);
     const c = contentLoss(feats[contentLayer], xContent, contentScale);
-    const s = styleLoss(feats, targets);
+    const s = styleLoss(feats, targets, layerWeights);
     const out = { content: c.dataSync()[0], style: s.total.dataSync()[0], styleLayers: {} };
     for (const [k, v] of Object.entries(s.perLayer)) out.styleLayers[k] = v.dataSync()[0];
     tf.dispose([c, s.total, ...Object.values(s.perLayer), ...Object.values(feats)]);

@@ -13,7 +13,8 @@ const BIN = path.join(ROOT, 'bin', 'nst.js');
 /** Runs `nst ARGS` with the built CLI; throws (naming the command) when it fails. */
 function nst(args) {
   process.stderr.write(`$ nst ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  // The child's stdout goes to our stderr: scripts print their results (JSON, tables) alone on stdout.
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', process.stderr, 'inherit'] });
   if (r.status !== 0) throw new Error(`nst ${args[0]} exited with ${r.status ?? r.signal}`);
 }
 
