@@ -2,7 +2,7 @@
  * A style term over an image pyramid (after Snelgrove 2017, "High-resolution multi-scale neural texture synthesis"):
  * level k matches the Grams of the output average-pooled by 2^k against those of the style image pooled alike.
  *
- * Why: a Gram at a tap only describes patterns as large as that tap's receptive field (~40 px at relu3_x, the deepest
+ * Why: a Gram at a tap only describes patterns as large as that tap's receptive field (~48 px at relu3_4, the deepest
  * tap of the embedded VGG blocks 1–3), so a painting's large shapes — udnie's folds — are out of reach of one level.
  * At level k the same tap sees 2^k times further on the output, and the style image pooled by the same factor keeps
  * its shapes' sizes in output pixels consistent with level 0's.
@@ -18,16 +18,12 @@ export function pyramidKey(tap: string, level: number): string {
   return level === 0 ? tap : `${tap}@${2 ** level}`;
 }
 
-/** Every style feature key of a `levels`-level pyramid, level by level. */
-export function pyramidKeys(styleLayers: string[], levels: number): string[] {
-  return Array.from({ length: levels }, (_, level) => styleLayers.map((t) => pyramidKey(t, level))).flat();
-}
-
 /** The smallest side a pyramid level may have: below it the deepest VGG taps are a pixel or two wide. */
 export const MIN_PYRAMID_SIDE = 32;
 
-/** The coarsest level's side of an image of `side` px; a UsageError naming `what` when it is below MIN_PYRAMID_SIDE. */
+/** Throws a UsageError naming `what` when an image of `side` px is below MIN_PYRAMID_SIDE at the coarsest of `levels`. */
 export function checkPyramidSide(side: number, levels: number, what: string): void {
+  if (levels <= 1) return; // no pyramid: the loss network's own limits apply, as before
   const coarsest = Math.floor(side / 2 ** (levels - 1));
   if (coarsest < MIN_PYRAMID_SIDE) {
     throw new UsageError(

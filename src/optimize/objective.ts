@@ -51,10 +51,12 @@ export class PerceptualObjective {
   private readonly styleTargets: Record<string, StyleTarget>;
   private readonly contentScale: number;
   private readonly taps: string[];
+  private readonly levels: number;
 
   constructor(private readonly options: PerceptualObjectiveOptions) {
     const { lossNet, content, style, styleLayers, contentLayer, lossScale } = options;
-    const levels = options.stylePyramid ?? 1;
+    this.levels = options.stylePyramid ?? 1;
+    const { levels } = this;
     checkPyramidSide(Math.min(content.width, content.height), levels, 'the image (shorter side)');
     checkPyramidSide(Math.min(style.width, style.height), levels, 'the style image (shorter side)');
     this.width = content.width;
@@ -77,7 +79,7 @@ export class PerceptualObjective {
     const image = tf.tensor4d(pixels instanceof Float32Array ? pixels : Float32Array.from(pixels), [1, this.height, this.width, 3]);
     let kept: tf.Scalar[] = [];
     const { value, grad } = tf.valueAndGrad((x: tf.Tensor4D) => {
-      const features = extractPyramid(lossNet, x, this.taps, styleLayers, this.options.stylePyramid ?? 1);
+      const features = extractPyramid(lossNet, x, this.taps, styleLayers, this.levels);
       const loss = perceptualLoss({
         output: x,
         outputFeatures: features,
@@ -85,7 +87,7 @@ export class PerceptualObjective {
         contentLayer,
         styleTargets: this.styleTargets,
         weights,
-        styleLayerWeights: pyramidLayerWeights(styleLayers, this.options.stylePyramid ?? 1, styleLayerWeights),
+        styleLayerWeights: pyramidLayerWeights(styleLayers, this.levels, styleLayerWeights),
         contentScale: this.contentScale,
         tvScale: lossScale === 'normalized' ? NORMALIZED_TV_SCALE : 1,
       });
