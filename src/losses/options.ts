@@ -67,13 +67,17 @@ export function lossOptionsShape({ weights, styleSizeFrom }: LossOptionsDefaults
       .max(4096)
       .optional()
       .meta({ description: 'longest side of the style image as the loss network sees it', defaultFrom: styleSizeFrom }),
+    /** Optional rather than defaulted, so configs stored before it existed parse unchanged; omitted = 1 level. */
     stylePyramid: z
       .number()
       .int()
       .min(1)
       .max(4)
-      .default(1)
-      .describe('levels of the style term: 2 also matches the style and the output at half size, for shapes larger than the loss network sees (docs/training.md)'),
+      .optional()
+      .meta({
+        description: 'levels of the style term: 2 also matches the style and the output at half size, for shapes larger than the loss network sees (docs/training.md)',
+        defaultDescription: '1',
+      }),
   };
 }
 

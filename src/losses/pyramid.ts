@@ -7,7 +7,8 @@
  * At level k the same tap sees 2^k times further on the output, and the style image pooled by the same factor keeps
  * its shapes' sizes in output pixels consistent with level 0's.
  *
- * Level 0 is the loss network's features as they are: a 1-level pyramid is the plain perceptual loss.
+ * Level 0 is the loss network's features as they are: a 1-level pyramid (also `levels` undefined: the option
+ * omitted) is the plain perceptual loss.
  */
 import { tf } from '../backend/tf';
 import { UsageError } from '../errors';
@@ -22,8 +23,8 @@ export function pyramidKey(tap: string, level: number): string {
 export const MIN_PYRAMID_SIDE = 32;
 
 /** Throws a UsageError naming `what` when an image of `side` px is below MIN_PYRAMID_SIDE at the coarsest of `levels`. */
-export function checkPyramidSide(side: number, levels: number, what: string): void {
-  if (levels <= 1) return; // no pyramid: the loss network's own limits apply, as before
+export function checkPyramidSide(side: number, levels: number | undefined, what: string): void {
+  if (levels === undefined || levels <= 1) return; // no pyramid: the loss network's own limits apply, as before
   const coarsest = Math.floor(side / 2 ** (levels - 1));
   if (coarsest < MIN_PYRAMID_SIDE) {
     throw new UsageError(
@@ -36,7 +37,7 @@ export function checkPyramidSide(side: number, levels: number, what: string): vo
  * The loss network's features at `taps` (level 0) and at `styleLayers` on each coarser level, keyed by pyramidKey.
  * Differentiable w.r.t. `images`; the caller disposes the returned tensors.
  */
-export function extractPyramid(lossNet: LossNetwork, images: tf.Tensor4D, taps: string[], styleLayers: string[], levels: number): Record<string, tf.Tensor4D> {
+export function extractPyramid(lossNet: LossNetwork, images: tf.Tensor4D, taps: string[], styleLayers: string[], levels = 1): Record<string, tf.Tensor4D> {
   const out = lossNet.extract(images, taps);
   if (levels <= 1) return out;
   const coarser = tf.tidy(() => {
@@ -56,7 +57,7 @@ export function extractPyramid(lossNet: LossNetwork, images: tf.Tensor4D, taps: 
  * The style layer weights over the pyramid's keys: each tap's weight (default 1) divided by the number of levels, so
  * the style term is the mean over levels and keeps its balance against content at any depth of pyramid.
  */
-export function pyramidLayerWeights(styleLayers: string[], levels: number, weights: Record<string, number> = {}): Record<string, number> {
+export function pyramidLayerWeights(styleLayers: string[], levels = 1, weights: Record<string, number> = {}): Record<string, number> {
   const out: Record<string, number> = {};
   for (let level = 0; level < levels; level++) {
     for (const t of styleLayers) out[pyramidKey(t, level)] = (weights[t] ?? 1) / levels;

@@ -40,7 +40,7 @@ export interface PerceptualObjectiveOptions {
   weights: LossWeights;
   styleLayerWeights?: Record<string, number>;
   lossScale: 'normalized' | 'reference';
-  /** Levels of the style term's pyramid (../losses/pyramid.ts); 1 (the default) is the plain loss. */
+  /** Levels of the style term's pyramid (../losses/pyramid.ts); omitted or 1: the plain loss. */
   stylePyramid?: number;
 }
 
@@ -51,14 +51,11 @@ export class PerceptualObjective {
   private readonly styleTargets: Record<string, StyleTarget>;
   private readonly contentScale: number;
   private readonly taps: string[];
-  private readonly levels: number;
 
   constructor(private readonly options: PerceptualObjectiveOptions) {
-    const { lossNet, content, style, styleLayers, contentLayer, lossScale } = options;
-    this.levels = options.stylePyramid ?? 1;
-    const { levels } = this;
-    checkPyramidSide(Math.min(content.width, content.height), levels, 'the image (shorter side)');
-    checkPyramidSide(Math.min(style.width, style.height), levels, 'the style image (shorter side)');
+    const { lossNet, content, style, styleLayers, contentLayer, lossScale, stylePyramid } = options;
+    checkPyramidSide(Math.min(content.width, content.height), stylePyramid, 'the image (shorter side)');
+    checkPyramidSide(Math.min(style.width, style.height), stylePyramid, 'the style image (shorter side)');
     this.width = content.width;
     this.height = content.height;
     this.taps = [...new Set([...styleLayers, contentLayer])];
@@ -67,7 +64,7 @@ export class PerceptualObjective {
       const x = tf.tensor4d(content.rgb, [1, content.height, content.width, 3]);
       return lossNet.extract(x, [contentLayer])[contentLayer];
     });
-    const styleFeatures = tf.tidy(() => extractPyramid(lossNet, tf.tensor4d(style.rgb, [1, style.height, style.width, 3]), styleLayers, styleLayers, levels));
+    const styleFeatures = tf.tidy(() => extractPyramid(lossNet, tf.tensor4d(style.rgb, [1, style.height, style.width, 3]), styleLayers, styleLayers, stylePyramid));
     this.styleTargets = styleTargetsFrom(styleFeatures, normalized);
     tf.dispose(Object.values(styleFeatures));
     this.contentScale = normalized ? contentScaleOf(this.contentFeatures) : 1;
@@ -75,11 +72,11 @@ export class PerceptualObjective {
 
   /** Pixels as HWC RGB 0..255 (length width·height·3). */
   async evaluate(pixels: ArrayLike<number>): Promise<ImageEvaluation> {
-    const { lossNet, contentLayer, styleLayers, weights, styleLayerWeights, lossScale } = this.options;
+    const { lossNet, contentLayer, styleLayers, weights, styleLayerWeights, lossScale, stylePyramid } = this.options;
     const image = tf.tensor4d(pixels instanceof Float32Array ? pixels : Float32Array.from(pixels), [1, this.height, this.width, 3]);
     let kept: tf.Scalar[] = [];
     const { value, grad } = tf.valueAndGrad((x: tf.Tensor4D) => {
-      const features = extractPyramid(lossNet, x, this.taps, styleLayers, this.levels);
+      const features = extractPyramid(lossNet, x, this.taps, styleLayers, stylePyramid);
       const loss = perceptualLoss({
         output: x,
         outputFeatures: features,
@@ -87,7 +84,7 @@ export class PerceptualObjective {
         contentLayer,
         styleTargets: this.styleTargets,
         weights,
-        styleLayerWeights: pyramidLayerWeights(styleLayers, this.levels, styleLayerWeights),
+        styleLayerWeights: pyramidLayerWeights(styleLayers, stylePyramid, styleLayerWeights),
         contentScale: this.contentScale,
         tvScale: lossScale === 'normalized' ? NORMALIZED_TV_SCALE : 1,
       });
