@@ -10,8 +10,8 @@ const lib = (p) => require(path.join(ROOT, 'dist', 'src', p));
 /** The taps of nst train's defaults (style relu1_2/2_2/3_3/4_3, which the block 1-3 VGG resolves to relu3_4). */
 const DEFAULT_TAPS = { styleLayers: ['relu1_2', 'relu2_2', 'relu3_3', 'relu3_4'], contentLayer: 'relu2_2' };
 
-/** Loads the loss network and the held-out photos once; `evaluate(checkpointDir)` then returns the mean losses. */
 /**
+ * Loads the loss network and the held-out photos once; `evaluate(checkpointDir)` then returns the mean losses.
  * `styleSize` (default `size`) and `stylePyramid` (default 1) measure the style term as nst train's options of those
  * names define it: a larger style image and coarser levels see larger shapes of the painting.
  */

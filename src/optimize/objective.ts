@@ -51,6 +51,8 @@ export class PerceptualObjective {
   private readonly styleTargets: Record<string, StyleTarget>;
   private readonly contentScale: number;
   private readonly taps: string[];
+  /** The style term's weight per feature key, over the pyramid's levels. */
+  private readonly styleLayerWeights: Record<string, number>;
 
   constructor(private readonly options: PerceptualObjectiveOptions) {
     const { lossNet, content, style, styleLayers, contentLayer, lossScale, stylePyramid } = options;
@@ -59,6 +61,7 @@ export class PerceptualObjective {
     this.width = content.width;
     this.height = content.height;
     this.taps = [...new Set([...styleLayers, contentLayer])];
+    this.styleLayerWeights = pyramidLayerWeights(styleLayers, stylePyramid, options.styleLayerWeights);
     const normalized = lossScale === 'normalized';
     this.contentFeatures = tf.tidy(() => {
       const x = tf.tensor4d(content.rgb, [1, content.height, content.width, 3]);
@@ -72,7 +75,7 @@ export class PerceptualObjective {
 
   /** Pixels as HWC RGB 0..255 (length width·height·3). */
   async evaluate(pixels: ArrayLike<number>): Promise<ImageEvaluation> {
-    const { lossNet, contentLayer, styleLayers, weights, styleLayerWeights, lossScale, stylePyramid } = this.options;
+    const { lossNet, contentLayer, styleLayers, weights, lossScale, stylePyramid } = this.options;
     const image = tf.tensor4d(pixels instanceof Float32Array ? pixels : Float32Array.from(pixels), [1, this.height, this.width, 3]);
     let kept: tf.Scalar[] = [];
     const { value, grad } = tf.valueAndGrad((x: tf.Tensor4D) => {
@@ -84,7 +87,7 @@ export class PerceptualObjective {
         contentLayer,
         styleTargets: this.styleTargets,
         weights,
-        styleLayerWeights: pyramidLayerWeights(styleLayers, stylePyramid, styleLayerWeights),
+        styleLayerWeights: this.styleLayerWeights,
         contentScale: this.contentScale,
         tvScale: lossScale === 'normalized' ? NORMALIZED_TV_SCALE : 1,
       });

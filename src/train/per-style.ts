@@ -72,6 +72,8 @@ class PerStyleTask implements TrainingTask {
   readonly styleLayers: string[];
   readonly contentLayer: string;
   readonly lossWeights: { content: number; style: number; tv: number };
+  /** The style term's weight per feature key, over the pyramid's levels (fixed for the run). */
+  private readonly styleLayerWeights: Record<string, number>;
   private stream: BatchStream;
   /** The crop size the open stream reads (a curriculum reopens it larger at its step). */
   private streamSize: number;
@@ -98,6 +100,7 @@ class PerStyleTask implements TrainingTask {
     this.styleLayers = taps.styleLayers;
     this.contentLayer = taps.contentLayer;
     this.lossWeights = { content: config.contentWeight, style: config.styleWeight, tv: config.tvWeight };
+    this.styleLayerWeights = pyramidLayerWeights(this.styleLayers, config.stylePyramid, config.styleLayerWeights);
     this.styleImages = styleImagesOf(config);
     this.cursor = cursor;
     this.streamSize = imageSizeAt(config, firstStep);
@@ -186,7 +189,7 @@ class PerStyleTask implements TrainingTask {
           contentLayer: this.contentLayer,
           styleTargets,
           weights: this.lossWeights,
-          styleLayerWeights: pyramidLayerWeights(this.styleLayers, this.config.stylePyramid, this.config.styleLayerWeights),
+          styleLayerWeights: this.styleLayerWeights,
           contentScale: normalized ? state.contentScale : 1,
           tvScale: normalized ? NORMALIZED_TV_SCALE : 1,
         });
