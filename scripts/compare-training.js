@@ -7,13 +7,14 @@
 // loss-vs-wall-clock, held-out losses, s/step, CPU) and the contact sheet docs/training/<set>.jpg (held-out photos
 // stylized at each milestone; no ImageNet photo and no style painting is shown: they may not be redistributed).
 //
-//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|lr|content|compute|stylesize [--only a,b] [--sheet-only]
+//   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|lr|content|compute|stylesize|contentweight [--only a,b] [--sheet-only]
 //       [--table] [--shared ../shared]
 //
 // Sets: `heads` (output heads; 128², batch 1, one thread), `arch` (transformer vs texture net; 128², batch 2, one
 // thread), `lr` (learning rates of the softclip head at the other defaults: 256², batch 4), `content` (content weights
 // at the defaults), `compute` (batch, curriculum and width at equal wall-clock: 4, 8, 12 minutes), `stylesize` (style
-// image size and pyramid levels at equal wall-clock: 6, 12 minutes). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
+// image size and pyramid levels at equal wall-clock: 6, 12 minutes), `contentweight` (content weights with the style at
+// 512 px, its style term measured at 512 px over 3 levels: 12 minutes). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -65,9 +66,9 @@ const SETS = {
   arch: {
     size: 128,
     batch: 2,
-    // 50 steps, not 200: measured while the 2-core machine ran ~25 jobs (≈30 s/step); the set's runs resume to more.
-    milestones: [50],
-    threads: '1',
+    // First measured to 50 steps only, one thread each, while the 2-core machine ran ~25 jobs (≈30 s/step); on quiet
+    // cores the runs resume to 200 with the machine's threads.
+    milestones: [50, 200],
     styleLayers: ['relu1_2', 'relu2_2', 'relu3_3'],
     contentLayer: 'relu2_2',
     shared: ['--style-layers', 'relu1_2,relu2_2,relu3_3', '--content-layer', 'relu2_2', '--loss-net', 'vgg19', '--loss-weights', VGG],
@@ -75,6 +76,11 @@ const SETS = {
     candidates: [
       { key: 'transformer', args: ['--arch', 'transformer'], name: 'transformer (Johnson)', formula: 'softclip, 1.68 M params' },
       { key: 'texture-net', args: ['--arch', 'texture-net'], name: 'texture net (Ulyanov)', formula: 'softclip, 5×8 ch, 72 k params' },
+      // Ulyanov et al. trained at lr 0.1; 23x fewer parameters move the output less per step at the transformer's rate.
+      { key: 'texture-net-lr1e-2', args: ['--arch', 'texture-net', '--lr', '1e-2'], name: 'texture net, lr 1e-2', formula: 'softclip, 5×8 ch, 72 k params' },
+      // Conditional instance norm (Dumoulin et al.): udnie and candy in one transformer, a style drawn per step, so at
+      // the same step count udnie had half the steps. Evaluated as style 0, udnie.
+      { key: 'multi-style', args: ['--arch', 'transformer', '--style', path.join(SHARED, 'data', 'styles', 'candy.jpg')], name: 'multi-style (udnie + candy)', formula: 'conditional IN, evaluated as udnie' },
     ],
   },
   lr: {
@@ -143,6 +149,26 @@ const SETS = {
       { key: 's512-p3', args: ['--style-size', '512', '--style-pyramid', '3'], name: 'style 512 px, pyramid 3', formula: 'levels 1, ½ and ¼' },
     ],
   },
+  // The 512-px night (training-runs/udnie-night-512) held the photo ever better (held-out content 0.35, Engstrom's udnie
+  // 1.22) while its style at udnie's own scale stalled (0.84, Engstrom 0.24): lighter content weights at the stylesize
+  // set's s512 settings. Measured as the gap is: style against udnie at 512 px over 3 levels.
+  contentweight: {
+    size: 256,
+    batch: 1,
+    milestones: [720], // one milestone: cw10 is the stylesize set's s512 run (the same settings), already past 6 min
+    budget: true,
+    measure: { styleSize: 512, stylePyramid: 3 },
+    ...DEFAULT_TAPS,
+    shared: ['--loss-net', 'vgg19', '--loss-weights', VGG, '--style-size', '512'],
+    weights: 'content (candidate) : style 5 : tv 1, style 512 px',
+    label: 'content weight',
+    candidates: [
+      { key: 'cw10', args: ['--content-weight', '10'], name: 'content 10 (default)', formula: 'style 512 px, batch 1' },
+      { key: 'cw4', args: ['--content-weight', '4'], name: 'content 4', formula: 'style 512 px, batch 1' },
+      { key: 'cw2', args: ['--content-weight', '2'], name: 'content 2', formula: 'style 512 px, batch 1' },
+      { key: 'cw1', args: ['--content-weight', '1'], name: 'content 1', formula: 'style 512 px, batch 1' },
+    ],
+  },
 };
 const setName = arg('set', 'heads');
 const SET = SETS[setName];
@@ -193,14 +219,14 @@ async function main() {
   fs.mkdirSync(DOCS, { recursive: true });
   const heldout = fs.readdirSync(HELDOUT).filter((f) => /\.jpe?g$/i.test(f)).sort();
   const photos = [...SHEET_PHOTOS, ...heldout.filter((f) => !SHEET_PHOTOS.includes(f))].map((f) => path.join(HELDOUT, f));
-  const evaluator = await heldoutEvaluator({ style, photos, size, lossWeights: VGG, styleLayers: STYLE_LAYERS, contentLayer: CONTENT_LAYER, sheetCount: SHEET_PHOTOS.length });
+  const evaluator = await heldoutEvaluator({ style, photos, size, lossWeights: VGG, styleLayers: STYLE_LAYERS, contentLayer: CONTENT_LAYER, sheetCount: SHEET_PHOTOS.length, ...SET.measure });
   const resultsFile = path.join(DOCS, `${setName}.json`);
   const save = (r) => fs.writeFileSync(resultsFile, JSON.stringify(r, (_, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v), 1) + '\n');
   const previous = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { candidates: {} };
   const results = {
     command: `node scripts/compare-training.js --set ${setName}`,
     cpu: `${os.cpus()[0].model.trim()} (${(fs.readFileSync('/proc/cpuinfo', 'utf8').match(/avx512f/) ? 'AVX-512' : 'AVX2')}), OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS}`,
-    settings: { steps, imageSize: size, batchSize: SET.batch, shared: SET.shared.join(' ').replace(SHARED, '../shared'), weights: SET.weights ?? 'content 5 : style 5 : tv 1', style: 'udnie', data: 'imagenet-sample (900)', heldout: `sample-pd (${photos.length})`, lossNetwork: `vgg19 blocks 1-3, style ${STYLE_LAYERS.join('/')}, content ${CONTENT_LAYER}` },
+    settings: { steps, imageSize: size, batchSize: SET.batch, shared: SET.shared.join(' ').replace(SHARED, '../shared'), weights: SET.weights ?? 'content 5 : style 5 : tv 1', style: 'udnie', data: 'imagenet-sample (900)', heldout: `sample-pd (${photos.length})`, lossNetwork: `vgg19 blocks 1-3, style ${STYLE_LAYERS.join('/')}, content ${CONTENT_LAYER}`, ...(SET.measure ? { heldoutStyle: SET.measure } : {}) },
     baselines: evaluator.baselines,
     candidates: previous.candidates ?? {},
   };

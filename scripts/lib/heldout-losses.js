@@ -25,6 +25,7 @@ async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers,
   const { extractPyramid, pyramidLayerWeights } = lib('losses/pyramid');
   const layerWeights = pyramidLayerWeights(styleLayers, stylePyramid);
   const { loadCheckpoint } = lib('checkpoint');
+  const { styleCountOf, setStyleWeights, oneHot } = lib('nets/style-weights');
   const taps = [...new Set([...styleLayers, contentLayer])];
   const net = await loadLossNetwork({ net: 'vgg19', weights: lossWeights, taps, log: () => {} });
   const styleImg = await decodeImage(style, { resize: { width: styleSize, height: styleSize, fit: 'inside' } });
@@ -74,9 +75,11 @@ async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers,
 
   return {
     baselines,
-    /** Losses of the checkpoint's outputs (clamped to 0..255, as nst stylize writes them); the first `sheetCount` as PNGs. */
+    /** Losses of the checkpoint's outputs (a multi-style network's style 0) (clamped to 0..255, as nst stylize writes them); the first `sheetCount` as PNGs. */
     async evaluate(checkpointDir) {
       const { model } = await loadCheckpoint(checkpointDir);
+      // A multi-style network is judged on its first style, the one these losses measure.
+      if (styleCountOf(model) > 1) setStyleWeights(model, oneHot(0, styleCountOf(model)));
       const y = tf.tidy(() => tf.clipByValue(model.predict(x), 0, 255));
       const r = lossesOf(y);
       const paletteDistance = paletteDistanceOf(y);
