@@ -163,3 +163,18 @@ export function contentScaleOf(contentFeatures: tf.Tensor4D): number {
 
 /** The TV divisor on the normalized scale: TV measured on 0..1 images. */
 export const NORMALIZED_TV_SCALE = 255 * 255;
+
+/**
+ * The terms a step reports (content, style, tv, then every style key the loss has — a pyramid's coarser levels too), as
+ * one list to read back in a single transfer, with the style keys to name them by (termValues).
+ */
+export function reportedTerms(loss: PerceptualLoss): { tensors: tf.Scalar[]; styleKeys: string[] } {
+  const styleKeys = Object.keys(loss.styleLayers);
+  return { tensors: [loss.content, loss.style, loss.tv, ...styleKeys.map((k) => loss.styleLayers[k])], styleKeys };
+}
+
+/** The numbers of reportedTerms' list, in its order, beside the total. */
+export function termValues(total: number, values: number[], styleKeys: string[]): LossValues {
+  const [content, style, tv, ...perKey] = values;
+  return { total, content, style, tv, styleLayers: Object.fromEntries(styleKeys.map((k, i) => [k, perKey[i]])) };
+}

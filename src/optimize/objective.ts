@@ -12,12 +12,14 @@ import {
   LossWeights,
   NORMALIZED_TV_SCALE,
   perceptualLoss,
+  reportedTerms,
   StyleTarget,
   styleTargetsFrom,
+  termValues,
+  type LossValues,
 } from '../losses/perceptual';
 import { checkPyramidSide, extractPyramid, pyramidLayerWeights } from '../losses/pyramid';
 import type { RgbImage } from '../image/image-io';
-import type { LossValues } from '../losses/perceptual';
 import type { Evaluation } from './lbfgs';
 
 /** The unweighted terms (style summed over layers with their layer weights) and the weighted total. */
@@ -78,6 +80,7 @@ export class PerceptualObjective {
     const { lossNet, contentLayer, styleLayers, weights, lossScale, stylePyramid } = this.options;
     const image = tf.tensor4d(pixels instanceof Float32Array ? pixels : Float32Array.from(pixels), [1, this.height, this.width, 3]);
     let kept: tf.Scalar[] = [];
+    let styleKeys: string[] = [];
     const { value, grad } = tf.valueAndGrad((x: tf.Tensor4D) => {
       const features = extractPyramid(lossNet, x, this.taps, styleLayers, stylePyramid);
       const loss = perceptualLoss({
@@ -92,18 +95,16 @@ export class PerceptualObjective {
         tvScale: lossScale === 'normalized' ? NORMALIZED_TV_SCALE : 1,
       });
       // valueAndGrad disposes everything made inside but the result: keep the terms we report.
-      kept = [loss.content, loss.style, loss.tv, ...styleLayers.map((l) => loss.styleLayers[l])].map((t) => tf.keep(t));
+      const reported = reportedTerms(loss);
+      kept = reported.tensors.map((t) => tf.keep(t));
+      styleKeys = reported.styleKeys;
       return loss.total;
     })(image);
     const stacked = tf.stack([value, ...kept]);
     try {
       const [values, gradient] = await Promise.all([stacked.data(), grad.data() as Promise<Float32Array>]);
-      const [total, content, style, tv, ...perLayer] = Array.from(values);
-      return {
-        value: total,
-        gradient,
-        terms: { total, content, style, tv, styleLayers: Object.fromEntries(styleLayers.map((l, i) => [l, perLayer[i]])) },
-      };
+      const [total, ...rest] = Array.from(values);
+      return { value: total, gradient, terms: termValues(total, rest, styleKeys) };
     } finally {
       tf.dispose([image, value, grad, stacked, ...kept]);
     }

@@ -4,6 +4,7 @@
  * applied and the caller decides (loop.ts restores the last checkpoint).
  */
 import { tf } from '../backend/tf';
+import { reportedTerms, termValues } from '../losses/perceptual';
 import type { StepLosses, TaskBatch, TrainingTask } from './task';
 import type { Trainee } from './session';
 
@@ -17,13 +18,16 @@ export async function optimizerStep<R>(
 ): Promise<StepOutcome> {
   const { model, variables, state } = trainee;
   let terms: tf.Scalar[] = [];
+  let styleKeys: string[] = [];
   let grads: tf.NamedTensorMap = {};
   let lossValues: number[];
   const objective = task.objective(model, batch, state);
   try {
     const result = tf.variableGrads(() => {
       const loss = objective.loss();
-      terms = [loss.content, loss.style, loss.tv, ...task.styleLayers.map((l) => loss.styleLayers[l])].map((t) => tf.keep(t));
+      const reported = reportedTerms(loss);
+      terms = reported.tensors.map((t) => tf.keep(t));
+      styleKeys = reported.styleKeys;
       return loss.total;
     }, variables);
     grads = result.grads;
@@ -44,6 +48,5 @@ export async function optimizerStep<R>(
   // A fixed order (the model's), so Adam's positional moment slots line up across save and restore.
   trainee.optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: grads[v.name] ?? tf.zerosLike(v) })));
   tf.dispose(Object.values(grads));
-  const [total, content, style, tv, ...perLayer] = lossValues;
-  return { ok: true, losses: { total, content, style, tv, styleLayers: Object.fromEntries(task.styleLayers.map((l, i) => [l, perLayer[i]])) } };
+  return { ok: true, losses: termValues(lossValues[0], lossValues.slice(1), styleKeys) };
 }

@@ -113,6 +113,13 @@ describe('style pyramid', () => {
       // second step's weights, hence its losses, differ (at step 1 both style terms are ~3: the grey start's Grams ≈ 0).
       expect(at(pyr)[0].content).toBeCloseTo(at(plain)[0].content, 5);
       expect(at(pyr)[1].total).not.toBeCloseTo(at(plain)[1].total, 4);
+      // The log names every level's term, and the style term is their mean (every tap weighs 1).
+      const logged = at(pyr)[1];
+      const keys = Object.keys(logged.styleLayers);
+      const level0 = Object.keys(at(plain)[1].styleLayers);
+      expect(keys.sort()).toEqual([...level0, ...level0.map((k) => `${k}@2`)].sort());
+      const sum = Object.values(logged.styleLayers).reduce((a, b) => a + b, 0);
+      expect(Math.abs(sum / 2 - logged.style)).toBeLessThan(1e-5 * Math.max(1, logged.style));
       const resumed = await train({ iterations: 3 }, { resume: pyr, deps: deps(), hooks: quiet });
       expect(resumed.config.stylePyramid).toBe(2);
       expect(resumed.step).toBe(3);
