@@ -12,11 +12,9 @@
  *
  * src/index.ts is the package root: it re-exports the library (and the applications' entry points).
  *
- * src/serve and src/queue are applications, not library modules: like the CLI they may import any library module;
+ * src/serve and src/queue are applications, not library modules: a queue worker runs stylize jobs (src/infer) and
+ * training jobs (src/train) exactly as nst stylize / nst train do, so like the CLI they may import any library module;
  * nothing below them imports them, and they do not import each other.
- *
- * src/queue is not a library module: a worker runs stylize jobs (src/infer) and training jobs (src/train) exactly as
- * nst stylize / nst train do, so, like the CLI, it may import any library module; nothing below it may import it.
  */
 const LIBRARY = '(train|infer|optimize|export|importers)';
 const FOUNDATIONS = '(losses|checkpoint|image)';
