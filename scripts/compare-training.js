@@ -10,11 +10,12 @@
 //   npx tsc -p tsconfig.build.json && node scripts/compare-training.js --set heads|arch|lr|content|compute|stylesize|contentweight [--only a,b] [--sheet-only]
 //       [--table] [--shared ../shared]
 //
-// Sets: `heads` (output heads; 128², batch 1, one thread), `arch` (transformer vs texture net; 128², batch 2, one
-// thread), `lr` (learning rates of the softclip head at the other defaults: 256², batch 4), `content` (content weights
-// at the defaults), `compute` (batch, curriculum and width at equal wall-clock: 4, 8, 12 minutes), `stylesize` (style
-// image size and pyramid levels at equal wall-clock: 6, 12 minutes), `contentweight` (content weights with the style at
-// 512 px, its style term measured at 512 px over 3 levels: 12 minutes). Runs go to out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
+// Sets: `heads` (output heads; 128², batch 1, one thread), `arch` (transformer, texture nets and a two-style network
+// at the same steps; 128², batch 2), `lr` (learning rates of the softclip head at the other defaults: 256², batch 4),
+// `content` (content weights at the defaults), `compute` (batch, curriculum and width at equal wall-clock: 4, 8, 12
+// minutes), `stylesize` (style image size and pyramid levels at equal wall-clock: 6, 12 minutes), `contentweight`
+// (content weights with the style at 512 px, its style term measured at 512 px over 3 levels: 12 minutes). Runs go to
+// out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
 'use strict';
 const fs = require('fs');
 const os = require('os');

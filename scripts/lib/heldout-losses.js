@@ -75,7 +75,7 @@ async function heldoutEvaluator({ style, photos, size, lossWeights, styleLayers,
 
   return {
     baselines,
-    /** Losses of the checkpoint's outputs (a multi-style network's style 0) (clamped to 0..255, as nst stylize writes them); the first `sheetCount` as PNGs. */
+    /** Losses of the checkpoint's outputs (clamped to 0..255, as nst stylize writes them; a multi-style network's style 0); the first `sheetCount` as PNGs. */
     async evaluate(checkpointDir) {
       const { model } = await loadCheckpoint(checkpointDir);
       // A multi-style network is judged on its first style, the one these losses measure.
