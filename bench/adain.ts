@@ -108,13 +108,13 @@ export async function benchAdain(options: AdainBenchOptions = {}): Promise<Adain
         // As stylize runs them: the native whole-network plans when the native backend is on.
         const transformerForward = plannedForward(net);
         const decoderForward = plannedForward(model.decoder);
-        const transformerModel = await timed(() => wallMs(() => tf.tidy(() => transformerForward(x).dataSync())), reps);
+        const transformerModel = await timed(() => wallMs(() => tf.tidy(() => void transformerForward(x).dataSync())), reps);
         const adainModel = await timed(
           () =>
             wallMs(() =>
               tf.tidy(() => {
                 const f = model.encoder.encode ? model.encoder.encode(x, model.layer) : model.encoder.extract(x, [model.layer])[model.layer];
-                return decoderForward(adain(f, stats.mean, stats.std)).dataSync();
+                decoderForward(adain(f, stats.mean, stats.std)).dataSync(); // returning the array would make tidy walk it
               }),
             ),
           reps,

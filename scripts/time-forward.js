@@ -19,11 +19,11 @@ const reps = i >= 0 ? Number(process.argv[i + 1]) : 3;
     const m = buildNetwork(parseNetworkConfig(c));
     for (const s of [256, 512, 1024]) {
       const x = tf.randomUniform([1, s, s, 3], 0, 255);
-      tf.tidy(() => m.predict(x).dataSync());
+      tf.tidy(() => void m.predict(x).dataSync());
       const t = [];
       for (let r = 0; r < reps; r++) {
         const t0 = Date.now();
-        tf.tidy(() => m.predict(x).dataSync());
+        tf.tidy(() => void m.predict(x).dataSync());
         t.push(Date.now() - t0);
       }
       process.stdout.write(`${m.name} (${m.countParams()} params) ${s}²: ${t.join(' ')} ms, load average ${os.loadavg()[0].toFixed(1)}\n`);
