@@ -104,13 +104,13 @@ auto Choose(int strategy, Build&& build) {
   auto candidates = Candidates(strategy);
   for (size_t i = 0; i + 1 < candidates.size(); i++) {
     try {
-      auto pd = build(candidates[i].alg, candidates[i].plain);
+      auto pd = PreferWinograd4x3(build(candidates[i].alg, candidates[i].plain));
       if (std::string(pd.impl_info_str()).rfind("ref", 0) != 0) return pd;
     } catch (const dnnl::error&) {
       // unimplemented for this shape / ISA: try the next one
     }
   }
-  return build(candidates.back().alg, candidates.back().plain);
+  return PreferWinograd4x3(build(candidates.back().alg, candidates.back().plain));
 }
 
 // "<implementation> <layout>", e.g. "jit_wino_4x3:avx512_core blocked" or "brgconv:avx512_core nhwc" (diagnostics).

@@ -183,7 +183,7 @@ dnnl::convolution_forward::primitive_desc ChooseConv(const Op& op, const std::ve
       try {
         dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, wei, bias, dst, strides, dil, pad,
                                           pad);
-        dnnl::convolution_forward::primitive_desc pd(d, ConvAttr(op.relu), cpu_engine());
+        const auto pd = PreferWinograd4x3(dnnl::convolution_forward::primitive_desc(d, ConvAttr(op.relu), cpu_engine()));
         if (!IsReference(pd)) return pd;
         if (!fallback) fallback = std::make_unique<dnnl::convolution_forward::primitive_desc>(pd);
       } catch (const dnnl::error&) {

@@ -34,6 +34,9 @@ function input(shape: [number, number, number, number], seed: number): tf.Tensor
 /** On 8-lane (AVX2) plans the 3×3 stride-1 convs between blocked activations run our Winograd (native/src/winograd.cc). */
 function expectOwnWinogradOnAvx2(info: { lanes: number; implementations: string[] }) {
   if (info.lanes === 8) expect(info.implementations).toContain('winograd_4x3:avx2');
+  // On 16 lanes oneDNN's F(4×4, 3×3) is taken over its F(2×2, 3×3) (native/src/common.h, PreferWinograd4x3): every
+  // oneDNN 2.6 build with AVX-512 Winograd has the 4×3 kernel.
+  if (info.lanes === 16) expect(info.implementations.filter((i) => i.includes('wino_2x3'))).toEqual([]);
 }
 
 function compare(model: tf.LayersModel, x: tf.Tensor4D, absExtra = 0) {
