@@ -17,6 +17,8 @@
         "src/eltwise_gather.cc",
         "src/norm.cc",
         "src/plan.cc",
+        "src/plan_build.cc",
+        "src/plan_run.cc",
         "src/plan_kernels.cc",
         "src/winograd.cc"
       ],
