@@ -11,7 +11,8 @@
 //                                               | { kind: 'norm', gamma, beta, epsilon, relu, addMarked }
 //                                               | { kind: 'upsample' } | { kind: 'maxpool' } | { kind: 'mark' }
 //   planOutputShape(plan, [n, h, w, c]) -> [n, oh, ow, oc]
-//   planRun(plan, x, [n, h, w, c], y)
+//   planRun(plan, x, [n, h, w, c], y[, stats])  stats: one entry per op, null or { mean, rstd } (Float32Arrays, one
+//                                          value per channel) for a norm to use instead of its input's statistics
 //   planInfo(plan) -> { lanes, instances, implementations: string[], bufferBytes }
 //   planRelease(plan)                      frees buffers and weights now (the handle is unusable after)
 // 'mark' keeps the current activation for the next norm with addMarked (a residual block's skip connection). The last
@@ -121,7 +122,22 @@ Napi::Value PlanRunJs(const Napi::CallbackInfo& info) {
     if (xlen != size_t(d[0] * d[1] * d[2] * d[3])) throw std::invalid_argument("planRun: x does not match its shape");
     Instance& inst = InstanceFor(plan, d[0], d[1], d[2], d[3]);
     if (ylen != size_t(inst.n * inst.oh * inst.ow * inst.oc)) throw std::invalid_argument("planRun: y has the wrong size");
-    Run(plan, inst, x, y);
+    if (info.Length() > 4 && info[4].IsArray()) {
+      auto arr = info[4].As<Napi::Array>();
+      if (arr.Length() != plan.ops.size()) throw std::invalid_argument("planRun: stats needs one entry per op");
+      std::vector<FrozenStats> frozen(plan.ops.size());
+      for (uint32_t i = 0; i < arr.Length(); i++) {
+        const Napi::Value e = arr.Get(i);
+        if (e.IsNull() || e.IsUndefined()) continue;
+        if (plan.ops[i].kind != kNorm) throw std::invalid_argument("planRun: statistics for an op that is not a norm");
+        const Napi::Object o = e.As<Napi::Object>();
+        frozen[i].mean = FloatsOf(o, "mean", plan.ops[i].gamma.size());
+        frozen[i].rstd = FloatsOf(o, "rstd", plan.ops[i].gamma.size());
+      }
+      Run(plan, inst, x, y, &frozen);
+    } else {
+      Run(plan, inst, x, y);
+    }
     return info.Env().Undefined();
   });
 }

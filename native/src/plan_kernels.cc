@@ -28,22 +28,31 @@ inline int64_t Reflect(int64_t i, int64_t n) {
 
 template <int L>
 void InstanceNormT(const Blocked& src, const float* gamma, const float* beta, double eps, bool relu,
-                   const Blocked* res, const Blocked& dst, int up) {
+                   const Blocked* res, const Blocked& dst, int up, const FrozenStats* frozen) {
   const int64_t blocks = src.blocks(), M = src.h * src.w;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t i = 0; i < src.n; i++) {
     for (int64_t b = 0; b < blocks; b++) {
       double sum[L] = {0}, sq[L] = {0};
-      for (int64_t y = 0; y < src.h; y++) {
+      float mean[L], scale[L], shift[L];
+      if (frozen) {
+        for (int l = 0; l < L; l++) {
+          const int64_t c = b * L + l;
+          mean[l] = c < src.c ? frozen->mean[size_t(c)] : 0.f;
+          scale[l] = c < src.c ? gamma[c] * frozen->rstd[size_t(c)] : 0.f;
+          shift[l] = c < src.c ? beta[c] : 0.f;
+        }
+      }
+      for (int64_t y = 0; y < src.h && !frozen; y++) {
         const float* p = src.at(i, b, y, 0);
         float row[L] = {0};
         for (int64_t x = 0; x < src.w; x++)
           for (int l = 0; l < L; l++) row[l] += p[x * L + l];
         for (int l = 0; l < L; l++) sum[l] += row[l];
       }
-      float mean[L], scale[L], shift[L];
-      for (int l = 0; l < L; l++) mean[l] = float(sum[l] / double(M));
-      for (int64_t y = 0; y < src.h; y++) {
+      if (!frozen)
+        for (int l = 0; l < L; l++) mean[l] = float(sum[l] / double(M));
+      for (int64_t y = 0; y < src.h && !frozen; y++) {
         const float* p = src.at(i, b, y, 0);
         float row[L] = {0};
         for (int64_t x = 0; x < src.w; x++)
@@ -53,7 +62,7 @@ void InstanceNormT(const Blocked& src, const float* gamma, const float* beta, do
           }
         for (int l = 0; l < L; l++) sq[l] += row[l];
       }
-      for (int l = 0; l < L; l++) {
+      for (int l = 0; l < L && !frozen; l++) {
         const int64_t c = b * L + l;
         const double rstd = 1.0 / std::sqrt(sq[l] / double(M) + eps);
         scale[l] = c < src.c ? float(gamma[c] * rstd) : 0.f;
@@ -228,11 +237,13 @@ void FillReflectHalo(const Blocked& d) {
 }
 
 void InstanceNorm(const Blocked& src, const float* gamma, const float* beta, double eps, bool relu,
-                  const Blocked* residual, const Blocked& dst) {
+                  const Blocked* residual, const Blocked& dst, const FrozenStats* frozen) {
   const int up = dst.h == src.h * 2 ? 2 : 1;
   if (up == 1 && dst.h != src.h) throw std::invalid_argument("instance norm: output size must be 1x or 2x the input");
-  if (src.lanes == 16) InstanceNormT<16>(src, gamma, beta, eps, relu, residual, dst, up);
-  else if (src.lanes == 8) InstanceNormT<8>(src, gamma, beta, eps, relu, residual, dst, up);
+  if (frozen && (frozen->mean.size() != size_t(src.c) || frozen->rstd.size() != size_t(src.c)))
+    throw std::invalid_argument("instance norm: frozen statistics need one mean and rstd per channel");
+  if (src.lanes == 16) InstanceNormT<16>(src, gamma, beta, eps, relu, residual, dst, up, frozen);
+  else if (src.lanes == 8) InstanceNormT<8>(src, gamma, beta, eps, relu, residual, dst, up, frozen);
   else throw std::invalid_argument("instance norm: 8 or 16 lanes");
   FillReflectHalo(dst);
 }

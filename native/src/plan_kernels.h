@@ -38,8 +38,14 @@ void FillReflectHalo(const Blocked& dst);
 // one (dst's is filled by reflection afterwards). `residual` may be null. The ReLU comes before the residual add
 // (the transformer's residual blocks have none after the add). When dst is twice src's size, each output pixel is
 // written 2×2 times: the norm and a following nearest ×2 upsampling in one pass.
+// With `frozen` (mean and 1/sqrt(var + eps) per channel, for every image) the statistics are not computed: tiles of
+// one image normalised with the whole image's (src/infer/tile-stats.ts).
+struct FrozenStats {
+  std::vector<float> mean, rstd;
+  bool empty() const { return mean.empty(); }
+};
 void InstanceNorm(const Blocked& src, const float* gamma, const float* beta, double eps, bool relu,
-                  const Blocked* residual, const Blocked& dst);
+                  const Blocked* residual, const Blocked& dst, const FrozenStats* frozen = nullptr);
 
 // dst (2h × 2w, any halo, filled) = nearest-neighbour ×2 upsampling of src's interior.
 void UpsampleNearest2x(const Blocked& src, const Blocked& dst);

@@ -61,7 +61,7 @@ Instance& InstanceFor(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
   return plan.instances.front();
 }
 
-void Run(Plan& plan, Instance& inst, const float* x, float* y) {
+void Run(Plan& plan, Instance& inst, const float* x, float* y, const std::vector<FrozenStats>* frozen) {
   Bind(inst);
   struct Release {
     Instance& inst;
@@ -87,7 +87,7 @@ void Run(Plan& plan, Instance& inst, const float* x, float* y) {
       case kStepCopy: CopyWithHalo(s.in.geo, s.out.geo); break;
       case kStepNorm:
         InstanceNorm(s.in.geo, op.gamma.data(), op.beta.data(), op.eps, op.relu, s.has_res ? &s.res.geo : nullptr,
-                     s.out.geo);
+                     s.out.geo, frozen && !(*frozen)[size_t(s.op)].empty() ? &(*frozen)[size_t(s.op)] : nullptr);
         break;
       case kStepNarrow:
         NarrowBlockedForward(s.in.geo, op.k, op.k, op.oc, op.narrow.data(), op.bias.empty() ? nullptr : op.bias.data(), y);

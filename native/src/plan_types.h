@@ -106,8 +106,9 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c);
 // The instance for this input shape, built on first use; the plan keeps the kInstances most recent.
 Instance& InstanceFor(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c);
 
-// Runs the network on the NHWC input x into the NHWC output y.
-void Run(Plan& plan, Instance& inst, const float* x, float* y);
+// Runs the network on the NHWC input x into the NHWC output y. `frozen`, when given, has one entry per op: a norm op
+// with a non-empty entry normalises with those statistics instead of its input's own.
+void Run(Plan& plan, Instance& inst, const float* x, float* y, const std::vector<FrozenStats>* frozen = nullptr);
 
 // Bytes of the instance's activation buffers and scratchpad.
 size_t BufferBytes(const Instance& inst);

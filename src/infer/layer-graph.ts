@@ -33,6 +33,8 @@ export interface GraphNode {
 }
 
 export interface LayerGraph {
+  /** The model the nodes are the layers of. */
+  model: tf.LayersModel;
   nodes: GraphNode[];
   /** The image input node (index 0) and the output node. */
   input: number;
@@ -81,7 +83,7 @@ export function layerGraph(model: tf.LayersModel): LayerGraph {
   const input = index.get(model.inputs[0].sourceLayer.name)!;
   const output = index.get(model.outputs[0].sourceLayer.name)!;
   const norms = nodes.flatMap((n, i) => (isNorm(n.className) ? [i] : []));
-  return { nodes, input, output, norms };
+  return { model, nodes, input, output, norms };
 }
 
 /**

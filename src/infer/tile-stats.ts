@@ -19,6 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf } from '../backend/tf';
 import type { RgbImage } from '../image/image-io';
+import { plannedForwardWithStats } from '../nets/planned-forward';
 import { cutNodes, edgeDepths, LayerGraph, NormStats, runGraph } from './layer-graph';
 import { InputGeometry, NETWORK_STRIDE, padForNetwork, roundUpTo, TRANSFORMER_INPUT } from './pad';
 import type { StyleForward } from './stylize';
@@ -289,7 +290,13 @@ export function downscaledStats(graph: LayerGraph, img: RgbImage, maxPixels: num
   return collect;
 }
 
-/** A forward pass normalising every norm with the given statistics (tiles then agree on them). */
+/**
+ * A forward pass normalising every norm with the given statistics (tiles then agree on them): the whole-network
+ * native plan when it can run the model, else layer by layer.
+ */
 export function sharedStatsForward(graph: LayerGraph, stats: Map<number, NormStats>): StyleForward {
+  const byLayer = new Map([...stats].map(([node, s]) => [graph.nodes[node].layer, s]));
+  const planned = plannedForwardWithStats(graph.model, byLayer);
+  if (planned) return (x) => planned(x) as tf.Tensor4D;
   return (x) => runGraph(graph, { feeds: new Map([[graph.input, x]]), targets: [graph.output], stats })[0];
 }

@@ -5,14 +5,15 @@
  * norm, the output head) runs as tfjs layers on the plan's output.
  *
  *   plannedForward(model) -> (x) => y     the plan when it applies and the native backend is on, else model.predict
- *   networkPlanOps(model) -> { ops, tail } | string   the plan's description, or why the model has none
+ *   networkPlanOps(model) -> { ops, tail, normOps } | string   the plan's description, or why the model has none
+ *   plannedForwardWithStats(model, stats) -> (x) => y | undefined   the plan with its norms' statistics given
  *
  * The plan holds a copy of the weights (reordered to oneDNN's layouts). It is rebuilt when any weight changes:
  * tfjs' Variable.assign (optimizer steps, setWeights, loading) gives the variable new data, so the identity of each
  * variable's data is the cache key.
  */
 import { tf } from '../backend/tf';
-import { createNetworkPlan, networkPlanAddon, NetworkPlan, PlanOp } from '../backend/native/network-plan';
+import { createNetworkPlan, FrozenNormStats, networkPlanAddon, NetworkPlan, PlanOp } from '../backend/native/network-plan';
 import { InstanceNorm, ReflectionPad2D } from './layers';
 
 type Layer = tf.layers.Layer;
@@ -21,6 +22,8 @@ export interface NetworkPlanOps {
   ops: PlanOp[];
   /** Layers after the last conv, applied with tfjs to the plan's output (inputs: the net's input and/or the chain). */
   tail: Layer[];
+  /** The op index of each instance-norm layer inside the plan. */
+  normOps: Map<Layer, number>;
 }
 
 const values = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
@@ -35,6 +38,7 @@ export function networkPlanOps(model: tf.LayersModel): NetworkPlanOps | string {
   const ops: PlanOp[] = [];
   const opAfter = new Map<string, number>(); // layer name -> number of ops emitted once it ran
   const marks: number[] = [];
+  const normOpOf = new Map<Layer, PlanOp>();
   let previous: Layer | undefined;
   let reflectPad = 0;
   for (let i = 0; i <= lastConv; i++) {
@@ -84,6 +88,7 @@ export function networkPlanOps(model: tf.LayersModel): NetworkPlanOps | string {
       if (lastOp?.kind !== 'conv' || reflectPad) return `${layer.name}: a norm not after a conv`;
       const [gamma, beta] = layer.getWeights();
       ops.push({ kind: 'norm', gamma: values(gamma), beta: values(beta), epsilon: layer.epsilon, relu: false, addMarked: false });
+      normOpOf.set(layer, ops[ops.length - 1]);
     } else if (cls === 'ReLU' && (layer.getConfig() as { maxValue?: number | null }).maxValue == null) {
       if (lastOp?.kind === 'norm' && !lastOp.addMarked && !lastOp.relu) lastOp.relu = true;
       else if (lastOp?.kind === 'conv' && !lastOp.relu) lastOp.relu = true;
@@ -114,13 +119,16 @@ export function networkPlanOps(model: tf.LayersModel): NetworkPlanOps | string {
   for (const at of [...marks].sort((a, b) => b - a)) ops.splice(at, 0, { kind: 'mark' });
   const tail = layers.slice(lastConv + 1);
   for (const layer of tail) if (inbound(layer).some((l) => l !== layers[0] && !tail.includes(l) && l !== layers[lastConv])) return `${layer.name}: tail input`;
-  return { ops, tail };
+  const normOps = new Map([...normOpOf].map(([layer, op]) => [layer, ops.indexOf(op)]));
+  return { ops, tail, normOps };
 }
 
 interface Cached {
   dataIds: object[];
   plan: NetworkPlan;
   tail: Layer[];
+  normOps: Map<Layer, number>;
+  opCount: number;
 }
 
 const cache = new WeakMap<tf.LayersModel, Cached | string>();
@@ -129,7 +137,7 @@ const weightDataIds = (model: tf.LayersModel): object[] => model.weights.map((w)
 const sameIds = (a: object[], b: object[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The plan for `model`'s current weights, building (or rebuilding after a weight change) as needed. */
-export function networkPlanFor(model: tf.LayersModel): { plan: NetworkPlan; tail: Layer[] } | undefined {
+export function networkPlanFor(model: tf.LayersModel): Omit<Cached, 'dataIds'> | undefined {
   const addon = networkPlanAddon();
   if (!addon) return undefined;
   const ids = weightDataIds(model);
@@ -144,7 +152,7 @@ export function networkPlanFor(model: tf.LayersModel): { plan: NetworkPlan; tail
   }
   const plan = createNetworkPlan(described.ops, addon);
   if (!plan) return undefined;
-  const entry = { dataIds: ids, plan, tail: described.tail };
+  const entry = { dataIds: ids, plan, tail: described.tail, normOps: described.normOps, opCount: described.ops.length };
   cache.set(model, entry);
   return entry;
 }
@@ -173,5 +181,25 @@ export function plannedForward(model: tf.LayersModel): (x: tf.Tensor4D) => tf.Te
       return Array.isArray(y) ? y[0] : y;
     }
     return tf.tidy(() => applyTail(model, planned.tail, x, planned.plan.run(x)));
+  };
+}
+
+/**
+ * The plan's forward pass with every instance norm normalising with `stats` (by layer) instead of its input's own:
+ * the tiles of one image sharing the whole image's statistics (src/infer/tile-stats.ts). Undefined when the plan
+ * cannot run here, or when a norm of the model has no statistics or runs after the plan (in its tail).
+ */
+export function plannedForwardWithStats(model: tf.LayersModel, stats: Map<Layer, FrozenNormStats>): ((x: tf.Tensor4D) => tf.Tensor) | undefined {
+  const perOp = (planned: Omit<Cached, 'dataIds'>) => {
+    const byOp: (FrozenNormStats | undefined)[] = new Array(planned.opCount).fill(undefined);
+    for (const [layer, op] of planned.normOps) byOp[op] = stats.get(layer);
+    return byOp;
+  };
+  const first = networkPlanFor(model);
+  if (!first || first.tail.some((l) => l instanceof InstanceNorm) || [...first.normOps.keys()].some((l) => !stats.has(l))) return undefined;
+  return (x) => {
+    // Re-read: the plan is rebuilt if the weights changed since.
+    const planned = networkPlanFor(model) ?? first;
+    return tf.tidy(() => applyTail(model, planned.tail, x, planned.plan.run(x, perOp(planned))));
   };
 }

@@ -9,7 +9,8 @@
 // direct, blocked against NHWC); a wrong layer is off by O(range).
 import { tf } from '../../src/backend/tf';
 import { buildTransformer, TransformerConfigInput } from '../../src/nets/transformer';
-import { networkPlanFor, networkPlanOps, plannedForward } from '../../src/nets/planned-forward';
+import { networkPlanFor, networkPlanOps, plannedForward, plannedForwardWithStats } from '../../src/nets/planned-forward';
+import { layerGraph, NormStats, runGraph } from '../../src/infer/layer-graph';
 import { buildAdainDecoder } from '../../src/nets/adain';
 import { VggFeatureExtractor } from '../../src/nets/loss-network/vgg-net';
 import { vggLayout } from '../../src/nets/loss-network/vgg-layout';
@@ -173,3 +174,52 @@ describeNative('whole-network native plan', () => {
     model.dispose();
   });
 });
+
+// Tiles of one image normalised with the whole image's statistics (src/infer/tile-stats.ts) run through the plan with
+// each norm's statistics given: the same as the layer-by-layer pass with them, within the tolerance above.
+describeNative('whole-network native plan with frozen norm statistics', () => {
+  function randomStats(model: tf.LayersModel, seed: number): Map<number, NormStats> {
+    const graph = layerGraph(model);
+    const rand = seededRandom(seed);
+    return new Map(
+      graph.norms.map((n) => {
+        const c = graph.nodes[n].channels;
+        return [n, { mean: Float32Array.from({ length: c }, () => rand() * 4 - 2), rstd: Float32Array.from({ length: c }, () => 0.2 + rand()) }];
+      }),
+    );
+  }
+
+  test.each<[string, TransformerConfigInput, [number, number, number, number]]>([
+    ['default layout', {}, [1, 28, 36, 3]],
+    ['width 0.75, 2 blocks, batch 2 (the same statistics for both images)', { width: 0.75, residualBlocks: 2 }, [2, 24, 20, 3]],
+  ])('%s: equals runGraph with the same statistics', (_, config, shape) => {
+    const model = net(config);
+    const graph = layerGraph(model);
+    const stats = randomStats(model, 5);
+    const forward = plannedForwardWithStats(model, new Map([...stats].map(([n, st]) => [graph.nodes[n].layer, st])));
+    expect(forward).toBeDefined();
+    const x = input(shape, 9);
+    const planned = forward!(x);
+    const [reference] = runGraph(graph, { feeds: new Map([[graph.input, x]]), targets: [graph.output], stats });
+    const b = reference.dataSync() as Float32Array;
+    let lo = Infinity, hi = -Infinity;
+    for (const v of b) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    expect(hi - lo).toBeGreaterThan(1);
+    expect(maxAbsDiff(planned.dataSync() as Float32Array, b)).toBeLessThanOrEqual(1e-4 * (hi - lo));
+    // and not the plan's own statistics: the frozen ones change the result
+    const own = plannedForward(model)(x);
+    expect(maxAbsDiff(own.dataSync() as Float32Array, b)).toBeGreaterThan(1e-2 * (hi - lo));
+    tf.dispose([x, planned, reference, own]);
+    model.dispose();
+  });
+
+  test('no plan when a norm runs after the last conv (an output norm) or a norm has no statistics', () => {
+    const withOutputNorm = net({ output: 'tanh', outputNorm: true });
+    expect(plannedForwardWithStats(withOutputNorm, new Map([...randomStats(withOutputNorm, 2)].map(([n, st]) => [layerGraph(withOutputNorm).nodes[n].layer, st])))).toBeUndefined();
+    const plain = net({ residualBlocks: 1 });
+    expect(plannedForwardWithStats(plain, new Map())).toBeUndefined();
+    withOutputNorm.dispose();
+    plain.dispose();
+  });
+});
+

@@ -41,9 +41,18 @@ export interface NetworkPlanInfo {
   bufferBytes: number;
 }
 
+/** Statistics a norm op uses instead of its input's own: per channel, the mean and 1/sqrt(variance + epsilon). */
+export interface FrozenNormStats {
+  mean: Float32Array;
+  rstd: Float32Array;
+}
+
 export interface NetworkPlan {
-  /** Runs the network on an NHWC float32 batch; returns a new tensor (the caller disposes it). */
-  run(x: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * Runs the network on an NHWC float32 batch; returns a new tensor (the caller disposes it). `stats`, when given, has
+   * one entry per op: a norm op with an entry normalises with it (every image of the batch alike).
+   */
+  run(x: tf.Tensor4D, stats?: (FrozenNormStats | undefined)[]): tf.Tensor4D;
   info(): NetworkPlanInfo;
   /** Frees the plan's buffers and weights now (not at garbage collection); run() then throws. */
   dispose(): void;
@@ -70,12 +79,13 @@ export function createNetworkPlan(ops: PlanOp[], addon: NativeAddon | undefined 
   if (!addon) return undefined;
   const handle: unknown = addon.planCreate(ops);
   return {
-    run(x: tf.Tensor4D): tf.Tensor4D {
+    run(x: tf.Tensor4D, stats?: (FrozenNormStats | undefined)[]): tf.Tensor4D {
       const shape = [...x.shape];
       const values = x.dtype === 'float32' ? (x.dataSync() as Float32Array) : Float32Array.from(x.dataSync());
       const outShape = addon.planOutputShape(handle, shape) as [number, number, number, number];
       const out = new Float32Array(outShape.reduce((a, b) => a * b, 1));
-      addon.planRun(handle, values, shape, out);
+      if (stats) addon.planRun(handle, values, shape, out, stats.map((s) => s ?? null));
+      else addon.planRun(handle, values, shape, out);
       return tf.tensor4d(out, outShape);
     },
     info: () => addon.planInfo(handle) as NetworkPlanInfo,
