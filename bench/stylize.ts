@@ -45,6 +45,8 @@ export interface StylizeTiming {
   msPerMegapixel: number;
   tiles: number;
   tileSize?: number;
+  /** Where the tiles took their instance-norm statistics (stylize's default: 'exact'). */
+  tileStats?: string;
   /** Peak resident set size of the process so far (monotone), MiB. */
   peakRssMiB: number;
 }
@@ -53,6 +55,11 @@ export interface StylizeBenchResult {
   backend: string;
   model: string;
   timings: StylizeTiming[];
+  /**
+   * ms per megapixel of the large tiled image ÷ that of the largest untiled size (issue #15: tiled huge images must
+   * follow the per-pixel gains, i.e. stay near 1).
+   */
+  tiledPerPixelRatio?: number;
   skipped?: string;
 }
 
@@ -121,16 +128,20 @@ export async function benchStylize(options: StylizeBenchOptions = {}): Promise<S
         msPerMegapixel: Math.round(ms / ((width * height) / 1e6)),
         tiles: last.tiles,
         tileSize: last.tileSize,
+        tileStats: last.tileStats,
         peakRssMiB: peakRssMiB(),
       });
     }
   } finally {
     dispose();
   }
+  const untiled = timings.filter((t) => t.tiles <= 1).pop();
+  const tiled = timings.filter((t) => t.tiles > 1).pop();
   return {
     backend,
     model: modelName,
     timings,
+    ...(untiled && tiled ? { tiledPerPixelRatio: Math.round((tiled.msPerMegapixel / untiled.msPerMegapixel) * 100) / 100 } : {}),
     ...(large ? {} : { skipped: '4000x3000 not timed (pure-JS cpu backend, or large: false); pass large: true to force' }),
   };
 }

@@ -21,3 +21,12 @@ it('benchStylize returns a timing and peak RSS per size, and skips 4000x3000 unl
   expect(r.timings[1].peakRssMiB).toBeGreaterThanOrEqual(r.timings[0].peakRssMiB);
   expect(r.skipped).toMatch(/4000x3000 not timed/);
 });
+
+it('benchStylize reports the tiled image per pixel against the largest untiled size', async () => {
+  const r = await benchStylize({ sizes: [32], large: true, largeSize: [96, 64], tile: 48, reps: 1, config: { width: 0.125, residualBlocks: 1 } });
+  const [untiled, tiled] = r.timings;
+  expect(untiled.tiles).toBe(1);
+  expect(tiled.tiles).toBeGreaterThan(1);
+  expect(tiled.tileStats).toBe('exact'); // stylize's default
+  expect(r.tiledPerPixelRatio).toBe(Math.round((tiled.msPerMegapixel / untiled.msPerMegapixel) * 100) / 100);
+});
