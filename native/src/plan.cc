@@ -15,8 +15,10 @@
 //                                          value per channel) for a norm to use instead of its input's statistics
 //   planInfo(plan) -> { lanes, instances, implementations: string[], bufferBytes }
 //   planRelease(plan)                      frees buffers and weights now (the handle is unusable after)
-// 'mark' keeps the current activation for the next norm with addMarked (a residual block's skip connection). The last
-// op must be a conv: its output is the NHWC result.
+// 'mark' keeps the current activation for the next norm with addMarked (a residual block's skip connection). A plan
+// may start and end anywhere in a network (not with a 'mark' last): when the first op is not a conv the input is
+// converted to the blocked layout first, when the last is not a conv its output is converted back; a whole network
+// starts and ends with convs and needs neither.
 //
 // This file is the JS binding; plan_types.h holds the plan's data, plan_build.cc lays an instance out, plan_run.cc
 // runs it.
@@ -87,7 +89,7 @@ Napi::Value PlanCreateJs(const Napi::CallbackInfo& info) {
     auto plan = std::make_unique<Plan>();
     plan->lanes = OneDnnHas(dnnl::cpu_isa::avx512_core) ? 16 : 8;
     for (uint32_t i = 0; i < arr.Length(); i++) plan->ops.push_back(ParseOp(arr.Get(i).As<Napi::Object>()));
-    if (plan->ops.empty() || plan->ops.back().kind != kConv) throw std::invalid_argument("plan: the last op must be a conv");
+    if (plan->ops.empty() || plan->ops.back().kind == kMark) throw std::invalid_argument("plan: no op, or a 'mark' last");
     Plan* raw = plan.release();
     return Napi::External<Plan>::New(info.Env(), raw, [](Napi::Env, Plan* p) { delete p; });
   });

@@ -132,6 +132,12 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
   auto release = [&](const Act& a) {
     if (!a.input && !marked(a)) pool.Give(a.buffer);
   };
+  if (!plan.ops.empty() && plan.ops[0].kind != kConv) {
+    Step s(kStepFromNhwc);
+    s.out = blocked(c, h, w, HaloFor(plan, 0));
+    cur = s.out;
+    inst.steps.push_back(std::move(s));
+  }
 
   for (size_t i = 0; i < plan.ops.size(); i++) {
     Op& op = plan.ops[i];
@@ -298,7 +304,14 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
       }
     }
   }
-  if (plan.ops.empty() || plan.ops.back().kind != kConv) throw std::invalid_argument("plan: the last op must be a conv");
+  if (plan.ops.empty() || plan.ops.back().kind == kMark) throw std::invalid_argument("plan: no op, or a 'mark' last");
+  if (plan.ops.back().kind != kConv) {
+    Step s(kStepToNhwc);
+    s.in = cur;
+    inst.oh = cur.geo.h, inst.ow = cur.geo.w, inst.oc = cur.geo.c;
+    release(cur);
+    inst.steps.push_back(std::move(s));
+  }
   inst.sizes = pool.sizes();
   return inst;
 }

@@ -273,6 +273,37 @@ void CopyWithHalo(const Blocked& src, const Blocked& dst) {
   FillReflectHalo(dst);
 }
 
+void NhwcToBlocked(const float* src, const Blocked& dst) {
+  const int64_t blocks = dst.blocks(), L = dst.lanes;
+#pragma omp parallel for collapse(3) schedule(static)
+  for (int64_t i = 0; i < dst.n; i++)
+    for (int64_t b = 0; b < blocks; b++)
+      for (int64_t y = 0; y < dst.h; y++) {
+        const int64_t c0 = b * L, lanes = std::min(L, dst.c - c0);
+        const float* row = src + (i * dst.h + y) * dst.w * dst.c + c0;
+        float* out = dst.at(i, b, y, 0);
+        for (int64_t x = 0; x < dst.w; x++) {
+          for (int64_t l = 0; l < lanes; l++) out[x * L + l] = row[x * dst.c + l];
+          for (int64_t l = lanes; l < L; l++) out[x * L + l] = 0.f;
+        }
+      }
+  FillReflectHalo(dst);
+}
+
+void BlockedToNhwc(const Blocked& src, float* dst) {
+  const int64_t blocks = src.blocks(), L = src.lanes;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t i = 0; i < src.n; i++)
+    for (int64_t y = 0; y < src.h; y++)
+      for (int64_t b = 0; b < blocks; b++) {
+        const int64_t c0 = b * L, lanes = std::min(L, src.c - c0);
+        const float* in = src.at(i, b, y, 0);
+        float* row = dst + (i * src.h + y) * src.w * src.c + c0;
+        for (int64_t x = 0; x < src.w; x++)
+          for (int64_t l = 0; l < lanes; l++) row[x * src.c + l] = in[x * L + l];
+      }
+}
+
 void ReflectPadNhwc(const float* src, int64_t n, int64_t h, int64_t w, int64_t c, int64_t pad, float* dst) {
   const int64_t hp = h + 2 * pad, wp = w + 2 * pad;
 #pragma omp parallel for collapse(2) schedule(static)

@@ -57,6 +57,12 @@ void MaxPool2x2(const Blocked& src, const Blocked& dst);
 void CopyWithHalo(const Blocked& src, const Blocked& dst);
 
 // NHWC (n, h, w, c) into an NHWC buffer with `pad` reflected pixels on every side.
+// dst's interior = the NHWC batch src (dst's n, h, w, c); the lanes past c are zeroed, the halo filled by reflection.
+void NhwcToBlocked(const float* src, const Blocked& dst);
+
+// dst (NHWC, src's n, h, w, c) = src's interior.
+void BlockedToNhwc(const Blocked& src, float* dst);
+
 void ReflectPadNhwc(const float* src, int64_t n, int64_t h, int64_t w, int64_t c, int64_t pad, float* dst);
 
 // True when NarrowBlockedForward can run here: AVX-512F (L = 16) or AVX2+FMA (L = 8) on this CPU, and the lane

@@ -97,6 +97,8 @@ void Run(Plan& plan, Instance& inst, const float* x, float* y, const std::vector
         FillReflectHalo(s.out.geo);
         break;
       case kStepPadInput: break;
+      case kStepFromNhwc: NhwcToBlocked(x, s.out.geo); break;
+      case kStepToNhwc: BlockedToNhwc(s.in.geo, y); break;
       case kStepConv: {
         dnnl::memory src;
         if (s.from_input) {

@@ -50,7 +50,20 @@ struct Act {
   Blocked geo;
 };
 
-enum StepKind { kStepConv, kStepNarrow, kStepWinograd, kStepNorm, kStepUpsample, kStepCopy, kStepPadInput, kStepMaxPool };
+// kStepFromNhwc / kStepToNhwc: the input into a blocked buffer when the first op is not a conv (a plan that starts
+// mid-network, at a norm or a residual block's mark), and the output out of one when the last op is not a conv.
+enum StepKind {
+  kStepConv,
+  kStepNarrow,
+  kStepWinograd,
+  kStepNorm,
+  kStepUpsample,
+  kStepCopy,
+  kStepPadInput,
+  kStepMaxPool,
+  kStepFromNhwc,
+  kStepToNhwc
+};
 
 struct Step {
   explicit Step(StepKind k) : kind(k) {}

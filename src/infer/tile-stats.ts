@@ -19,7 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf } from '../backend/tf';
 import type { RgbImage } from '../image/image-io';
-import { plannedForwardWithStats } from '../nets/planned-forward';
+import { networkSegmentPlan, plannedForwardWithStats, SegmentPlan } from '../nets/planned-forward';
 import { cutNodes, edgeDepths, LayerGraph, NormStats, runGraph } from './layer-graph';
 import { InputGeometry, NETWORK_STRIDE, padForNetwork, roundUpTo, TRANSFORMER_INPUT } from './pad';
 import type { StyleForward } from './stylize';
@@ -198,6 +198,7 @@ export function exactTiledForward(
   const passes = planExactPasses(graph, img.width, img.height, window, options.cache ?? true, options.align ?? NETWORK_STRIDE);
   const total = passes.reduce((s, p) => s + p.tiles.length, 0);
   const stats = new Map<number, NormStats>();
+  const statsByLayer = new Map<tf.layers.Layer, NormStats>();
   const output: ActivationMap = { ...imageMap(img), data: new Float32Array(img.rgb.length) };
   let source = imageMap(img);
   let stored: ActivationMap | undefined;
@@ -211,9 +212,12 @@ export function exactTiledForward(
       const held = pass.source === graph.input ? 0 : (source.data?.byteLength ?? 0);
       stored = pass.store === undefined ? undefined : emptyMap(graph, pass.store, img.width, img.height, options.memoryBytes - held);
       const targets = pass.store === undefined ? [target] : [target, pass.store];
+      const segments = segmentPlans(graph, pass.source, targets);
       for (const tile of pass.tiles) {
         const feed = cropMap(source, tile.left, tile.top, tile.width, tile.height);
-        const [y, cut] = runGraph(graph, { feeds: new Map([[pass.source, feed]]), targets, stats });
+        const [y, cut] = segments
+          ? segments.map((s) => s.run(feed, statsByLayer))
+          : runGraph(graph, { feeds: new Map([[pass.source, feed]]), targets, stats });
         feed.dispose();
         const values = y.dataSync() as Float32Array;
         const { core } = tile;
@@ -227,7 +231,11 @@ export function exactTiledForward(
         tf.dispose([y, cut]);
         options.onTile?.(++done, total);
       }
-      if (pass.norm !== undefined) stats.set(pass.norm, moments!.stats(normEpsilon(graph, pass.norm)));
+      segments?.forEach((s) => s.dispose());
+      if (pass.norm !== undefined) {
+        stats.set(pass.norm, moments!.stats(normEpsilon(graph, pass.norm)));
+        statsByLayer.set(graph.nodes[pass.norm].layer, stats.get(pass.norm)!);
+      }
       if (stored) {
         releaseMap(source);
         source = stored;
@@ -239,6 +247,19 @@ export function exactTiledForward(
     if (stored) releaseMap(stored);
   }
   return output.data!;
+}
+
+/**
+ * Native plans for a pass's targets fed with `source`'s map (one segment per target, the norms before them frozen):
+ * the windows then run like the untiled pass instead of one tfjs kernel per layer. Undefined when plans cannot run
+ * here or a segment has a layer they do not describe (the pass then runs layer by layer).
+ */
+function segmentPlans(graph: LayerGraph, source: number, targets: number[]): SegmentPlan[] | undefined {
+  // Node i of a layer graph is layer i of its model.
+  const plans = targets.map((t) => networkSegmentPlan(graph.model, source, t));
+  if (plans.every((p) => p !== undefined)) return plans as SegmentPlan[];
+  plans.forEach((p) => p?.dispose());
+  return undefined;
 }
 
 /** A zeroed map for `node`'s output over the image: in memory if it fits `memoryBytes`, else in a temporary file. */

@@ -35,21 +35,52 @@ export function networkPlanOps(model: tf.LayersModel): NetworkPlanOps | string {
   const layers = model.layers;
   const lastConv = layers.map((l) => l.getClassName()).lastIndexOf('Conv2D');
   if (lastConv < 0) return 'no Conv2D layer';
+  if (layers[0].getClassName() !== 'InputLayer') return `${layers[0].name}: not an input layer`;
+  const body = describeChain(layers, 0, lastConv);
+  if (typeof body === 'string') return body;
+  const tail = layers.slice(lastConv + 1);
+  for (const layer of tail) if (inbound(layer).some((l) => l !== layers[0] && !tail.includes(l) && l !== layers[lastConv])) return `${layer.name}: tail input`;
+  return { ...body, tail };
+}
+
+const PLAN_LAYER_CLASSES = new Set(['Conv2D', 'UpSampling2D', 'Add', 'ReLU']);
+const hasPlanOp = (layer: Layer) => PLAN_LAYER_CLASSES.has(layer.getClassName()) || layer instanceof InstanceNorm || layer instanceof ReflectionPad2D;
+
+/**
+ * The ops of a plan for part of `model`: layers from+1 … to (indices into model.layers) fed with layer `from`'s
+ * output, e.g. a residual block's sum up to the next norm's input (the exact tile statistics' passes). Layers after
+ * the last one a plan op describes (an output head) are the tail; it may read the network input only when the
+ * segment starts there.
+ */
+export function networkSegmentOps(model: tf.LayersModel, from: number, to: number): NetworkPlanOps | string {
+  const layers = model.layers;
+  let end = to;
+  while (end > from && !hasPlanOp(layers[end])) end--;
+  if (end === from) return 'no layer a plan op describes';
+  const body = describeChain(layers, from, end);
+  if (typeof body === 'string') return body;
+  const tail = layers.slice(end + 1, to + 1);
+  const readable = (l: Layer) => tail.includes(l) || l === layers[end] || (from === 0 && l === layers[0]);
+  for (const layer of tail) if (!inbound(layer).every(readable)) return `${layer.name}: tail input`;
+  return { ...body, tail };
+}
+
+/** Plan ops for layers from+1 … to of a chain fed with layer `from`'s output. */
+function describeChain(layers: Layer[], from: number, to: number): Omit<NetworkPlanOps, 'tail'> | string {
   const ops: PlanOp[] = [];
-  const opAfter = new Map<string, number>(); // layer name -> number of ops emitted once it ran
+  const opAfter = new Map<string, number>([[layers[from].name, 0]]); // layer name -> number of ops emitted once it ran
   const marks: number[] = [];
   const normOpOf = new Map<Layer, PlanOp>();
-  let previous: Layer | undefined;
+  let previous: Layer = layers[from];
   let reflectPad = 0;
-  for (let i = 0; i <= lastConv; i++) {
+  for (let i = from + 1; i <= to; i++) {
     const layer = layers[i];
     const cls = layer.getClassName();
     const ins = inbound(layer);
-    if (cls !== 'InputLayer' && cls !== 'Add' && (ins.length !== 1 || ins[0] !== previous)) return `${layer.name}: not a chain`;
+    if (cls === 'InputLayer') return `${layer.name}: a second input`;
+    if (cls !== 'Add' && (ins.length !== 1 || ins[0] !== previous)) return `${layer.name}: not a chain`;
     const lastOp = ops[ops.length - 1];
-    if (cls === 'InputLayer') {
-      if (i !== 0) return `${layer.name}: a second input`;
-    } else if (layer instanceof ReflectionPad2D) {
+    if (layer instanceof ReflectionPad2D) {
       reflectPad = layer.padding;
     } else if (cls === 'Conv2D') {
       const c = layer.getConfig() as Record<string, unknown>;
@@ -85,7 +116,8 @@ export function networkPlanOps(model: tf.LayersModel): NetworkPlanOps | string {
         relu: activation === 'relu',
       });
     } else if (layer instanceof InstanceNorm) {
-      if (lastOp?.kind !== 'conv' || reflectPad) return `${layer.name}: a norm not after a conv`;
+      // First in a segment: the plan converts its input to the blocked layout for it.
+      if ((ops.length > 0 && lastOp?.kind !== 'conv') || reflectPad) return `${layer.name}: a norm not after a conv`;
       const [gamma, beta] = layer.getWeights();
       ops.push({ kind: 'norm', gamma: values(gamma), beta: values(beta), epsilon: layer.epsilon, relu: false, addMarked: false });
       normOpOf.set(layer, ops[ops.length - 1]);
@@ -105,7 +137,8 @@ export function networkPlanOps(model: tf.LayersModel): NetworkPlanOps | string {
       }
       const skip = ins[0] === previous ? ins[1] : ins[0];
       const at = opAfter.get(skip.name);
-      if (at === undefined || at === 0 || (marks.length && at < marks[marks.length - 1])) return `${layer.name}: skip connection`;
+      // at 0: the skip is the plan's input (a segment starting at a residual block), which the plan then keeps blocked.
+      if (at === undefined || (marks.length && at < marks[marks.length - 1])) return `${layer.name}: skip connection`;
       marks.push(at);
       lastOp.addMarked = true;
     } else {
@@ -114,13 +147,11 @@ export function networkPlanOps(model: tf.LayersModel): NetworkPlanOps | string {
     opAfter.set(layer.name, ops.length);
     previous = layer;
   }
-  if (reflectPad) return 'a pad after the last conv';
+  if (reflectPad) return 'a pad after the last op';
   // Insert the marks (from the back, so earlier positions stay valid).
   for (const at of [...marks].sort((a, b) => b - a)) ops.splice(at, 0, { kind: 'mark' });
-  const tail = layers.slice(lastConv + 1);
-  for (const layer of tail) if (inbound(layer).some((l) => l !== layers[0] && !tail.includes(l) && l !== layers[lastConv])) return `${layer.name}: tail input`;
   const normOps = new Map([...normOpOf].map(([layer, op]) => [layer, ops.indexOf(op)]));
-  return { ops, tail, normOps };
+  return { ops, normOps };
 }
 
 interface Cached {
@@ -157,12 +188,9 @@ export function networkPlanFor(model: tf.LayersModel): Omit<Cached, 'dataIds'> |
   return entry;
 }
 
-/** Runs the tail layers (output norm, head) on the plan's output; inputs wired as in the model. */
-function applyTail(model: tf.LayersModel, tail: Layer[], x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor {
-  const out = new Map<Layer, tf.Tensor>([
-    [model.layers[0], x],
-    [model.layers[model.layers.length - tail.length - 1], y],
-  ]);
+/** Runs the tail layers (output norm, head) on the plan's output; `known` holds the tensors they read before them. */
+function applyTail(tail: Layer[], known: Map<Layer, tf.Tensor>, y: tf.Tensor4D): tf.Tensor {
+  const out = new Map(known);
   let last: tf.Tensor = y;
   for (const layer of tail) {
     const ins = inbound(layer).map((l) => out.get(l)!);
@@ -170,6 +198,12 @@ function applyTail(model: tf.LayersModel, tail: Layer[], x: tf.Tensor4D, y: tf.T
     out.set(layer, last);
   }
   return last;
+}
+
+/** The whole network's tail on the plan's output y (the last conv's) and the network input x. */
+function tailAfter(model: tf.LayersModel, tail: Layer[], x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor {
+  const lastConv = model.layers[model.layers.length - tail.length - 1];
+  return applyTail(tail, new Map<Layer, tf.Tensor>([[model.layers[0], x], [lastConv, y]]), y);
 }
 
 /** model.predict through the native plan when it can run (same result to float tolerance), else model.predict. */
@@ -180,7 +214,7 @@ export function plannedForward(model: tf.LayersModel): (x: tf.Tensor4D) => tf.Te
       const y = model.predict(x);
       return Array.isArray(y) ? y[0] : y;
     }
-    return tf.tidy(() => applyTail(model, planned.tail, x, planned.plan.run(x)));
+    return tf.tidy(() => tailAfter(model, planned.tail, x, planned.plan.run(x)));
   };
 }
 
@@ -200,6 +234,41 @@ export function plannedForwardWithStats(model: tf.LayersModel, stats: Map<Layer,
   return (x) => {
     // Re-read: the plan is rebuilt if the weights changed since.
     const planned = networkPlanFor(model) ?? first;
-    return tf.tidy(() => applyTail(model, planned.tail, x, planned.plan.run(x, perOp(planned))));
+    return tf.tidy(() => tailAfter(model, planned.tail, x, planned.plan.run(x, perOp(planned))));
   };
 }
+
+/** A plan for part of a model (networkSegmentOps), its norms normalising with statistics given per run. */
+export interface SegmentPlan {
+  /** Layer `to`'s output for layer `from`'s output x; every norm in the segment needs its statistics in `stats`. */
+  run(x: tf.Tensor4D, stats: Map<Layer, FrozenNormStats>): tf.Tensor4D;
+  dispose(): void;
+}
+
+/** A plan for layers from+1 … to of `model` fed with layer `from`'s output, or undefined (no plan here, or a layer it cannot run). */
+export function networkSegmentPlan(model: tf.LayersModel, from: number, to: number): SegmentPlan | undefined {
+  const addon = networkPlanAddon();
+  if (!addon) return undefined;
+  const described = networkSegmentOps(model, from, to);
+  if (typeof described === 'string') return undefined;
+  const plan = createNetworkPlan(described.ops, addon);
+  if (!plan) return undefined;
+  const layers = model.layers;
+  const end = layers[to - described.tail.length];
+  return {
+    run(x, stats) {
+      const perOp: (FrozenNormStats | undefined)[] = new Array(described.ops.length).fill(undefined);
+      for (const [layer, op] of described.normOps) {
+        const s = stats.get(layer);
+        if (!s) throw new Error(`networkSegmentPlan: no statistics for ${layer.name}`);
+        perOp[op] = s;
+      }
+      return tf.tidy(() => {
+        const y = plan.run(x, perOp);
+        return (described.tail.length ? applyTail(described.tail, new Map<Layer, tf.Tensor>([[layers[0], x], [end, y]]), y) : y) as tf.Tensor4D;
+      });
+    },
+    dispose: () => plan.dispose(),
+  };
+}
+

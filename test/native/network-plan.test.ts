@@ -9,7 +9,8 @@
 // direct, blocked against NHWC); a wrong layer is off by O(range).
 import { tf } from '../../src/backend/tf';
 import { buildTransformer, TransformerConfigInput } from '../../src/nets/transformer';
-import { networkPlanFor, networkPlanOps, plannedForward, plannedForwardWithStats } from '../../src/nets/planned-forward';
+import { networkPlanFor, networkPlanOps, networkSegmentPlan, plannedForward, plannedForwardWithStats } from '../../src/nets/planned-forward';
+import { planExactPasses } from '../../src/infer/tile-stats';
 import { layerGraph, NormStats, runGraph } from '../../src/infer/layer-graph';
 import { buildAdainDecoder } from '../../src/nets/adain';
 import { VggFeatureExtractor } from '../../src/nets/loss-network/vgg-net';
@@ -175,20 +176,21 @@ describeNative('whole-network native plan', () => {
   });
 });
 
+/** Per-norm statistics (node → mean, rstd) of a plausible spread, seeded. */
+function randomStats(model: tf.LayersModel, seed: number): Map<number, NormStats> {
+  const graph = layerGraph(model);
+  const rand = seededRandom(seed);
+  return new Map(
+    graph.norms.map((n) => {
+      const c = graph.nodes[n].channels;
+      return [n, { mean: Float32Array.from({ length: c }, () => rand() * 4 - 2), rstd: Float32Array.from({ length: c }, () => 0.2 + rand()) }];
+    }),
+  );
+}
+
 // Tiles of one image normalised with the whole image's statistics (src/infer/tile-stats.ts) run through the plan with
 // each norm's statistics given: the same as the layer-by-layer pass with them, within the tolerance above.
 describeNative('whole-network native plan with frozen norm statistics', () => {
-  function randomStats(model: tf.LayersModel, seed: number): Map<number, NormStats> {
-    const graph = layerGraph(model);
-    const rand = seededRandom(seed);
-    return new Map(
-      graph.norms.map((n) => {
-        const c = graph.nodes[n].channels;
-        return [n, { mean: Float32Array.from({ length: c }, () => rand() * 4 - 2), rstd: Float32Array.from({ length: c }, () => 0.2 + rand()) }];
-      }),
-    );
-  }
-
   test.each<[string, TransformerConfigInput, [number, number, number, number]]>([
     ['default layout', {}, [1, 28, 36, 3]],
     ['width 0.75, 2 blocks, batch 2 (the same statistics for both images)', { width: 0.75, residualBlocks: 2 }, [2, 24, 20, 3]],
@@ -220,6 +222,46 @@ describeNative('whole-network native plan with frozen norm statistics', () => {
     expect(plannedForwardWithStats(plain, new Map())).toBeUndefined();
     withOutputNorm.dispose();
     plain.dispose();
+  });
+});
+
+// The exact tile statistics' passes (src/infer/tile-stats.ts) on plan segments: from a cut (the image, relu3's or a
+// residual block's output, or a norm's input) to a norm's input or a stored cut, the norms before frozen. Each
+// segment against runGraph with the same statistics: segments that start at a norm, keep their input as a residual
+// skip, end at a norm (+ add) or run the output head as a tail.
+describeNative('plans for part of a network (the exact passes\' segments)', () => {
+  test.each<[string, TransformerConfigInput]>([
+    ['default layout, tanh head', { output: 'tanh' }],
+    ['width 0.75, 2 blocks', { width: 0.75, residualBlocks: 2 }],
+  ])('%s: every segment equals runGraph', (_, config) => {
+    const model = net(config);
+    const graph = layerGraph(model);
+    const stats = randomStats(model, 3);
+    const byLayer = new Map([...stats].map(([n, st]) => [graph.nodes[n].layer, st]));
+    const x = input([1, 40, 48, 3], 4);
+    let segments = 0;
+    for (const pass of planExactPasses(graph, 48, 40, 48)) {
+      const target = pass.norm === undefined ? graph.output : graph.nodes[pass.norm].inputs[0];
+      const [feed] = pass.source === graph.input ? [x] : runGraph(graph, { feeds: new Map([[graph.input, x]]), targets: [pass.source], stats });
+      for (const t of pass.store === undefined ? [target] : [target, pass.store]) {
+        const segment = networkSegmentPlan(model, pass.source, t);
+        expect(segment).toBeDefined();
+        const got = segment!.run(feed, byLayer);
+        const [want] = runGraph(graph, { feeds: new Map([[pass.source, feed]]), targets: [t], stats });
+        const b = want.dataSync() as Float32Array;
+        let lo = Infinity, hi = -Infinity;
+        for (const v of b) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+        expect(got.shape).toEqual(want.shape);
+        expect(maxAbsDiff(got.dataSync() as Float32Array, b)).toBeLessThanOrEqual(1e-4 * (hi - lo) + 1e-5);
+        tf.dispose([got, want]);
+        segment!.dispose();
+        segments++;
+      }
+      if (feed !== x) feed.dispose();
+    }
+    expect(segments).toBeGreaterThan(graph.norms.length);
+    x.dispose();
+    model.dispose();
   });
 });
 
