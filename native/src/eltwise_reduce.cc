@@ -134,10 +134,59 @@ Napi::Value ReduceF32(const Napi::CallbackInfo& info) {
   });
 }
 
+// channelMomentsF32(values, rowCells, channels, x0, y0, w, h, out): per channel, over the w×h cells at (x0, y0) of
+// a channels-last map rowCells cells wide, out[c] = the sum and out[channels + c] = the sum of squared deviations from
+// that rectangle's own mean (two passes, in double; out is a Float64Array of 2·channels). The exact tile statistics'
+// per-core moments (src/infer/tile-stats.ts), merged across cores there.
+Napi::Value ChannelMomentsF32(const Napi::CallbackInfo& info) {
+  return guarded(info, "channelMomentsF32", [&]() -> Napi::Value {
+    size_t len = 0;
+    const float* v = f32(info[0], "values", &len);
+    const int64_t row_cells = info[1].As<Napi::Number>().Int64Value(), channels = info[2].As<Napi::Number>().Int64Value();
+    const int64_t x0 = info[3].As<Napi::Number>().Int64Value(), y0 = info[4].As<Napi::Number>().Int64Value();
+    const int64_t w = info[5].As<Napi::Number>().Int64Value(), h = info[6].As<Napi::Number>().Int64Value();
+    if (!info[7].IsTypedArray() || info[7].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        info[7].As<Napi::Float64Array>().ElementLength() != size_t(2 * channels))
+      throw std::invalid_argument("out must be a Float64Array of 2 × channels");
+    double* out = info[7].As<Napi::Float64Array>().Data();
+    if (channels < 1 || w < 0 || h < 0 || x0 < 0 || y0 < 0 || x0 + w > row_cells ||
+        size_t((y0 + h) * row_cells * channels) > len)
+      throw std::invalid_argument("the rectangle is outside the values");
+    std::fill(out, out + 2 * channels, 0.0);
+    if (w == 0 || h == 0) return info.Env().Undefined();
+    // Pass 1: sums; pass 2: squared deviations from the mean. Rows split over threads, partial sums per thread.
+    const auto accumulate = [&](const std::vector<double>* mean, double* dst) {
+      const int threads = omp_get_max_threads();
+      std::vector<double> partial(size_t(threads * channels), 0.0);
+#pragma omp parallel num_threads(threads)
+      {
+        double* p = partial.data() + size_t(omp_get_thread_num() * channels);
+#pragma omp for schedule(static)
+        for (int64_t y = y0; y < y0 + h; y++) {
+          const float* row = v + (y * row_cells + x0) * channels;
+          for (int64_t x = 0; x < w; x++)
+            for (int64_t c = 0; c < channels; c++) {
+              const double d = mean ? double(row[x * channels + c]) - (*mean)[size_t(c)] : double(row[x * channels + c]);
+              p[c] += mean ? d * d : d;
+            }
+        }
+      }
+      for (int t = 0; t < threads; t++)
+        for (int64_t c = 0; c < channels; c++) dst[c] += partial[size_t(t * channels + c)];
+    };
+    accumulate(nullptr, out);
+    std::vector<double> mean(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; c++) mean[size_t(c)] = out[c] / double(w * h);
+    accumulate(&mean, out + channels);
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void InitEltwiseReduce(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceF32", Napi::Function::New(env, ReduceF32));
+  exports.Set("channelMomentsF32", Napi::Function::New(env, ChannelMomentsF32));
 }
 
 }  // namespace nst

@@ -214,3 +214,29 @@ describeNative('threading knob', () => {
     }
   });
 });
+
+// The exact tile statistics' per-core moments (src/infer/tile-stats.ts): per channel, sum and squared deviations over
+// a rectangle of a channels-last map, against a direct double computation. Tolerance 1e-9 relative (both in double).
+describeNative('channelMomentsF32', () => {
+  test('a core inside a wider window, 5 channels, and the empty rectangle', () => {
+    const addon = nativeStatus.addon as NativeAddon;
+    const [rowCells, rows, channels] = [37, 23, 5];
+    const r = rng(21);
+    const values = Float32Array.from({ length: rowCells * rows * channels }, () => r() * 10 - 3);
+    const [x0, y0, w, h] = [4, 3, 29, 17];
+    const out = new Float64Array(2 * channels);
+    addon.channelMomentsF32(values, rowCells, channels, x0, y0, w, h, out);
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) sum += values[(y * rowCells + x) * channels + c];
+      const mean = sum / (w * h);
+      let dev = 0;
+      for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) dev += (values[(y * rowCells + x) * channels + c] - mean) ** 2;
+      expect(Math.abs(out[c] - sum)).toBeLessThanOrEqual(1e-9 * Math.abs(sum) + 1e-9);
+      expect(Math.abs(out[channels + c] - dev)).toBeLessThanOrEqual(1e-9 * dev);
+    }
+    addon.channelMomentsF32(values, rowCells, channels, 0, 0, 0, 5, out);
+    expect(Array.from(out)).toEqual(new Array(2 * channels).fill(0));
+    expect(() => addon.channelMomentsF32(values, rowCells, channels, 30, 0, 10, 1, out)).toThrow(/outside/);
+  });
+});
