@@ -19,8 +19,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf } from '../backend/tf';
 import type { RgbImage } from '../image/image-io';
-import { loadNativeAddon } from '../backend/native/loader';
 import { networkSegmentPlan, plannedForwardWithStats, SegmentPlan } from '../nets/planned-forward';
+import { ChannelMoments } from './channel-moments';
 import { cutNodes, edgeDepths, LayerGraph, NormStats, runGraph } from './layer-graph';
 import { InputGeometry, NETWORK_STRIDE, padForNetwork, roundUpTo, TRANSFORMER_INPUT } from './pad';
 import type { StyleForward } from './stylize';
@@ -87,73 +87,6 @@ export function writeCore(map: ActivationMap, values: Float32Array, tile: CoreTi
   const ww = tile.width / s;
   const [cx, cy, cw, ch] = [(tile.core.left - tile.left) / s, (tile.core.top - tile.top) / s, tile.core.width / s, tile.core.height / s];
   for (let y = 0; y < ch; y++) writeRow(map, tile.core.left / s, tile.core.top / s + y, cw, values, ((cy + y) * ww + cx) * c);
-}
-
-/**
- * Per channel, the sum and the squared deviations from the rectangle's own mean of the w×h cells at (x0, y0) of a
- * channels-last map rowCells wide: in the native addon when it is built (~10⁹ values for a 4000×3000 photo), else here.
- */
-function rectMoments(values: Float32Array, rowCells: number, channels: number, x0: number, y0: number, w: number, h: number) {
-  const addon = loadNativeAddon().addon;
-  if (typeof addon?.channelMomentsF32 === 'function') {
-    const out = new Float64Array(2 * channels);
-    addon.channelMomentsF32(values, rowCells, channels, x0, y0, w, h, out);
-    return { sum: out.subarray(0, channels), dev: out.subarray(channels) };
-  }
-  const sum = new Float64Array(channels);
-  const dev = new Float64Array(channels);
-  for (let y = y0; y < y0 + h; y++) {
-    for (let i = (y * rowCells + x0) * channels, end = i + w * channels; i < end; i += channels) {
-      for (let c = 0; c < channels; c++) sum[c] += values[i + c];
-    }
-  }
-  const m = sum.map((v) => v / (w * h));
-  for (let y = y0; y < y0 + h; y++) {
-    for (let i = (y * rowCells + x0) * channels, end = i + w * channels; i < end; i += channels) {
-      for (let c = 0; c < channels; c++) {
-        const d = values[i + c] - m[c];
-        dev[c] += d * d;
-      }
-    }
-  }
-  return { sum, dev };
-}
-
-/** Per-channel count, mean and sum of squared deviations, merged tile by tile (Chan et al.) in float64. */
-export class ChannelMoments {
-  private n = 0;
-  private readonly mean: Float64Array;
-  private readonly m2: Float64Array;
-
-  constructor(channels: number) {
-    this.mean = new Float64Array(channels);
-    this.m2 = new Float64Array(channels);
-  }
-
-  /**
-   * Adds the cells of the core (cells `x0`..`x0+w`, `y0`..`y0+h`) of a window's values (`rowCells` cells per row,
-   * channels last). Read straight from the array: a strided tf.slice of the core is slow on the pure-JS backend.
-   */
-  add(values: Float32Array, rowCells: number, x0: number, y0: number, w: number, h: number): void {
-    const count = w * h;
-    if (count === 0) return;
-    const channels = this.mean.length;
-    const { sum, dev } = rectMoments(values, rowCells, channels, x0, y0, w, h);
-    const m = sum.map((v) => v / count);
-    const total = this.n + count;
-    for (let c = 0; c < channels; c++) {
-      const delta = m[c] - this.mean[c];
-      this.mean[c] += (delta * count) / total;
-      this.m2[c] += dev[c] + (delta * delta * this.n * count) / total;
-    }
-    this.n = total;
-  }
-
-  stats(epsilon: number): NormStats {
-    const mean = Float32Array.from(this.mean);
-    const rstd = Float32Array.from(this.m2, (m2) => 1 / Math.sqrt(m2 / this.n + epsilon));
-    return { mean, rstd };
-  }
 }
 
 /** One tiled pass of the exact method. */

@@ -7,6 +7,7 @@
  *   plannedForward(model) -> (x) => y     the plan when it applies and the native backend is on, else model.predict
  *   networkPlanOps(model) -> { ops, tail, normOps } | string   the plan's description, or why the model has none
  *   plannedForwardWithStats(model, stats) -> (x) => y | undefined   the plan with its norms' statistics given
+ *   networkSegmentPlan(model, from, to) -> SegmentPlan | undefined     a plan for layers from+1..to (statistics given)
  *
  * The plan holds a copy of the weights (reordered to oneDNN's layouts). It is rebuilt when any weight changes:
  * tfjs' Variable.assign (optimizer steps, setWeights, loading) gives the variable new data, so the identity of each
@@ -218,23 +219,29 @@ export function plannedForward(model: tf.LayersModel): (x: tf.Tensor4D) => tf.Te
   };
 }
 
+/** planRun's per-op statistics: each norm op's entry from `stats` (by layer); every norm must have one. */
+function statsByOp(normOps: Map<Layer, number>, opCount: number, stats: Map<Layer, FrozenNormStats>): (FrozenNormStats | undefined)[] {
+  const byOp: (FrozenNormStats | undefined)[] = new Array(opCount).fill(undefined);
+  for (const [layer, op] of normOps) {
+    const s = stats.get(layer);
+    if (!s) throw new Error(`no statistics for ${layer.name}`);
+    byOp[op] = s;
+  }
+  return byOp;
+}
+
 /**
  * The plan's forward pass with every instance norm normalising with `stats` (by layer) instead of its input's own:
  * the tiles of one image sharing the whole image's statistics (src/infer/tile-stats.ts). Undefined when the plan
  * cannot run here, or when a norm of the model has no statistics or runs after the plan (in its tail).
  */
 export function plannedForwardWithStats(model: tf.LayersModel, stats: Map<Layer, FrozenNormStats>): ((x: tf.Tensor4D) => tf.Tensor) | undefined {
-  const perOp = (planned: Omit<Cached, 'dataIds'>) => {
-    const byOp: (FrozenNormStats | undefined)[] = new Array(planned.opCount).fill(undefined);
-    for (const [layer, op] of planned.normOps) byOp[op] = stats.get(layer);
-    return byOp;
-  };
   const first = networkPlanFor(model);
   if (!first || first.tail.some((l) => l instanceof InstanceNorm) || [...first.normOps.keys()].some((l) => !stats.has(l))) return undefined;
   return (x) => {
     // Re-read: the plan is rebuilt if the weights changed since.
     const planned = networkPlanFor(model) ?? first;
-    return tf.tidy(() => tailAfter(model, planned.tail, x, planned.plan.run(x, perOp(planned))));
+    return tf.tidy(() => tailAfter(model, planned.tail, x, planned.plan.run(x, statsByOp(planned.normOps, planned.opCount, stats))));
   };
 }
 
@@ -257,14 +264,8 @@ export function networkSegmentPlan(model: tf.LayersModel, from: number, to: numb
   const end = layers[to - described.tail.length];
   return {
     run(x, stats) {
-      const perOp: (FrozenNormStats | undefined)[] = new Array(described.ops.length).fill(undefined);
-      for (const [layer, op] of described.normOps) {
-        const s = stats.get(layer);
-        if (!s) throw new Error(`networkSegmentPlan: no statistics for ${layer.name}`);
-        perOp[op] = s;
-      }
       return tf.tidy(() => {
-        const y = plan.run(x, perOp);
+        const y = plan.run(x, statsByOp(described.normOps, described.ops.length, stats));
         return (described.tail.length ? applyTail(described.tail, new Map<Layer, tf.Tensor>([[layers[0], x], [end, y]]), y) : y) as tf.Tensor4D;
       });
     },
