@@ -24,12 +24,16 @@ describe('core tiling', () => {
     [64, 96, 12],
   ])('length %i, window %i, margin %i: cores partition the axis inside equal windows', (length, window, margin) => {
     const axis = coreAxis(length, window, margin, 4);
+    const size = axis[0].end - axis[0].start;
+    expect(size).toBeLessThanOrEqual(Math.min(length, window));
+    // no larger than the largest core and its two margins need
+    expect(size).toBeLessThanOrEqual(Math.ceil((Math.max(...axis.map((t) => t.coreEnd - t.coreStart)) + 2 * margin) / 4) * 4);
     expect(axis[0].coreStart).toBe(0);
     expect(axis[axis.length - 1].coreEnd).toBe(length);
     axis.forEach((t, i) => {
       if (i > 0) expect(t.coreStart).toBe(axis[i - 1].coreEnd);
       expect(t.coreEnd).toBeGreaterThan(t.coreStart);
-      expect(t.end - t.start).toBe(Math.min(length, window));
+      expect(t.end - t.start).toBe(size);
       expect(t.start % 4).toBe(0);
       // The margin is there wherever the axis goes on beyond the core.
       if (t.coreStart > 0) expect(t.coreStart - t.start).toBeGreaterThanOrEqual(margin);
