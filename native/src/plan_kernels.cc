@@ -33,39 +33,41 @@ void InstanceNormT(const Blocked& src, const float* gamma, const float* beta, do
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t i = 0; i < src.n; i++) {
     for (int64_t b = 0; b < blocks; b++) {
-      double sum[L] = {0}, sq[L] = {0};
-      float mean[L], scale[L], shift[L];
+      // Per lane: the mean and 1/sqrt(var + eps), the frozen ones or this image's own (two passes, in double).
+      float mean[L];
+      double rstd[L];
       if (frozen) {
         for (int l = 0; l < L; l++) {
           const int64_t c = b * L + l;
           mean[l] = c < src.c ? frozen->mean[size_t(c)] : 0.f;
-          scale[l] = c < src.c ? gamma[c] * frozen->rstd[size_t(c)] : 0.f;
-          shift[l] = c < src.c ? beta[c] : 0.f;
+          rstd[l] = c < src.c ? frozen->rstd[size_t(c)] : 0.0;
         }
-      }
-      for (int64_t y = 0; y < src.h && !frozen; y++) {
-        const float* p = src.at(i, b, y, 0);
-        float row[L] = {0};
-        for (int64_t x = 0; x < src.w; x++)
-          for (int l = 0; l < L; l++) row[l] += p[x * L + l];
-        for (int l = 0; l < L; l++) sum[l] += row[l];
-      }
-      if (!frozen)
+      } else {
+        double sum[L] = {0}, sq[L] = {0};
+        for (int64_t y = 0; y < src.h; y++) {
+          const float* p = src.at(i, b, y, 0);
+          float row[L] = {0};
+          for (int64_t x = 0; x < src.w; x++)
+            for (int l = 0; l < L; l++) row[l] += p[x * L + l];
+          for (int l = 0; l < L; l++) sum[l] += row[l];
+        }
         for (int l = 0; l < L; l++) mean[l] = float(sum[l] / double(M));
-      for (int64_t y = 0; y < src.h && !frozen; y++) {
-        const float* p = src.at(i, b, y, 0);
-        float row[L] = {0};
-        for (int64_t x = 0; x < src.w; x++)
-          for (int l = 0; l < L; l++) {
-            const float d = p[x * L + l] - mean[l];
-            row[l] += d * d;
-          }
-        for (int l = 0; l < L; l++) sq[l] += row[l];
+        for (int64_t y = 0; y < src.h; y++) {
+          const float* p = src.at(i, b, y, 0);
+          float row[L] = {0};
+          for (int64_t x = 0; x < src.w; x++)
+            for (int l = 0; l < L; l++) {
+              const float d = p[x * L + l] - mean[l];
+              row[l] += d * d;
+            }
+          for (int l = 0; l < L; l++) sq[l] += row[l];
+        }
+        for (int l = 0; l < L; l++) rstd[l] = 1.0 / std::sqrt(sq[l] / double(M) + eps);
       }
-      for (int l = 0; l < L && !frozen; l++) {
+      float scale[L], shift[L];
+      for (int l = 0; l < L; l++) {
         const int64_t c = b * L + l;
-        const double rstd = 1.0 / std::sqrt(sq[l] / double(M) + eps);
-        scale[l] = c < src.c ? float(gamma[c] * rstd) : 0.f;
+        scale[l] = c < src.c ? float(gamma[c] * rstd[l]) : 0.f;
         shift[l] = c < src.c ? beta[c] : 0.f;
       }
       for (int64_t y = 0; y < src.h; y++) {

@@ -147,7 +147,6 @@ export function exactTiledForward(
   const passes = planExactPasses(graph, img.width, img.height, window, options.cache ?? true, options.align ?? NETWORK_STRIDE);
   const total = passes.reduce((s, p) => s + p.tiles.length, 0);
   const stats = new Map<number, NormStats>();
-  const statsByLayer = new Map<tf.layers.Layer, NormStats>();
   const output: ActivationMap = { ...imageMap(img), data: new Float32Array(img.rgb.length) };
   let source = imageMap(img);
   let stored: ActivationMap | undefined;
@@ -162,10 +161,11 @@ export function exactTiledForward(
       stored = pass.store === undefined ? undefined : emptyMap(graph, pass.store, img.width, img.height, options.memoryBytes - held);
       const targets = pass.store === undefined ? [target] : [target, pass.store];
       const segments = segmentPlans(graph, pass.source, targets);
+      const byLayer = statsByLayer(graph, stats);
       for (const tile of pass.tiles) {
         const feed = cropMap(source, tile.left, tile.top, tile.width, tile.height);
         const [y, cut] = segments
-          ? segments.map((s) => s.run(feed, statsByLayer))
+          ? segments.map((s) => s.run(feed, byLayer))
           : runGraph(graph, { feeds: new Map([[pass.source, feed]]), targets, stats });
         feed.dispose();
         const values = y.dataSync() as Float32Array;
@@ -181,10 +181,7 @@ export function exactTiledForward(
         options.onTile?.(++done, total);
       }
       segments?.forEach((s) => s.dispose());
-      if (pass.norm !== undefined) {
-        stats.set(pass.norm, moments!.stats(normEpsilon(graph, pass.norm)));
-        statsByLayer.set(graph.nodes[pass.norm].layer, stats.get(pass.norm)!);
-      }
+      if (pass.norm !== undefined) stats.set(pass.norm, moments!.stats(normEpsilon(graph, pass.norm)));
       if (stored) {
         releaseMap(source);
         source = stored;
@@ -197,6 +194,9 @@ export function exactTiledForward(
   }
   return output.data!;
 }
+
+/** Norm statistics keyed by the norm's layer (as plans take them) instead of its graph node. */
+const statsByLayer = (graph: LayerGraph, stats: Map<number, NormStats>) => new Map([...stats].map(([node, s]) => [graph.nodes[node].layer, s]));
 
 /**
  * Native plans for a pass's targets fed with `source`'s map (one segment per target, the norms before them frozen):
@@ -265,8 +265,7 @@ export function downscaledStats(graph: LayerGraph, img: RgbImage, maxPixels: num
  * native plan when it can run the model, else layer by layer.
  */
 export function sharedStatsForward(graph: LayerGraph, stats: Map<number, NormStats>): StyleForward {
-  const byLayer = new Map([...stats].map(([node, s]) => [graph.nodes[node].layer, s]));
-  const planned = plannedForwardWithStats(graph.model, byLayer);
+  const planned = plannedForwardWithStats(graph.model, statsByLayer(graph, stats));
   if (planned) return (x) => planned(x) as tf.Tensor4D;
   return (x) => runGraph(graph, { feeds: new Map([[graph.input, x]]), targets: [graph.output], stats })[0];
 }
