@@ -13,6 +13,7 @@
  * model.predict, is what lets the statistics come from outside; training never goes through this path.
  */
 import { tf } from '../backend/tf';
+import type { FrozenNormStats } from '../backend/native/network-plan';
 import { UsageError } from '../errors';
 import { instanceNormWithStats } from '../nets/ops/instance-norm';
 import { CONDITIONAL_NORM_CLASS, ConditionalInstanceNorm } from '../nets/layers/conditional-instance-norm';
@@ -43,11 +44,8 @@ export interface LayerGraph {
   norms: number[];
 }
 
-/** Per-channel statistics of one instance-norm layer's input over the whole image. */
-export interface NormStats {
-  mean: Float32Array;
-  rstd: Float32Array;
-}
+/** Per-channel statistics of one instance-norm layer's input over the whole image: what a native plan's norm takes. */
+export type NormStats = FrozenNormStats;
 
 export function isLayersModel(model: unknown): model is tf.LayersModel {
   return model instanceof tf.LayersModel;
