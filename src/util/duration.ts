@@ -19,9 +19,11 @@ export function parseDuration(text: string): number | undefined {
 /** "2 h 5 min", "12 min", "40 s": for messages. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.round((seconds % 3600) / 60);
-  return h > 0 ? `${h} h ${m} min` : seconds >= 90 ? `${m} min` : `${Math.round(seconds)} s`;
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  // Round once, to whole minutes, so 7 h 59.8 min reads "8 h 0 min" rather than "7 h 60 min".
+  const minutes = Math.round(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  return h > 0 ? `${h} h ${minutes % 60} min` : `${minutes} min`;
 }
 
 /** "2h05m", "3m07s", "40s": compact, for a progress bar. */

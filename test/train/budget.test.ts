@@ -6,7 +6,7 @@ import { imageSizeAt, parseTrainConfig, TrainConfigInput } from '../../src/train
 import { defaultDeps, TrainDeps } from '../../src/train/deps';
 import { train } from '../../src/train/per-style';
 import { checkpointDirOf } from '../../src/train/session';
-import { parseDuration } from '../../src/util/duration';
+import { formatDuration, parseDuration } from '../../src/util/duration';
 import { makePhotos, savedTrainState, standInLossNetwork, tempDir } from './helpers';
 import { loadCheckpoint } from '../../src/checkpoint';
 
@@ -57,6 +57,15 @@ describe('durations', () => {
     expect(parseDuration('3600')).toBe(3600);
     expect(parseDuration('1.5h')).toBe(5400);
     for (const bad of ['8x', 'h', '', '-1h', '1h 30']) expect(parseDuration(bad)).toBeUndefined();
+  });
+
+  it('writes durations rounded once to whole minutes (never "7 h 60 min")', () => {
+    expect(formatDuration(28790)).toBe('8 h 0 min');
+    expect(formatDuration(5400)).toBe('1 h 30 min');
+    expect(formatDuration(3540)).toBe('59 min');
+    expect(formatDuration(3570)).toBe('1 h 0 min');
+    expect(formatDuration(600)).toBe('10 min');
+    expect(formatDuration(40)).toBe('40 s');
   });
 
   it('the config stores the budget in seconds and names a bad one', () => {
