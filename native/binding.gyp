@@ -18,6 +18,7 @@
         "src/norm.cc",
         "src/plan.cc",
         "src/plan_build.cc",
+        "src/plan_buffers.cc",
         "src/plan_run.cc",
         "src/plan_kernels.cc",
         "src/winograd.cc"

@@ -9,13 +9,6 @@
 namespace nst {
 namespace plan {
 
-Buffer Allocate(size_t floats) {
-  const size_t bytes = ((floats * sizeof(float) + 63) / 64) * 64;
-  auto* p = static_cast<float*>(std::aligned_alloc(64, bytes ? bytes : 64));
-  if (!p) throw std::runtime_error("out of memory allocating " + std::to_string(bytes) + " bytes for the plan");
-  return Buffer(p);
-}
-
 namespace {
 
 // Buffers are assigned while the steps are laid out: an activation's buffer returns to the pool after its last

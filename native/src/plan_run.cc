@@ -12,8 +12,8 @@ namespace plan {
 namespace {
 
 // Activation buffers above this stay allocated only during a run: two big plans (an encoder and a decoder at
-// 1024²) must not hold their buffers at once, which is what the AdaIN memory estimate assumes. Page-faulting a
-// fresh buffer costs ~1 % of such a run.
+// 1024²) must not hold their buffers at once, which is what the AdaIN memory estimate assumes. They go back to the
+// idle buffers (plan_buffers.cc), so the next run of either plan takes them already faulted in.
 size_t KeepBytes() {
   static const size_t keep = [] {
     const char* v = std::getenv("NST_PLAN_KEEP_BYTES");
@@ -26,20 +26,26 @@ size_t KeepBytes() {
 void Bind(Instance& inst) {
   if (inst.bound) return;
   inst.bound = true;
-  for (size_t f : inst.sizes) inst.buffers.push_back(Allocate(f));
+  std::vector<size_t> floats = inst.sizes;
+  if (inst.scratch_bytes) floats.push_back(inst.scratch_bytes / 4 + 1);
+  inst.buffers = TakeBuffers(floats);
+  if (inst.scratch_bytes) {
+    inst.scratch = std::move(inst.buffers.back());
+    inst.buffers.pop_back();
+  }
   auto bind = [&](Act& a) {
     if (!a.input && a.buffer >= 0) a.geo.data = inst.buffers[size_t(a.buffer)].get();
   };
   for (Step& s : inst.steps) {
     bind(s.in), bind(s.out), bind(s.res);
   }
-  if (inst.scratch_bytes) inst.scratch = Allocate(inst.scratch_bytes / 4 + 1);
 }
 
 void Unbind(Instance& inst) {
   inst.bound = false;
-  inst.buffers.clear();
-  inst.scratch.reset();
+  inst.buffers.push_back(std::move(inst.scratch));
+  inst.scratch = Buffer();
+  GiveBuffers(inst.buffers);
 }
 
 }  // namespace

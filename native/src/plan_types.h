@@ -37,11 +37,20 @@ struct Op {
 struct AlignedFree {
   void operator()(float* p) const { std::free(p); }
 };
-using Buffer = std::unique_ptr<float, AlignedFree>;
+// A 64-byte aligned buffer and how many floats it holds (at least what was asked for).
+struct Buffer {
+  std::unique_ptr<float, AlignedFree> data;
+  size_t floats = 0;
+  float* get() const { return data.get(); }
+};
 
-
-// A 64-byte aligned buffer of `floats` floats.
+// A fresh 64-byte aligned buffer of at least `floats` floats (plan_buffers.cc).
 Buffer Allocate(size_t floats);
+
+// One buffer per entry of `floats`, recycled from what earlier runs gave back where one fits, else fresh; the idle
+// buffers left unused are freed. GiveBuffers hands a run's buffers back (and empties `buffers`).
+std::vector<Buffer> TakeBuffers(const std::vector<size_t>& floats);
+void GiveBuffers(std::vector<Buffer>& buffers);
 
 // An activation during instance building: blocked (buffer id + geometry) or the NHWC network input.
 struct Act {
