@@ -27,7 +27,7 @@ import { plannedForward } from '../src/nets/planned-forward';
 export interface AdainBenchOptions {
   /** Square sizes (default 256, 512, 1024; 256 only on the pure-JS cpu backend). */
   sizes?: number[];
-  /** Timed runs per size and method after one warm-up (default 2). */
+  /** Timed rounds per size, every method warmed and timed once a round (default 5). */
   reps?: number;
   /** An AdaIN checkpoint folder (default: a random-weight relu3_1 decoder). */
   checkpoint?: string;
@@ -55,15 +55,26 @@ export interface AdainBenchResult {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Median of `reps` timed calls after one warm-up (oneDNN primitive creation, tfjs kernel caches). */
-async function timed(fn: () => Promise<number> | number, reps: number): Promise<number> {
-  await fn();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) ts.push(await fn());
-  return median(ts);
+/**
+ * Median ms of each method over `reps` rounds. Each round runs every method in turn, twice, timing the second run: on
+ * a shared machine a noisy neighbour then slows all methods alike instead of whichever block of runs it overlapped,
+ * and each timed run finds its plan's buffers (and oneDNN's primitives) as the previous photo of a batch left them,
+ * which is what a user stylizing many photos with one model waits for — not the other model's.
+ */
+async function timedRounds<K extends string>(methods: Record<K, () => Promise<number>>, reps: number): Promise<Record<K, number>> {
+  const keys = Object.keys(methods) as K[];
+  const ts = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < reps; i++) {
+    for (const k of keys) {
+      await methods[k]();
+      ts[k].push(await methods[k]());
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, median(ts[k])])) as Record<K, number>;
 }
 
 async function wallMs(fn: () => unknown): Promise<number> {
@@ -90,7 +101,7 @@ async function openAdain(checkpoint?: string): Promise<ArbitraryModel> {
 export async function benchAdain(options: AdainBenchOptions = {}): Promise<AdainBenchResult> {
   const backend = (await selectBackend(options.backend)).name;
   const sizes = options.sizes ?? (backend === 'cpu' ? [256] : [256, 512, 1024]);
-  const reps = Math.max(1, options.reps ?? 2);
+  const reps = Math.max(1, options.reps ?? 5);
   const styleSize = options.styleSize ?? 512;
   const transformerConfig = parseTransformerConfig({});
   const net = buildTransformer(transformerConfig);
@@ -108,29 +119,32 @@ export async function benchAdain(options: AdainBenchOptions = {}): Promise<Adain
         // As stylize runs them: the native whole-network plans when the native backend is on.
         const transformerForward = plannedForward(net);
         const decoderForward = plannedForward(model.decoder);
-        const transformerModel = await timed(() => wallMs(() => tf.tidy(() => void transformerForward(x).dataSync())), reps);
-        const adainModel = await timed(
-          () =>
-            wallMs(() =>
-              tf.tidy(() => {
-                const f = model.encoder.encode ? model.encoder.encode(x, model.layer) : model.encoder.extract(x, [model.layer])[model.layer];
-                decoderForward(adain(f, stats.mean, stats.std)).dataSync(); // returning the array would make tidy walk it
-              }),
-            ),
-          reps,
-        );
         let transformerTiles = 0;
         let adainTiles = 0;
-        const transformerLib = await timed(async () => {
-          const r = await stylize(net, image, { network });
-          transformerTiles = r.tiles;
-          return r.ms;
-        }, reps);
-        const adainLib = await timed(async () => {
-          const r = await stylizeArbitrary(model, image, style, { styleSize, cache });
-          adainTiles = r.tiles;
-          return r.ms;
-        }, reps);
+        const ms = await timedRounds(
+          {
+            transformerModel: () => wallMs(() => tf.tidy(() => void transformerForward(x).dataSync())),
+            adainModel: () =>
+              wallMs(() =>
+                tf.tidy(() => {
+                  const f = model.encoder.encode ? model.encoder.encode(x, model.layer) : model.encoder.extract(x, [model.layer])[model.layer];
+                  decoderForward(adain(f, stats.mean, stats.std)).dataSync(); // returning the array would make tidy walk it
+                }),
+              ),
+            transformerLib: async () => {
+              const r = await stylize(net, image, { network });
+              transformerTiles = r.tiles;
+              return r.ms;
+            },
+            adainLib: async () => {
+              const r = await stylizeArbitrary(model, image, style, { styleSize, cache });
+              adainTiles = r.tiles;
+              return r.ms;
+            },
+          },
+          reps,
+        );
+        const { transformerModel, adainModel, transformerLib, adainLib } = ms;
         timings.push({
           size,
           model: { transformerMs: Math.round(transformerModel), adainMs: Math.round(adainModel), ratio: round2(adainModel / transformerModel) },
