@@ -6,6 +6,7 @@
  *   layerGraph(model) -> LayerGraph            nodes in topological order, each with its resolution and inputs
  *   edgeDepths(graph, source) -> number[]      how far (input px) a tile border's wrong padding reaches into each node
  *   cutNodes(graph) -> number[]                nodes through which everything later depends on everything earlier
+ *   neededNodes(graph, targets, known)         the nodes (and known feeds) that computing some targets takes
  *   runGraph(graph, request) -> tensors         one eager evaluation, freeing each activation after its last use
  *
  * Why: instance norm normalises over the whole image, so tiles only reproduce the untiled pass when every tile uses
@@ -86,15 +87,16 @@ export function layerGraph(model: tf.LayersModel): LayerGraph {
 
 /**
  * For each node, a bound (input px) on how far from a tile's border its output can differ from the untiled pass
- * when the tile is cut from `source`'s exact output: each convolution spreads the border's padding by its reach
- * (half the kernel at stride 1; the whole kernel at stride 2, whose 'same' padding is lopsided; a transposed conv
- * reaches one input cell and a half), rounded out to whole cells. NaN for nodes that do not depend on `source`.
+ * when the tile is cut from the exact outputs of `sources` (one node, or several read together): each convolution
+ * spreads the border's padding by its reach (half the kernel at stride 1; the whole kernel at stride 2, whose 'same'
+ * padding is lopsided; a transposed conv reaches one input cell and a half), rounded out to whole cells. NaN for
+ * nodes that do not depend on the sources alone.
  */
-export function edgeDepths(graph: LayerGraph, source: number): number[] {
-  const depth = graph.nodes.map(() => NaN);
-  depth[source] = 0;
+export function edgeDepths(graph: LayerGraph, sources: number | number[]): number[] {
+  const fed = new Set(typeof sources === 'number' ? [sources] : sources);
+  const depth = graph.nodes.map((_, i) => (fed.has(i) ? 0 : NaN));
   graph.nodes.forEach((n, i) => {
-    if (i <= source) return;
+    if (fed.has(i)) return;
     const ins = n.inputs.map((j) => depth[j]);
     if (ins.length === 0 || ins.some((d) => Number.isNaN(d))) return;
     const inScale = graph.nodes[n.inputs[0]].scale;
@@ -136,6 +138,29 @@ export function cutNodes(graph: LayerGraph): number[] {
     for (const j of graph.nodes[i].inputs) earliest = Math.min(earliest, j);
   }
   return cuts.reverse();
+}
+
+/**
+ * What computing `targets` takes when the outputs of the `known` nodes are at hand: the nodes to evaluate (walking
+ * back from the targets, stopping at known nodes) and the known nodes they read (the feeds), both ascending.
+ */
+export function neededNodes(graph: LayerGraph, targets: number[], known: Set<number>): { nodes: number[]; feeds: number[] } {
+  const nodes = new Set<number>();
+  const feeds = new Set<number>();
+  const stack = [...targets];
+  while (stack.length) {
+    const i = stack.pop()!;
+    if (known.has(i)) {
+      feeds.add(i);
+      continue;
+    }
+    if (nodes.has(i)) continue;
+    nodes.add(i);
+    if (graph.nodes[i].inputs.length === 0) throw new Error(`neededNodes: ${graph.nodes[i].name} is needed but not known`);
+    stack.push(...graph.nodes[i].inputs);
+  }
+  const up = (a: number, b: number) => a - b;
+  return { nodes: [...nodes].sort(up), feeds: [...feeds].sort(up) };
 }
 
 export interface RunRequest {

@@ -9,10 +9,10 @@
  * layer, each normalising the earlier layers with the statistics already frozen, gathers layer k's statistics over
  * the tiles' cores (which partition the image) and freezes them. Each window is its core grown by the depth to which
  * the tile border's padding can reach at that layer (edgeDepths), so every core value is the untiled pass's; at the
- * image border the window ends where the image does and the network's own padding is the untiled pass's too. A pass
- * also stores the output of the latest "cut" node before its layer (e.g. a residual block's sum, at 1/4 resolution)
- * for the whole image, in memory or in a temporary file, and later passes start from it instead of from the image: a
- * pass then runs a few layers with margins of a few pixels, not the network up to layer k with margins up to ~60 px.
+ * image border the window ends where the image does and the network's own padding is the untiled pass's too. Passes
+ * store small activations (a norm's input, a residual sum, at 1/4 resolution) for the whole image, in memory or in a
+ * temporary file, and later passes start from them instead of from the image (./exact-passes.ts plans which): a pass
+ * then runs one conv or so with margins of a few pixels, not the network up to layer k with margins up to ~60 px.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -21,10 +21,11 @@ import { tf } from '../backend/tf';
 import type { RgbImage } from '../image/image-io';
 import { networkSegmentPlan, plannedForwardWithStats, SegmentPlan } from '../nets/planned-forward';
 import { ChannelMoments } from './channel-moments';
-import { cutNodes, edgeDepths, LayerGraph, NormStats, runGraph } from './layer-graph';
-import { InputGeometry, NETWORK_STRIDE, padForNetwork, roundUpTo, TRANSFORMER_INPUT } from './pad';
+import { planExactPasses } from './exact-passes';
+import { LayerGraph, NormStats, runGraph } from './layer-graph';
+import { InputGeometry, NETWORK_STRIDE, padForNetwork, TRANSFORMER_INPUT } from './pad';
 import type { StyleForward } from './stylize';
-import { CoreTile, planCoreTiles } from './tiling';
+import type { CoreTile } from './tiling';
 
 /**
  * An activation for the whole (padded) image: `width`×`height` cells of `channels`, each cell `scale` input px, held
@@ -38,9 +39,6 @@ export interface ActivationMap {
   data?: Float32Array;
   file?: { fd: number; path: string };
 }
-
-/** Cached activations may cost at most this much per image pixel (a 1/4-resolution map of 128 channels: 32 B). */
-export const MAX_CACHE_BYTES_PER_PIXEL = 32;
 
 function rowBytes(map: ActivationMap, values: Float32Array, at: number, cells: number): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset + at * BYTES_PER_FLOAT, cells * map.channels * BYTES_PER_FLOAT);
@@ -89,45 +87,6 @@ export function writeCore(map: ActivationMap, values: Float32Array, tile: CoreTi
   for (let y = 0; y < ch; y++) writeRow(map, tile.core.left / s, tile.core.top / s + y, cw, values, ((cy + y) * ww + cx) * c);
 }
 
-/** One tiled pass of the exact method. */
-export interface ExactPass {
-  /** The node whose whole-image output the windows are cut from (the image input, or a cached cut node). */
-  source: number;
-  /** The norm whose statistics this pass gathers (over its input), or undefined for the final output pass. */
-  norm?: number;
-  /** A cut node whose output this pass stores for the whole image, for the passes after it. */
-  store?: number;
-  margin: number;
-  tiles: CoreTile[];
-}
-
-function mapBytes(graph: LayerGraph, node: number, width: number, height: number): number {
-  const n = graph.nodes[node];
-  return (width / n.scale) * (height / n.scale) * n.channels * BYTES_PER_FLOAT;
-}
-
-/**
- * The passes of the exact method for a width×height image (multiples of 4) with windows of `window` px. A pass stores
- * the latest cut node before its norm whose map costs at most MAX_CACHE_BYTES_PER_PIXEL (the 1/4-resolution ones;
- * padding layers are never stored: their output is not aligned with the image); `cache: false` stores none.
- */
-export function planExactPasses(graph: LayerGraph, width: number, height: number, window: number, cache = true, align = NETWORK_STRIDE): ExactPass[] {
-  const storable = cutNodes(graph).filter(
-    (c) => !graph.nodes[c].className.includes('Pad') && mapBytes(graph, c, 1, 1) <= MAX_CACHE_BYTES_PER_PIXEL,
-  );
-  const passes: ExactPass[] = [];
-  let source = graph.input;
-  for (const norm of [...graph.norms, undefined]) {
-    const target = norm === undefined ? graph.output : graph.nodes[norm].inputs[0];
-    const store = norm === undefined || !cache ? undefined : storable.filter((c) => c > source && c < norm).pop();
-    const depth = edgeDepths(graph, source);
-    const margin = roundUpTo(Math.max(depth[target], store === undefined ? 0 : depth[store]), align);
-    passes.push({ source, norm, store, margin, tiles: planCoreTiles(width, height, window, margin, align) });
-    if (store !== undefined) source = store;
-  }
-  return passes;
-}
-
 function normEpsilon(graph: LayerGraph, norm: number): number {
   return (graph.nodes[norm].layer.getConfig() as { epsilon: number }).epsilon;
 }
@@ -146,51 +105,52 @@ export function exactTiledForward(
   // each down- and upsampling and every resolution's cells are whole.
   const passes = planExactPasses(graph, img.width, img.height, window, options.cache ?? true, options.align ?? NETWORK_STRIDE);
   const total = passes.reduce((s, p) => s + p.tiles.length, 0);
+  const lastRead = new Map<number, number>();
+  passes.forEach((p, i) => p.sources.forEach((s) => lastRead.set(s, i)));
   const stats = new Map<number, NormStats>();
   const output: ActivationMap = { ...imageMap(img), data: new Float32Array(img.rgb.length) };
-  let source = imageMap(img);
-  let stored: ActivationMap | undefined;
+  const maps = new Map<number, ActivationMap>([[graph.input, imageMap(img)]]);
+  // Stored maps share the memory allowance; the ones that do not fit it go to disk.
+  const heldBytes = () => [...maps].reduce((n, [node, m]) => n + (node === graph.input ? 0 : (m.data?.byteLength ?? 0)), 0);
   let done = 0;
   try {
-    for (const pass of passes) {
-      const target = pass.norm === undefined ? graph.output : graph.nodes[pass.norm].inputs[0];
+    passes.forEach((pass, index) => {
+      const { target } = pass;
       const scale = graph.nodes[target].scale;
       const moments = pass.norm === undefined ? undefined : new ChannelMoments(graph.nodes[target].channels);
-      // The map being read and the one being written must fit in memory together; else the new one goes to disk.
-      const held = pass.source === graph.input ? 0 : (source.data?.byteLength ?? 0);
-      stored = pass.store === undefined ? undefined : emptyMap(graph, pass.store, img.width, img.height, options.memoryBytes - held);
-      const targets = pass.store === undefined ? [target] : [target, pass.store];
-      const segments = segmentPlans(graph, pass.source, targets);
+      for (const s of pass.stores) maps.set(s, emptyMap(graph, s, img.width, img.height, options.memoryBytes - heldBytes()));
+      const targets = [target, ...pass.stores.filter((s) => s !== target)];
+      // A pass reading one map runs on native plans; one joining several (a residual sum) runs layer by layer.
+      const segments = pass.sources.length === 1 ? segmentPlans(graph, pass.sources[0], targets) : undefined;
       const byLayer = statsByLayer(graph, stats);
       for (const tile of pass.tiles) {
-        const feed = cropMap(source, tile.left, tile.top, tile.width, tile.height);
-        const [y, cut] = segments
-          ? segments.map((s) => s.run(feed, byLayer))
-          : runGraph(graph, { feeds: new Map([[pass.source, feed]]), targets, stats });
-        feed.dispose();
-        const values = y.dataSync() as Float32Array;
+        const feeds = new Map(pass.sources.map((s) => [s, cropMap(maps.get(s)!, tile.left, tile.top, tile.width, tile.height)]));
+        const outs = segments ? segments.map((p) => p.run(feeds.get(pass.sources[0])!, byLayer)) : runGraph(graph, { feeds, targets, stats });
+        tf.dispose([...feeds.values()]);
+        const values = outs[0].dataSync() as Float32Array;
         const { core } = tile;
         if (moments) {
           const [x0, y0] = [(core.left - tile.left) / scale, (core.top - tile.top) / scale];
           moments.add(values, tile.width / scale, x0, y0, core.width / scale, core.height / scale);
-        } else {
+        } else if (target === graph.output) {
           writeCore(output, values, tile);
         }
-        if (stored) writeCore(stored, cut.dataSync() as Float32Array, tile);
-        tf.dispose([y, cut]);
+        targets.forEach((t, k) => {
+          if (pass.stores.includes(t)) writeCore(maps.get(t)!, outs[k].dataSync() as Float32Array, tile);
+        });
+        tf.dispose(outs);
         options.onTile?.(++done, total);
       }
-      segments?.forEach((s) => s.dispose());
+      segments?.forEach((p) => p.dispose());
       if (pass.norm !== undefined) stats.set(pass.norm, moments!.stats(normEpsilon(graph, pass.norm)));
-      if (stored) {
-        releaseMap(source);
-        source = stored;
-        stored = undefined;
+      for (const s of pass.sources) {
+        if (s === graph.input || lastRead.get(s) !== index) continue;
+        releaseMap(maps.get(s)!);
+        maps.delete(s);
       }
-    }
+    });
   } finally {
-    releaseMap(source);
-    if (stored) releaseMap(stored);
+    for (const [node, m] of maps) if (node !== graph.input) releaseMap(m);
   }
   return output.data!;
 }

@@ -4,7 +4,8 @@ import { tf } from '../../src/backend/tf';
 import { UsageError } from '../../src/errors';
 import { cutNodes, edgeDepths, layerGraph } from '../../src/infer/layer-graph';
 import { stylize } from '../../src/infer/stylize';
-import { boxDownscale, exactTiledForward, planExactPasses } from '../../src/infer/tile-stats';
+import { planExactPasses } from '../../src/infer/exact-passes';
+import { boxDownscale, exactTiledForward } from '../../src/infer/tile-stats';
 import { coreAxis, planCoreTiles } from '../../src/infer/tiling';
 import { buildTransformer, ENGSTROM_CONFIG } from '../../src/nets/transformer';
 import { maxAbsDiff } from '../helpers';
@@ -70,6 +71,33 @@ describe('layer graph of the transformer', () => {
     expect(reach).toBeGreaterThanOrEqual(54);
     expect(reach).toBeLessThanOrEqual(72);
     expect(Math.max(...planExactPasses(g, 300, 200, 96).map((p) => p.margin))).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('exact passes of the transformer', () => {
+  const net = buildTransformer({});
+  afterAll(() => net.dispose());
+
+  it('resume at the stored input of the norm before (one conv a pass) and join residual sums pointwise', () => {
+    const g = layerGraph(net);
+    const name = (i: number) => g.nodes[i].name;
+    const passes = planExactPasses(g, 400, 300, 128).map((p) => ({ ...p, from: p.sources.map(name).join('+'), to: name(p.target) }));
+    const pass = (to: string) => passes.find((p) => p.to === to)!;
+    // one pass per norm, one per residual sum, one for the output
+    expect(passes).toHaveLength(g.norms.length + 5 + 1);
+    expect(pass('conv3').from).toBe(name(g.input));
+    for (const k of [1, 2, 3, 4, 5]) {
+      const block = k === 1 ? 'conv3' : `res${k - 1}_add`;
+      expect(pass(`res${k}_conv1`).from).toBe(block);
+      expect(pass(`res${k}_conv2`).from).toBe(`res${k}_conv1`);
+      const join = pass(`res${k}_add`);
+      expect(join.from).toBe(`${block}+res${k}_conv2`);
+      expect(join.margin).toBe(0);
+      expect(join.norm).toBeUndefined();
+    }
+    expect(pass('output_tanh').from).toBe('res5_add');
+    // Every stored map is read by a later pass.
+    passes.forEach((p, i) => p.stores.forEach((s) => expect(passes.slice(i + 1).some((q) => q.sources.includes(s))).toBe(true)));
   });
 });
 
