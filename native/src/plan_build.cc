@@ -37,6 +37,10 @@ class Pool {
 };
 
 // The halo an activation needs: the reflection pad of the conv that reads it next (0 for anything else).
+// Activations at least this wide stay in the blocked layout at a plan's ends too (converted once, in and out); an
+// image's 3 channels and the output's RGB do not.
+constexpr int64_t kWideChannels = 16;
+
 int64_t HaloFor(const Plan& plan, size_t next) {
   while (next < plan.ops.size() && plan.ops[next].kind == kMark) next++;
   if (next >= plan.ops.size()) return 0;
@@ -125,7 +129,11 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
   auto release = [&](const Act& a) {
     if (!a.input && !marked(a)) pool.Give(a.buffer);
   };
-  if (!plan.ops.empty() && plan.ops[0].kind != kConv) {
+  // A plan starting mid-network (a norm, an upsampling) needs its input blocked; so does one starting with a conv on a
+  // wide input (an activation, not an image: the AdaIN decoder, the exact tile passes' segments), whose conv then runs
+  // like every other — Winograd where there is one — instead of oneDNN's NHWC kernel (brgconv, 66 ms against 38 ms
+  // for a 128-channel 190×252 map, AMD EPYC AVX-512). An image's 3 channels stay NHWC: blocking them would pad 3 to 16.
+  if (!plan.ops.empty() && (plan.ops[0].kind != kConv || plan.ops[0].ic >= kWideChannels)) {
     Step s(kStepFromNhwc);
     s.out = blocked(c, h, w, HaloFor(plan, 0));
     cur = s.out;
@@ -237,7 +245,10 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
           // A conv read by a reflection-padded conv (convs in a row, as in the AdaIN decoder) writes into the interior
           // of a buffer with the halo, if oneDNN takes such a strided output; else the next conv copies it.
           out_halo = last ? 0 : HaloFor(plan, i + 1);
-          md dst = last ? md(dst_dims, dt::f32, tag::nhwc) : md(dst_dims, dt::f32, BlockedTag(L));
+          // A wide last output (a segment ending at a norm's input) is written blocked and reordered to NHWC: for
+          // the tile passes' 9×9 3→32 conv oneDNN's NHWC-output kernel took 187 ms where the blocked one took 55.
+          const md nhwc_out(dst_dims, dt::f32, tag::nhwc), blocked_out(dst_dims, dt::f32, BlockedTag(L));
+          md dst = last && op.oc < kWideChannels ? nhwc_out : blocked_out;
           std::unique_ptr<dnnl::convolution_forward::primitive_desc> chosen;
           if (out_halo > 0) {
             const md framed = md({n, op.oc, oh + 2 * out_halo, ow + 2 * out_halo}, dt::f32, BlockedTag(L))
@@ -254,17 +265,18 @@ Instance Build(Plan& plan, int64_t n, int64_t h, int64_t w, int64_t c) {
             if (!chosen) out_halo = 0;
           }
           if (!chosen) chosen = std::make_unique<dnnl::convolution_forward::primitive_desc>(ChooseConv(op, srcs, dst, zero_pad, wino));
-          if (last && IsReference(*chosen)) {
-            const md blocked_dst(dst_dims, dt::f32, BlockedTag(L));
-            auto pd = ChooseConv(op, srcs, blocked_dst, zero_pad, wino);
+          if (last && dst == nhwc_out && IsReference(*chosen)) {
+            auto pd = ChooseConv(op, srcs, blocked_out, zero_pad, wino);
             if (!IsReference(pd)) {
-              s.reorder_dst = true;
-              s.dst_user_md = dst;
-              s.dst_reorder = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), blocked_dst, cpu_engine(), dst));
-              s.dst_stage = pool.Take((blocked_dst.get_size() + 3) / 4);
-              dst = blocked_dst;
+              dst = blocked_out;
               chosen = std::make_unique<dnnl::convolution_forward::primitive_desc>(pd);
             }
+          }
+          if (last && dst == blocked_out) {
+            s.reorder_dst = true;
+            s.dst_user_md = nhwc_out;
+            s.dst_reorder = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), blocked_out, cpu_engine(), nhwc_out));
+            s.dst_stage = pool.Take((blocked_out.get_size() + 3) / 4);
           }
           auto& pd = *chosen;
           if (pd.dst_desc() != dst) throw std::runtime_error("plan: oneDNN changed the output layout");

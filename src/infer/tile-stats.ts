@@ -111,6 +111,7 @@ export function exactTiledForward(
   const output: ActivationMap = { ...imageMap(img), data: new Float32Array(img.rgb.length) };
   const maps = new Map<number, ActivationMap>([[graph.input, imageMap(img)]]);
   // Stored maps share the memory allowance; the ones that do not fit it go to disk.
+  const spare: Float32Array[] = [];
   const heldBytes = () => [...maps].reduce((n, [node, m]) => n + (node === graph.input ? 0 : (m.data?.byteLength ?? 0)), 0);
   let done = 0;
   try {
@@ -118,7 +119,7 @@ export function exactTiledForward(
       const { target } = pass;
       const scale = graph.nodes[target].scale;
       const moments = pass.norm === undefined ? undefined : new ChannelMoments(graph.nodes[target].channels);
-      for (const s of pass.stores) maps.set(s, emptyMap(graph, s, img.width, img.height, options.memoryBytes - heldBytes()));
+      for (const s of pass.stores) maps.set(s, emptyMap(graph, s, img.width, img.height, options.memoryBytes - heldBytes(), spare));
       const targets = [target, ...pass.stores.filter((s) => s !== target)];
       // A pass reading one map runs on native plans; one joining several (a residual sum) runs layer by layer.
       const segments = pass.sources.length === 1 ? segmentPlans(graph, pass.sources[0], targets) : undefined;
@@ -145,7 +146,9 @@ export function exactTiledForward(
       if (pass.norm !== undefined) stats.set(pass.norm, moments!.stats(normEpsilon(graph, pass.norm)));
       for (const s of pass.sources) {
         if (s === graph.input || lastRead.get(s) !== index) continue;
-        releaseMap(maps.get(s)!);
+        const map = maps.get(s)!;
+        releaseMap(map);
+        if (map.data) spare.push(map.data);
         maps.delete(s);
       }
     });
@@ -171,13 +174,18 @@ function segmentPlans(graph: LayerGraph, source: number, targets: number[]): Seg
   return undefined;
 }
 
-/** A zeroed map for `node`'s output over the image: in memory if it fits `memoryBytes`, else in a temporary file. */
-function emptyMap(graph: LayerGraph, node: number, width: number, height: number, memoryBytes: number): ActivationMap {
+/** A map for `node`'s output over the image: in memory if it fits `memoryBytes`, else in a temporary file. */
+function emptyMap(graph: LayerGraph, node: number, width: number, height: number, memoryBytes: number, spare: Float32Array[]): ActivationMap {
   const n = graph.nodes[node];
   const [w, h] = [width / n.scale, height / n.scale];
   const map: ActivationMap = { width: w, height: h, channels: n.channels, scale: n.scale };
   const bytes = w * h * n.channels * BYTES_PER_FLOAT;
-  if (bytes <= memoryBytes) return { ...map, data: new Float32Array(w * h * n.channels) };
+  if (bytes <= memoryBytes) {
+    // A released map's array of the same size when there is one: its pages are already faulted in (the passes'
+    // cores partition the image, so every cell is written before it is read).
+    const i = spare.findIndex((a) => a.length === w * h * n.channels);
+    return { ...map, data: i >= 0 ? spare.splice(i, 1)[0] : new Float32Array(w * h * n.channels) };
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nst-tile-stats-'));
   const file = path.join(dir, `${n.name}.f32`);
   const fd = fs.openSync(file, 'w+');
