@@ -1,6 +1,7 @@
 /**
- * Per-channel count, mean and squared deviations of a layer's input, merged core by core over the tiles of the exact
- * tile statistics (tile-stats.ts) into the whole image's instance-norm statistics.
+ * Per-channel count, mean and squared deviations of a map, merged core by core over tiles into the whole image's
+ * statistics: a layer's input for the exact tile statistics (tile-stats.ts), the encoder features for AdaIN
+ * (arbitrary/content-stats.ts).
  */
 import { loadNativeAddon } from '../backend/native/loader';
 import type { NormStats } from './layer-graph';
@@ -65,9 +66,14 @@ export class ChannelMoments {
     this.n = total;
   }
 
+  /** Per-channel mean and (biased) variance of everything added, in float64. */
+  meanVariance(): { mean: Float64Array; variance: Float64Array } {
+    return { mean: Float64Array.from(this.mean), variance: this.m2.map((m2) => m2 / Math.max(this.n, 1)) };
+  }
+
+  /** An instance norm's statistics: the mean and 1/sqrt(variance + epsilon). */
   stats(epsilon: number): NormStats {
-    const mean = Float32Array.from(this.mean);
-    const rstd = Float32Array.from(this.m2, (m2) => 1 / Math.sqrt(m2 / this.n + epsilon));
-    return { mean, rstd };
+    const { mean, variance } = this.meanVariance();
+    return { mean: Float32Array.from(mean), rstd: Float32Array.from(variance, (v) => 1 / Math.sqrt(v + epsilon)) };
   }
 }

@@ -8,6 +8,7 @@
  *   networkPlanOps(model) -> { ops, tail, normOps } | string   the plan's description, or why the model has none
  *   plannedForwardWithStats(model, stats) -> (x) => y | undefined   the plan with its norms' statistics given
  *   networkSegmentPlan(model, from, to) -> SegmentPlan | undefined     a plan for layers from+1..to (statistics given)
+ *   plannedAffineForward(model) -> (x, { scale, shift }) => y | undefined   the plan after a per-channel x·scale + shift
  *
  * The plan holds a copy of the weights (reordered to oneDNN's layouts). It is rebuilt when any weight changes:
  * tfjs' Variable.assign (optimizer steps, setWeights, loading) gives the variable new data, so the identity of each
@@ -163,30 +164,67 @@ interface Cached {
   opCount: number;
 }
 
-const cache = new WeakMap<tf.LayersModel, Cached | string>();
+type PlanCache = WeakMap<tf.LayersModel, Cached | string>;
+const cache: PlanCache = new WeakMap();
+const affineCache: PlanCache = new WeakMap();
 
 const weightDataIds = (model: tf.LayersModel): object[] => model.weights.map((w) => w.read().dataId as object);
 const sameIds = (a: object[], b: object[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** The plan for `model`'s current weights, building (or rebuilding after a weight change) as needed. */
-export function networkPlanFor(model: tf.LayersModel): Omit<Cached, 'dataIds'> | undefined {
+/** The plan `describe` gives `model` for its current weights, from `plans` or built (again, after a weight change). */
+function cachedPlan(plans: PlanCache, model: tf.LayersModel, describe: (m: tf.LayersModel) => NetworkPlanOps | string): Omit<Cached, 'dataIds'> | undefined {
   const addon = networkPlanAddon();
   if (!addon) return undefined;
   const ids = weightDataIds(model);
-  const hit = cache.get(model);
+  const hit = plans.get(model);
   if (typeof hit === 'string') return undefined;
   if (hit && sameIds(hit.dataIds, ids)) return hit;
   hit?.plan.dispose();
-  const described = networkPlanOps(model);
+  const described = describe(model);
   if (typeof described === 'string') {
-    cache.set(model, described);
+    plans.set(model, described);
     return undefined;
   }
   const plan = createNetworkPlan(described.ops, addon);
   if (!plan) return undefined;
   const entry = { dataIds: ids, plan, tail: described.tail, normOps: described.normOps, opCount: described.ops.length };
-  cache.set(model, entry);
+  plans.set(model, entry);
   return entry;
+}
+
+/** The plan for `model`'s current weights, building (or rebuilding after a weight change) as needed. */
+export function networkPlanFor(model: tf.LayersModel): Omit<Cached, 'dataIds'> | undefined {
+  return cachedPlan(cache, model, networkPlanOps);
+}
+
+/** networkPlanOps with a norm op in front whose frozen statistics carry a per-channel affine map (see below). */
+function affinePlanOps(model: tf.LayersModel): NetworkPlanOps | string {
+  const described = networkPlanOps(model);
+  if (typeof described === 'string') return described;
+  const first = described.ops[0];
+  if (first.kind !== 'conv') return 'the network does not start with a conv';
+  const ones = new Float32Array(first.inChannels).fill(1);
+  const affine: PlanOp = { kind: 'norm', gamma: ones, beta: new Float32Array(first.inChannels), epsilon: 0, relu: false, addMarked: false };
+  return { ops: [affine, ...described.ops], tail: described.tail, normOps: new Map([...described.normOps].map(([l, i]) => [l, i + 1])) };
+}
+
+/**
+ * `model`'s forward pass with a per-channel affine map of its input, x·scale + shift (scale > 0), applied first: in
+ * the native plan one pass in the blocked layout that also writes the first conv's padding, instead of tfjs ops over
+ * the whole input. The AdaIN decoder takes its target so (AdaIN, style mixing and alpha are affine in the content
+ * features: adainAffine). The map rides on a norm op with γ = 1, β = 0 and frozen statistics rstd = scale,
+ * mean = −shift/scale, which the kernel turns back into exactly that scale and shift. Undefined when the model has no
+ * plan here or norms of its own.
+ */
+export function plannedAffineForward(model: tf.LayersModel): ((x: tf.Tensor4D, affine: { scale: Float32Array; shift: Float32Array }) => tf.Tensor) | undefined {
+  const first = cachedPlan(affineCache, model, affinePlanOps);
+  if (!first || first.normOps.size > 0) return undefined;
+  return (x, { scale, shift }) => {
+    const planned = cachedPlan(affineCache, model, affinePlanOps) ?? first;
+    const stats: (FrozenNormStats | undefined)[] = new Array(planned.opCount).fill(undefined);
+    stats[0] = { mean: shift.map((b, c) => -b / scale[c]), rstd: scale };
+    return tf.tidy(() => tailAfter(model, planned.tail, x, planned.plan.run(x, stats)));
+  };
 }
 
 /** Runs the tail layers (output norm, head) on the plan's output; `known` holds the tensors they read before them. */

@@ -13,7 +13,8 @@ import {
   styleWeightsFor,
   type ArbitraryModel,
 } from '../../src/infer/arbitrary';
-import { mergeMoments, emptyMoments, ownedRanges, tileCores } from '../../src/infer/arbitrary/content-stats';
+import { ownedRanges, tileCores } from '../../src/infer/arbitrary/content-stats';
+import { ChannelMoments } from '../../src/infer/channel-moments';
 import { loadStyleModel } from '../../src/infer/model';
 import { buildTransformer } from '../../src/nets/transformer';
 import { channelStats } from '../../src/nets/adain';
@@ -34,17 +35,15 @@ describe('whole-image statistics from tiles (pure parts)', () => {
   });
 
   test('merging block moments (Chan et al.) equals the moments of all the data', () => {
-    const data = Array.from({ length: 1000 }, (_, i) => 1000 + Math.sin(i) * 30 + (i % 7));
-    const acc = emptyMoments(1);
-    for (const [a, b] of [[0, 10], [10, 400], [400, 1000]]) {
-      const block = data.slice(a, b);
-      const m = block.reduce((s, v) => s + v, 0) / block.length;
-      mergeMoments(acc, block.length, [m], [block.reduce((s, v) => s + (v - m) ** 2, 0)]);
-    }
+    const data = Float32Array.from({ length: 1000 }, (_, i) => 1000 + Math.sin(i) * 30 + (i % 7));
+    const moments = new ChannelMoments(1);
+    // Rows of one 1000-cell-wide, 1-channel map, added as three blocks of columns.
+    for (const [a, b] of [[0, 10], [10, 400], [400, 1000]]) moments.add(data, 1000, a, 0, b - a, 1);
     const mean = data.reduce((s, v) => s + v, 0) / data.length;
     const variance = data.reduce((s, v) => s + (v - mean) ** 2, 0) / data.length;
-    expect(acc.mean[0]).toBeCloseTo(mean, 9);
-    expect(acc.m2[0] / acc.count).toBeCloseTo(variance, 6);
+    const got = moments.meanVariance();
+    expect(got.mean[0]).toBeCloseTo(mean, 9);
+    expect(got.variance[0]).toBeCloseTo(variance, 6);
   });
 
   test('style weights: normalised, one per style, positive sum', () => {

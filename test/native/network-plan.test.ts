@@ -9,10 +9,10 @@
 // direct, blocked against NHWC); a wrong layer is off by O(range).
 import { tf } from '../../src/backend/tf';
 import { buildTransformer, TransformerConfigInput } from '../../src/nets/transformer';
-import { networkPlanFor, networkPlanOps, networkSegmentPlan, plannedForward, plannedForwardWithStats } from '../../src/nets/planned-forward';
+import { networkPlanFor, networkPlanOps, networkSegmentPlan, plannedAffineForward, plannedForward, plannedForwardWithStats } from '../../src/nets/planned-forward';
 import { planExactPasses } from '../../src/infer/exact-passes';
 import { layerGraph, NormStats, runGraph } from '../../src/infer/layer-graph';
-import { buildAdainDecoder } from '../../src/nets/adain';
+import { adainAffine, blendAlpha, buildAdainDecoder, channelStats, mixedAdain, type ChannelStats } from '../../src/nets/adain';
 import { VggFeatureExtractor } from '../../src/nets/loss-network/vgg-net';
 import { vggLayout } from '../../src/nets/loss-network/vgg-layout';
 import type { RawConv } from '../../src/nets/loss-network/types';
@@ -126,6 +126,30 @@ describeNative('whole-network native plan', () => {
     expect(networkPlanFor(model)!.plan.info().implementations.some((s) => s.startsWith('ref'))).toBe(false);
     expectOwnWinogradOnAvx2(networkPlanFor(model)!.plan.info());
     x.dispose();
+    model.dispose();
+  });
+
+  test('the AdaIN decoder with its target fused in front (two styles mixed, alpha 0.6) equals the tfjs target + predict', () => {
+    const model = buildAdainDecoder({ encoderLayer: 'relu3_1', width: 0.25 }, { seed: 6 });
+    const f = tf.randomUniform([1, 11, 9, 256], 0, 6, 'float32', 7) as tf.Tensor4D;
+    const style = (seed: number) => ({
+      mean: tf.randomUniform([1, 1, 1, 256], 0, 3, 'float32', seed) as tf.Tensor4D,
+      // one near-flat channel: the smallest σ the eps allows
+      std: tf.concat([tf.fill([1, 1, 1, 1], Math.sqrt(1e-5)), tf.randomUniform([1, 1, 1, 255], 0.1, 4, 'float32', seed + 1)], 3) as tf.Tensor4D,
+    });
+    const styles = [style(8), style(10)];
+    const content = channelStats(f);
+    const want = tf.tidy(() => model.predict(blendAlpha(mixedAdain(f, styles, [0.3, 0.7], content), f, 0.6)) as tf.Tensor);
+    const values = (s: ChannelStats) => ({ mean: s.mean.dataSync(), std: s.std.dataSync() });
+    const fused = plannedAffineForward(model);
+    expect(fused).toBeDefined();
+    const got = fused!(f, adainAffine(values(content), styles.map(values), [0.3, 0.7], 0.6));
+    const b = want.dataSync() as Float32Array;
+    const range = Math.max(...b) - Math.min(...b);
+    expect(range).toBeGreaterThan(0.1);
+    expect(got.shape).toEqual(want.shape);
+    expect(maxAbsDiff(got.dataSync() as Float32Array, b)).toBeLessThanOrEqual(1e-4 * range + 1e-5);
+    tf.dispose([f, got, want, content.mean, content.std, ...styles.flatMap((s) => [s.mean, s.std])]);
     model.dispose();
   });
 

@@ -6,44 +6,32 @@
  * tiled inference first measures the global statistics: every tile is encoded, and each contributes the features of
  * the part of the image it owns — its core, up to the middle of each band shared with a neighbour, where the tile's
  * zero-padded borders are far away — so the cores partition the feature map exactly once. Per-core mean and sum of
- * squared deviations are merged with Chan et al.'s pairwise update in float64 (no E[x²]−E[x]² cancellation).
+ * squared deviations are merged with Chan et al.'s pairwise update in float64 (../channel-moments.ts).
  */
 import { tf } from '../../backend/tf';
 import type { RgbImage } from '../../image/image-io';
 import type { ChannelStats } from '../../nets/adain';
 import { ADAIN_EPSILON } from '../../nets/adain';
+import { ChannelMoments } from '../channel-moments';
 import { cropRgb } from '../pad';
 import { axisTiles, Tile } from '../tiling';
 import { pixelsToTensor } from '../../image/image-io';
 
-/** Running per-channel count, mean and sum of squared deviations. */
-export interface MomentAccumulator {
-  count: number;
-  mean: Float64Array;
-  m2: Float64Array;
+/** Moments accumulated over the cores as AdaIN's [1,1,1,C] tensors, σ = sqrt(var + eps) like channelStats. */
+export function momentsToStats(moments: ChannelMoments, eps = ADAIN_EPSILON): ChannelStats {
+  const { mean, variance } = moments.meanVariance();
+  const c = mean.length;
+  const std = Float32Array.from(variance, (v) => Math.sqrt(v + eps));
+  return { mean: tf.tensor4d(Float32Array.from(mean), [1, 1, 1, c]), std: tf.tensor4d(std, [1, 1, 1, c]) };
 }
 
-export function emptyMoments(channels: number): MomentAccumulator {
-  return { count: 0, mean: new Float64Array(channels), m2: new Float64Array(channels) };
-}
-
-/** Adds a block of n samples with per-channel mean `mean` and sum of squared deviations `m2` (Chan et al. 1979). */
-export function mergeMoments(acc: MomentAccumulator, n: number, mean: ArrayLike<number>, m2: ArrayLike<number>): void {
-  if (n === 0) return;
-  const total = acc.count + n;
-  for (let c = 0; c < acc.mean.length; c++) {
-    const delta = mean[c] - acc.mean[c];
-    acc.mean[c] += (delta * n) / total;
-    acc.m2[c] += m2[c] + (delta * delta * acc.count * n) / total;
-  }
-  acc.count = total;
-}
-
-/** The accumulated statistics as AdaIN's [1,1,1,C] tensors, σ = sqrt(var + eps) like channelStats. */
-export function momentsToStats(acc: MomentAccumulator, eps = ADAIN_EPSILON): ChannelStats {
-  const c = acc.mean.length;
-  const std = Float32Array.from(acc.m2, (m2) => Math.sqrt(m2 / Math.max(acc.count, 1) + eps));
-  return { mean: tf.tensor4d(Float32Array.from(acc.mean), [1, 1, 1, c]), std: tf.tensor4d(std, [1, 1, 1, c]) };
+/** The statistics of whole features (an untiled pass), as momentsToStats gives them. */
+export function featureStats(features: tf.Tensor4D, eps = ADAIN_EPSILON): ChannelStats {
+  const [n, h, w, c] = features.shape;
+  if (n !== 1) throw new RangeError(`featureStats: one image at a time, got a batch of ${n}`);
+  const moments = new ChannelMoments(c);
+  moments.add(features.dataSync() as Float32Array, w, 0, 0, w, h);
+  return momentsToStats(moments, eps);
 }
 
 /**
@@ -65,36 +53,6 @@ export function tileCores(width: number, height: number, tile: number, overlap: 
   return oy.flatMap((y) => ox.map((x) => ({ x, y })));
 }
 
-/**
- * Mean and sum of squared deviations per channel of features[0, y0:y1, x0:x1, :] (feature coordinates), read on the
- * CPU in float64: two passes over the block (tfjs' Slice of a strided window is a slow element-wise JS kernel).
- */
-export function blockMoments(features: tf.Tensor4D, x: [number, number], y: [number, number]): { n: number; mean: Float64Array; m2: Float64Array } {
-  const [, , w, c] = features.shape;
-  const mean = new Float64Array(c);
-  const m2 = new Float64Array(c);
-  const n = Math.max(0, y[1] - y[0]) * Math.max(0, x[1] - x[0]);
-  if (n === 0) return { n, mean, m2 };
-  const data = features.dataSync();
-  for (let r = y[0]; r < y[1]; r++) {
-    for (let q = x[0]; q < x[1]; q++) {
-      const at = (r * w + q) * c;
-      for (let k = 0; k < c; k++) mean[k] += data[at + k];
-    }
-  }
-  for (let k = 0; k < c; k++) mean[k] /= n;
-  for (let r = y[0]; r < y[1]; r++) {
-    for (let q = x[0]; q < x[1]; q++) {
-      const at = (r * w + q) * c;
-      for (let k = 0; k < c; k++) {
-        const d = data[at + k] - mean[k];
-        m2[k] += d * d;
-      }
-    }
-  }
-  return { n, mean, m2 };
-}
-
 /** Encodes one image tile: [1, h/stride, w/stride, C] features at `layer`. The caller disposes them. */
 export type TileEncoder = (tile: RgbImage) => tf.Tensor4D;
 
@@ -110,19 +68,18 @@ export function globalContentStats(
   stride: number,
   keep?: (index: number, features: tf.Tensor4D) => boolean,
 ): ChannelStats {
-  let acc: MomentAccumulator | undefined;
+  let moments: ChannelMoments | undefined;
   tiles.forEach((t, i) => {
     const f = encode(cropRgb(img, t.left, t.top, t.width, t.height));
     const core = cores[i];
     // Tile-local feature coordinates of the core.
-    const fx: [number, number] = [(core.x[0] - t.left) / stride, (core.x[1] - t.left) / stride];
-    const fy: [number, number] = [(core.y[0] - t.top) / stride, (core.y[1] - t.top) / stride];
-    const m = blockMoments(f, fx, fy);
-    acc ??= emptyMoments(f.shape[3]);
-    mergeMoments(acc, m.n, m.mean, m.m2);
+    const [x0, x1] = [(core.x[0] - t.left) / stride, (core.x[1] - t.left) / stride];
+    const [y0, y1] = [(core.y[0] - t.top) / stride, (core.y[1] - t.top) / stride];
+    moments ??= new ChannelMoments(f.shape[3]);
+    moments.add(f.dataSync() as Float32Array, f.shape[2], x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0));
     if (!keep?.(i, f)) f.dispose();
   });
-  return momentsToStats(acc!);
+  return momentsToStats(moments!);
 }
 
 /** A TileEncoder over a LossNetwork-like extractor. */

@@ -18,14 +18,14 @@ import { tf } from '../../backend/tf';
 import { UsageError } from '../../errors';
 import { blendStrength, preserveColor as transferLuminance } from '../../image/color';
 import { decodeImage, EncodableImage, fitWithin, resizeImage, type RgbImage } from '../../image/image-io';
-import { blendAlpha, channelStats, disposeStats, mixedAdain, type ChannelStats } from '../../nets/adain';
+import { adainAffine, blendAlpha, channelStats, disposeStats, mixedAdain, type ChannelAffine, type ChannelStats } from '../../nets/adain';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../memory';
 import { cropRgb, padToMultiple } from '../pad';
 import type { StylizeInput, StylizeResult } from '../stylize';
 import { STROKE_DETAIL, strokeScaleField, withStrokeScale } from '../stroke-scale';
 import { accumulateTile, type Tile } from '../tiling';
-import { networkPlanFor, plannedForward } from '../../nets/planned-forward';
-import { globalContentStats } from './content-stats';
+import { networkPlanFor, plannedAffineForward, plannedForward } from '../../nets/planned-forward';
+import { featureStats, globalContentStats } from './content-stats';
 import { encoderOf } from './encode';
 import type { ArbitraryModel } from './model';
 import { planArbitraryTiling } from './plan';
@@ -94,13 +94,33 @@ interface TileDecodeContext {
   content?: ChannelStats;
 }
 
+/** The AdaIN target as the per-channel affine map the decoder's plan applies first (adainAffine). */
+function targetAffine(ctx: TileDecodeContext, features: tf.Tensor4D): ChannelAffine {
+  const own = ctx.content ? undefined : featureStats(features);
+  const content = ctx.content ?? own!;
+  const values = (s: ChannelStats) => ({ mean: s.mean.dataSync(), std: s.std.dataSync() });
+  try {
+    return adainAffine(values(content), ctx.styles.map(values), ctx.weights, ctx.alpha);
+  } finally {
+    if (own) disposeStats(own);
+  }
+}
+
 /** Features → AdaIN target (mixed styles, alpha) → decoded tile pixels, checked to be the tile's size. */
 function decodeTile(ctx: TileDecodeContext, features: tf.Tensor4D, tile: Tile): Float32Array {
+  // With a native plan the target is the plan's first step; else tfjs ops over the features, then the decoder.
+  const fused = plannedAffineForward(ctx.model.decoder);
+  const affine = fused ? targetAffine(ctx, features) : undefined;
   const out = tf.tidy(() => {
-    const stats = ctx.content ?? channelStats(features);
-    let t = mixedAdain(features, ctx.styles, ctx.weights, stats);
-    if (ctx.alpha < 1) t = blendAlpha(t, features, ctx.alpha);
-    const y = plannedForward(ctx.model.decoder)(t);
+    let y: tf.Tensor;
+    if (fused) {
+      y = fused(features, affine!);
+    } else {
+      const stats = ctx.content ?? channelStats(features);
+      let t = mixedAdain(features, ctx.styles, ctx.weights, stats);
+      if (ctx.alpha < 1) t = blendAlpha(t, features, ctx.alpha);
+      y = plannedForward(ctx.model.decoder)(t);
+    }
     const [, h, w, c] = y.shape;
     if (y.rank !== 4 || h !== tile.height || w !== tile.width || c !== 3) {
       throw new UsageError(`the AdaIN decoder returned shape [${y.shape.join(',')}] for a ${tile.width}×${tile.height} tile; it must return the tile's size`);

@@ -2,13 +2,14 @@
 export {
   ADAIN_EPSILON,
   adain,
+  adainAffine,
   adainWithStats,
   blendAlpha,
   channelStats,
   disposeStats,
   mixedAdain,
 } from './stats';
-export type { ChannelStats } from './stats';
+export type { ChannelAffine, ChannelStats } from './stats';
 export {
   ADAIN_ENCODER_LAYERS,
   AdainDecoderConfig,

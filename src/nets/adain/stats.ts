@@ -87,3 +87,40 @@ export function mixedAdain(
     return tf.add(tf.mul(normalised, std), mean) as tf.Tensor4D;
   });
 }
+
+/** A per-channel affine map x·scale + shift of NHWC features. */
+export interface ChannelAffine {
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
+/**
+ * The AdaIN target of the decoder as a per-channel affine map of the content features f:
+ *
+ *   α·(S·(f − μ)/σ + M) + (1 − α)·f  =  f·(α·S/σ + 1 − α) + α·(M − S·μ/σ)
+ *
+ * with μ, σ the content's statistics and S = Σ wₖσₖ, M = Σ wₖμₖ the styles' mixed by the weights (normalised to sum
+ * 1), so mixedAdain and blendAlpha together cost one multiply-add a value, which a decoder plan can fuse (scale > 0:
+ * every σ includes the eps). Pure maths on the [1,1,1,C] statistics' values.
+ */
+export function adainAffine(content: { mean: ArrayLike<number>; std: ArrayLike<number> }, styles: Array<{ mean: ArrayLike<number>; std: ArrayLike<number> }>, weights: number[], alpha: number): ChannelAffine {
+  if (styles.length === 0 || weights.length !== styles.length) throw new RangeError(`adainAffine: ${styles.length} styles but ${weights.length} weights`);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (weights.some((w) => !(w >= 0)) || !(sum > 0)) throw new RangeError(`adainAffine: weights must be non-negative with a positive sum, got ${weights.join(',')}`);
+  if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`alpha must be in [0, 1], got ${alpha}`);
+  const c = content.mean.length;
+  const scale = new Float32Array(c);
+  const shift = new Float32Array(c);
+  for (let k = 0; k < c; k++) {
+    let s = 0;
+    let m = 0;
+    styles.forEach((st, i) => {
+      s += (weights[i] / sum) * st.std[k];
+      m += (weights[i] / sum) * st.mean[k];
+    });
+    const ratio = s / content.std[k];
+    scale[k] = alpha * ratio + 1 - alpha;
+    shift[k] = alpha * (m - ratio * content.mean[k]);
+  }
+  return { scale, shift };
+}
