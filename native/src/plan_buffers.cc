@@ -20,10 +20,7 @@ namespace plan {
 namespace {
 
 size_t IdleLimitBytes() {
-  static const size_t limit = [] {
-    const char* v = std::getenv("NST_PLAN_IDLE_BYTES");
-    return v ? size_t(std::strtoull(v, nullptr, 10)) : size_t(2) << 30;
-  }();
+  static const size_t limit = EnvBytes("NST_PLAN_IDLE_BYTES", size_t(2) << 30);
   return limit;
 }
 

@@ -15,10 +15,7 @@ namespace {
 // 1024²) must not hold their buffers at once, which is what the AdaIN memory estimate assumes. They go back to the
 // idle buffers (plan_buffers.cc), so the next run of either plan takes them already faulted in.
 size_t KeepBytes() {
-  static const size_t keep = [] {
-    const char* v = std::getenv("NST_PLAN_KEEP_BYTES");
-    return v ? size_t(std::strtoull(v, nullptr, 10)) : size_t(256) << 20;
-  }();
+  static const size_t keep = EnvBytes("NST_PLAN_KEEP_BYTES", size_t(256) << 20);
   return keep;
 }
 

@@ -44,6 +44,12 @@ struct Buffer {
   float* get() const { return data.get(); }
 };
 
+// A byte count from the environment variable `name` (e.g. NST_PLAN_KEEP_BYTES), else `fallback`.
+inline size_t EnvBytes(const char* name, size_t fallback) {
+  const char* v = std::getenv(name);
+  return v ? size_t(std::strtoull(v, nullptr, 10)) : fallback;
+}
+
 // A fresh 64-byte aligned buffer of at least `floats` floats (plan_buffers.cc).
 Buffer Allocate(size_t floats);
 
