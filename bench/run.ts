@@ -8,6 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { cpuInfo, describeCpu } from '../src/backend/cpu-info';
 import { probeBackend } from '../src/backend/select';
 import { restartWithHugePages } from '../src/backend/native/huge-pages';
 
@@ -67,7 +68,8 @@ async function main() {
   const worker = path.join(__dirname, 'worker.js');
   const sizes = quick ? '256' : '256,512,1024';
   const batches = quick ? '1' : '1,4';
-  const result: Json = { machine: { cpus: require('os').cpus().length, node: process.version, glibcTunables: process.env.GLIBC_TUNABLES ?? null }, quick };
+  const result: Json = { machine: { cpu: cpuInfo(), node: process.version, glibcTunables: process.env.GLIBC_TUNABLES ?? null }, quick };
+  log(describeCpu());
 
   const peer = want('torch') && torchAvailable() ? runJson('/usr/bin/python3', [TORCH_PEER, '2'], 'PyTorch peer (torch_peer.py)', peerEnv()) : undefined;
   result.pytorch = peer ?? 'not available (/usr/bin/python3 -c "import torch" failed or ../shared absent)';

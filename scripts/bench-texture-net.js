@@ -5,15 +5,14 @@
 //
 //   npx tsc -p tsconfig.build.json && node scripts/bench-texture-net.js [--reps 3]
 'use strict';
-const fs = require('fs');
 const os = require('os');
 const { benchStylize } = require('../dist/bench/stylize');
+const { describeCpu } = require('../dist/src/backend/cpu-info');
 
 const i = process.argv.indexOf('--reps');
 const reps = i >= 0 ? Number(process.argv[i + 1]) : 3;
 
 async function main() {
-  const isa = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/avx512f/) ? 'AVX-512' : 'AVX2';
   const nets = [
     ['transformer (Johnson, default width 1)', {}],
     ['texture net (Ulyanov, 5 scales × 8 ch)', { arch: 'texture-net' }],
@@ -26,7 +25,7 @@ async function main() {
     process.stderr.write(`${r.model}: ${JSON.stringify(r.timings)} [${r.backend}]\n`);
   }
   process.stdout.write(['| network | params | ms 256² | ms 512² | ms 1024² |', '|---|---|---|---|---|', ...rows].join('\n') + '\n');
-  process.stdout.write(`\n${os.cpus()[0].model.trim()} (${isa}), ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}; median of ${reps} after a warm-up\n`);
+  process.stdout.write(`\n${describeCpu()}, load average ${os.loadavg()[0].toFixed(1)}; median of ${reps} after a warm-up\n`);
 }
 main().catch((e) => {
   process.stderr.write(`${e.stack}\n`);

@@ -18,11 +18,11 @@
 // out/compare-training/<set>/<candidate>; a run already at a milestone is reused.
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const sharp = require('sharp');
 const { ROOT, nst, readLossLog, textCell, composeGrid } = require('./lib/sheet');
 const { heldoutEvaluator, DEFAULT_TAPS } = require('./lib/heldout-losses');
+const { describeCpu } = require(path.join(ROOT, 'dist', 'src', 'backend', 'cpu-info'));
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -226,7 +226,7 @@ async function main() {
   const previous = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { candidates: {} };
   const results = {
     command: `node scripts/compare-training.js --set ${setName}`,
-    cpu: `${os.cpus()[0].model.trim()} (${(fs.readFileSync('/proc/cpuinfo', 'utf8').match(/avx512f/) ? 'AVX-512' : 'AVX2')}), OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS}`,
+    cpu: `${describeCpu()}, OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS}`,
     settings: { steps, imageSize: size, batchSize: SET.batch, shared: SET.shared.join(' ').replace(SHARED, '../shared'), weights: SET.weights ?? 'content 5 : style 5 : tv 1', style: 'udnie', data: 'imagenet-sample (900)', heldout: `sample-pd (${photos.length})`, lossNetwork: `vgg19 blocks 1-3, style ${STYLE_LAYERS.join('/')}, content ${CONTENT_LAYER}`, ...(SET.measure ? { heldoutStyle: SET.measure } : {}) },
     baselines: evaluator.baselines,
     candidates: previous.candidates ?? {},

@@ -17,6 +17,7 @@ const sharp = require('sharp');
 const { ROOT, nst, textCell, composeGrid } = require('./lib/sheet');
 
 const lib = (p) => require(path.join(ROOT, 'dist', 'src', p));
+const { describeCpu } = lib('backend/cpu-info');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : dflt;
@@ -122,10 +123,9 @@ async function main() {
   perStyle.dispose();
   const mean = (xs, k) => xs.reduce((a, x) => a + x[k], 0) / xs.length;
   const summary = Object.fromEntries(Object.entries(results).map(([k, xs]) => [k, { style: mean(xs, 'style'), styleScaled: mean(xs, 'styleScaled'), content: mean(xs, 'content'), sharpness: mean(xs, 'sharpness'), ms: mean(xs, 'ms') }]));
-  const isa = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/avx512f/) ? 'AVX-512' : 'AVX2';
   const record = {
     command: 'node scripts/measure-stroke-scale.js',
-    cpu: `${os.cpus()[0].model.trim()} (${isa}), backend ${backend}, load average ${os.loadavg()[0].toFixed(1)}`,
+    cpu: `${describeCpu()}, backend ${backend}, load average ${os.loadavg()[0].toFixed(1)}`,
     settings: { photos: PHOTOS.map((p) => path.basename(p)), maxSize: SIZE, style: 'udnie', perStyle: 'engstrom-fast-style/udnie (nst import)', adain: 'embedded AdaIN decoder', lossNetwork: `vgg19 blocks 1-3, style ${STYLE_LAYERS.join('/')} vs the style image at ${SIZE} (style) and at ${SIZE}·scale (styleScaled), content ${CONTENT_LAYER}` },
     summary,
     perPhoto: results,
