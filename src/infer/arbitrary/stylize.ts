@@ -24,7 +24,7 @@ import { cropRgb, padToMultiple } from '../pad';
 import type { StylizeInput, StylizeResult } from '../stylize';
 import { STROKE_DETAIL, strokeScaleField, withStrokeScale } from '../stroke-scale';
 import { accumulateTile, type Tile } from '../tiling';
-import { networkPlanFor, plannedAffineForward, plannedForward } from '../../nets/planned-forward';
+import { plannedAffineForward, plannedForward } from '../../nets/planned-forward';
 import { featureStats, globalContentStats } from './content-stats';
 import { encoderOf } from './encode';
 import type { ArbitraryModel } from './model';
@@ -142,7 +142,7 @@ function featureBytes(model: ArbitraryModel, tiles: Tile[]): number {
 
 /** Runs the model over a padded image: global statistics, then tile-wise AdaIN + decoding. */
 function runArbitrary(model: ArbitraryModel, img: RgbImage, ctx: Omit<TileDecodeContext, 'content'>, o: { tile?: number; overlap?: number; memoryBudgetBytes?: number; onTile?: (done: number, total: number) => void }) {
-  const planned = Boolean(model.encoder.encode) && networkPlanFor(model.decoder) !== undefined;
+  const planned = Boolean(model.encoder.encode) && plannedAffineForward(model.decoder) !== undefined;
   const plan = planArbitraryTiling(img.width, img.height, model.stride, model.layer, { ...o, planned });
   const encode = encoderOf(model);
   const acc = new Float32Array(img.rgb.length);
