@@ -34,6 +34,7 @@ import { plannedForward } from '../nets/planned-forward';
 import { downscaledStats, exactTiledForward, sharedStatsForward } from './tile-stats';
 import { STROKE_DETAIL, strokeScaleField, withStrokeScale } from './stroke-scale';
 import { accumulateTile, planTiles, Tile } from './tiling';
+import { yieldToEventLoop } from '../util/yield';
 
 /** A forward pass: NHWC float RGB 0–255 of any size (multiple of 4) in, the same shape out (unclamped). */
 export type StyleForward = (x: tf.Tensor4D) => tf.Tensor;
@@ -217,13 +218,17 @@ export function runForward(forward: StyleForward, img: RgbImage): Float32Array {
   }
 }
 
-/** Runs `forward` over `tiles` of `img` and accumulates the weighted outputs (weights sum to 1 per pixel). */
-export function runTiled(forward: StyleForward, img: RgbImage, tiles: Tile[], onTile?: (done: number, total: number) => void): Float32Array {
+/**
+ * Runs `forward` over `tiles` of `img` and accumulates the weighted outputs (weights sum to 1 per pixel), letting the
+ * event loop run between tiles.
+ */
+export async function runTiled(forward: StyleForward, img: RgbImage, tiles: Tile[], onTile?: (done: number, total: number) => void): Promise<Float32Array> {
   const acc = new Float32Array(img.rgb.length);
-  tiles.forEach((t, i) => {
+  for (const [i, t] of tiles.entries()) {
     accumulateTile(acc, img.width, t, runForward(forward, cropRgb(img, t.left, t.top, t.width, t.height)));
     onTile?.(i + 1, tiles.length);
-  });
+    if (tiles.length > 1) await yieldToEventLoop();
+  }
   return acc;
 }
 
@@ -238,13 +243,13 @@ function normGraph(model: StyleModel): LayerGraph | undefined {
 }
 
 /** Runs the tiled pass with the chosen statistics; returns the padded output and the method actually used. */
-function runTiledWithStats(
+async function runTiledWithStats(
   model: StyleModel,
   img: RgbImage,
   tiling: { tile: number; overlap: number },
   o: { tileStats?: TileStatsMethod; memoryBudgetBytes?: number; onTile?: (done: number, total: number) => void },
   geometry: InputGeometry,
-): { rgb: Float32Array; method: TileStatsMethod; passes: number } {
+): Promise<{ rgb: Float32Array; method: TileStatsMethod; passes: number }> {
   const graph = normGraph(model);
   let method = o.tileStats ?? DEFAULT_TILE_STATS;
   if (method !== 'per-tile' && !graph) {
@@ -262,16 +267,16 @@ function runTiledWithStats(
     const onTile = (done: number, total: number) => ((passes = total), o.onTile?.(done, total));
     // Cached activation maps may take half the budget on top of a window's activations; beyond that they go to disk.
     const memoryBytes = (o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES) / 2;
-    const rgb = exactTiledForward(graph!, img, tiling.tile, { memoryBytes, onTile, align: geometry.stride });
+    const rgb = await exactTiledForward(graph!, img, tiling.tile, { memoryBytes, onTile, align: geometry.stride });
     return { rgb, method, passes };
   }
   if (method === 'downscaled') {
     const stats = downscaledStats(graph!, img, tiling.tile * tiling.tile, geometry);
     o.onTile?.(1, tiles.length + 1);
-    const rgb = runTiled(sharedStatsForward(graph!, stats), img, tiles, (done, total) => o.onTile?.(done + 1, total + 1));
+    const rgb = await runTiled(sharedStatsForward(graph!, stats), img, tiles, (done, total) => o.onTile?.(done + 1, total + 1));
     return { rgb, method, passes: tiles.length + 1 };
   }
-  return { rgb: runTiled(toForward(model), img, tiles, o.onTile), method, passes: tiles.length };
+  return { rgb: await runTiled(toForward(model), img, tiles, o.onTile), method, passes: tiles.length };
 }
 
 /** The sizes `model` takes: as `network` says, else read off a LayersModel's poolings, else the transformer's. */
@@ -289,14 +294,14 @@ async function toPixels(image: StylizeInput, maxSize: number | undefined): Promi
 }
 
 /** The network over `input` (padded to its geometry, tiled if need be, cropped back): output pixels and how it ran. */
-function runNetwork(model: StyleModel, input: RgbImage, o: ReturnType<typeof parseOptions>) {
+async function runNetwork(model: StyleModel, input: RgbImage, o: ReturnType<typeof parseOptions>) {
   // Tiny images (1×1, 1×N, 3×5) are padded up to what the network's reflection paddings need, and cropped back.
   const geometry = inputGeometry(model, o.network);
   const padded = padForNetwork(input, geometry);
   const tiling = chooseTiling(padded.width, padded.height, { ...o, network: { ...(o.network ?? DEFAULT_WIDTHS), ...geometry } });
   const run = tiling
-    ? runTiledWithStats(unwrap(model), padded, tiling, o, geometry)
-    : { rgb: runTiled(toForward(model), padded, planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0), o.onTile), passes: 1, method: undefined };
+    ? await runTiledWithStats(unwrap(model), padded, tiling, o, geometry)
+    : { rgb: await runTiled(toForward(model), padded, planTiles(padded.width, padded.height, Math.max(padded.width, padded.height), 0), o.onTile), passes: 1, method: undefined };
   const rgb = cropRgb({ width: padded.width, height: padded.height, rgb: run.rgb }, 0, 0, input.width, input.height).rgb;
   return { width: input.width, height: input.height, rgb, passes: run.passes, method: run.method, tiling };
 }

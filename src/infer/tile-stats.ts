@@ -1,7 +1,7 @@
 /**
  * Tiled stylization whose tiles share the whole image's instance-norm statistics, so that tile borders leave no seam.
  *
- *   exactTiledForward(graph, image, tile, options) -> Float32Array    reproduces the untiled pass (float rounding)
+ *   exactTiledForward(graph, image, tile, options) -> Promise<Float32Array>   reproduces the untiled pass (float rounding)
  *   downscaledStats(graph, image, maxPixels) -> Map<node, NormStats>   statistics of one pass over a smaller copy
  *   sharedStatsForward(graph, stats) -> StyleForward                  a forward pass that normalises with them
  *
@@ -26,6 +26,7 @@ import { LayerGraph, NormStats, runGraph } from './layer-graph';
 import { InputGeometry, NETWORK_STRIDE, padForNetwork, TRANSFORMER_INPUT } from './pad';
 import type { StyleForward } from './stylize';
 import type { CoreTile } from './tiling';
+import { yieldToEventLoop } from '../util/yield';
 
 /**
  * An activation for the whole (padded) image: `width`×`height` cells of `channels`, each cell `scale` input px, held
@@ -93,14 +94,15 @@ function normEpsilon(graph: LayerGraph, norm: number): number {
 
 /**
  * The exact method over a padded image (sides multiples of 4): returns the output RGB, equal to the untiled pass up to
- * float rounding. `onTile` counts windows over all passes.
+ * float rounding. `onTile` counts windows over all passes; the event loop runs between windows (a server stays
+ * responsive during a large image).
  */
-export function exactTiledForward(
+export async function exactTiledForward(
   graph: LayerGraph,
   img: RgbImage,
   window: number,
   options: { memoryBytes: number; cache?: boolean; onTile?: (done: number, total: number) => void; align?: number },
-): Float32Array {
+): Promise<Float32Array> {
   // `align`: the network's stride (4; 16 for a 5-scale texture net), so every window sees the untiled pass's phase of
   // each down- and upsampling and every resolution's cells are whole.
   const passes = planExactPasses(graph, img.width, img.height, window, options.cache ?? true, options.align ?? NETWORK_STRIDE);
@@ -115,7 +117,7 @@ export function exactTiledForward(
   const heldBytes = () => [...maps].reduce((n, [node, m]) => n + (node === graph.input ? 0 : (m.data?.byteLength ?? 0)), 0);
   let done = 0;
   try {
-    passes.forEach((pass, index) => {
+    for (const [index, pass] of passes.entries()) {
       const { target } = pass;
       const scale = graph.nodes[target].scale;
       const moments = pass.norm === undefined ? undefined : new ChannelMoments(graph.nodes[target].channels);
@@ -141,6 +143,7 @@ export function exactTiledForward(
         });
         tf.dispose(outs);
         options.onTile?.(++done, total);
+        await yieldToEventLoop();
       }
       segments?.forEach((p) => p.dispose());
       if (pass.norm !== undefined) stats.set(pass.norm, moments!.stats(normEpsilon(graph, pass.norm)));
@@ -151,7 +154,7 @@ export function exactTiledForward(
         if (map.data) spare.push(map.data);
         maps.delete(s);
       }
-    });
+    }
   } finally {
     for (const [node, m] of maps) if (node !== graph.input) releaseMap(m);
   }

@@ -18,6 +18,7 @@ import { clampPixels, initialPixels, PIXEL_BOUNDS } from './init';
 import { Lbfgs } from './lbfgs';
 import { LossTerms, PerceptualObjective } from './objective';
 import { lossesFileOf, previewFileOf, writeLossesFile } from './output';
+import { yieldToEventLoop } from '../util/yield';
 
 /** The loss went to NaN/Inf: the step was too large for this loss scale. */
 export class OptimizationDivergedError extends NstError {}
@@ -165,7 +166,7 @@ export async function optimizeImage(input: OptimizeConfigInput, options: Optimiz
       }
       // A step's awaits resolve as microtasks, so signal handlers (macrotasks) would never run inside this loop:
       // yield to the event loop once a step, or Ctrl-C could not reach shouldStop.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       if (step < config.steps && hooks.shouldStop?.()) {
         stoppedEarly = true;
         log(`nst: stopped at step ${step}; writing the current image`);

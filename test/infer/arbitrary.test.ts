@@ -132,6 +132,20 @@ describe('stylizeArbitrary (random decoder, embedded VGG19 encoder)', () => {
     expect(chromaMoved).toBeGreaterThan(1); // without it the chroma does change
   });
 
+  test('tiled: the event loop runs between tiles (a server stays responsive)', async () => {
+    const content = patternImage(160, 120, 2);
+    let ticks = 0;
+    const seen: number[] = [];
+    const timer = setInterval(() => ticks++, 0);
+    try {
+      await stylizeArbitrary(model, content, styleA, { tile: 64, styleSize: 64, onTile: () => seen.push(ticks) });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen[seen.length - 1]).toBeGreaterThan(seen[0]);
+  });
+
   test('bad style inputs are one InputError naming the file', async () => {
     const content = patternImage(16, 16, 1);
     const junk = path.join(dir, 'junk.jpg');

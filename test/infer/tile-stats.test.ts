@@ -128,12 +128,28 @@ describe('tiles with shared statistics through a random-weight network', () => {
     const whole = await stylize(net, img, { tile: 0 });
     // memoryBytes 0: every cached activation map goes to a temporary file.
     const graph = layerGraph(net);
-    const out = exactTiledForward(graph, img, 64, { memoryBytes: 0 });
+    const out = await exactTiledForward(graph, img, 64, { memoryBytes: 0 });
     const diff = maxAbsDiff(out, whole.rgb);
     process.stderr.write(`160x120, tile 64, random Engstrom-layout net, disk cache: exact max |diff| ${diff.toExponential(2)}\n`);
     // This layout normalises the output itself and feeds tanh × 150, which magnifies float rounding more.
     expect(diff).toBeLessThan(0.1);
     net.dispose();
+  });
+
+  it.each(['exact', 'downscaled', 'per-tile'] as const)('%s: the event loop runs between windows (a server stays responsive)', async (tileStats) => {
+    const net = buildTransformer({ width: 0.25, residualBlocks: 1 });
+    const img = patternImage(96, 64);
+    let ticks = 0;
+    const seen: number[] = [];
+    const timer = setInterval(() => ticks++, 0);
+    try {
+      await stylize(net, img, { tile: 32, tileStats, onTile: () => seen.push(ticks) });
+    } finally {
+      clearInterval(timer);
+      net.dispose();
+    }
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen[seen.length - 1]).toBeGreaterThan(seen[0]);
   });
 
   it('needs a tf.LayersModel for shared statistics; a plain function falls back to per-tile statistics', async () => {

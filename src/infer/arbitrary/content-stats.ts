@@ -12,6 +12,7 @@ import { tf } from '../../backend/tf';
 import type { RgbImage } from '../../image/image-io';
 import type { ChannelStats } from '../../nets/adain';
 import { ADAIN_EPSILON } from '../../nets/adain';
+import { yieldToEventLoop } from '../../util/yield';
 import { ChannelMoments } from '../channel-moments';
 import { cropRgb } from '../pad';
 import { axisTiles, Tile } from '../tiling';
@@ -57,19 +58,20 @@ export function tileCores(width: number, height: number, tile: number, overlap: 
 export type TileEncoder = (tile: RgbImage) => tf.Tensor4D;
 
 /**
- * Global statistics of the features of `img` (sides multiples of `stride`), encoding it tile by tile. `keep(i, f)`
- * may keep a tile's features for the decoding pass (return true: the caller then owns and disposes `f`).
+ * Global statistics of the features of `img` (sides multiples of `stride`), encoding it tile by tile (the event loop
+ * runs between tiles). `keep(i, f)` may keep a tile's features for the decoding pass (return true: the caller then
+ * owns and disposes `f`).
  */
-export function globalContentStats(
+export async function globalContentStats(
   encode: TileEncoder,
   img: RgbImage,
   tiles: Tile[],
   cores: Array<{ x: [number, number]; y: [number, number] }>,
   stride: number,
   keep?: (index: number, features: tf.Tensor4D) => boolean,
-): ChannelStats {
+): Promise<ChannelStats> {
   let moments: ChannelMoments | undefined;
-  tiles.forEach((t, i) => {
+  for (const [i, t] of tiles.entries()) {
     const f = encode(cropRgb(img, t.left, t.top, t.width, t.height));
     const core = cores[i];
     // Tile-local feature coordinates of the core.
@@ -78,7 +80,8 @@ export function globalContentStats(
     moments ??= new ChannelMoments(f.shape[3]);
     moments.add(f.dataSync() as Float32Array, f.shape[2], x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0));
     if (!keep?.(i, f)) f.dispose();
-  });
+    if (tiles.length > 1) await yieldToEventLoop();
+  }
   return momentsToStats(moments!);
 }
 

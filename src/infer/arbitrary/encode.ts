@@ -20,7 +20,7 @@ export function encoderOf(model: ArbitraryModel): TileEncoder {
  * Channel statistics of an image's features at the model's layer (a style image: cropped to a multiple of the
  * stride — at most stride−1 rows and columns — so tiles line up with feature cells).
  */
-export function encodedStats(model: ArbitraryModel, img: RgbImage, tiling: ArbitraryTilingOptions = {}): ChannelStats {
+export function encodedStats(model: ArbitraryModel, img: RgbImage, tiling: ArbitraryTilingOptions = {}): Promise<ChannelStats> {
   const s = model.stride;
   const w = Math.floor(img.width / s) * s;
   const h = Math.floor(img.height / s) * s;

@@ -70,7 +70,7 @@ export class StyleStatsCache {
     const hit = this.entries.get(key);
     if (hit) return hit;
     const img = await loadStyleImage(source, styleSize);
-    const stats = encodedStats(this.model, img, { memoryBudgetBytes });
+    const stats = await encodedStats(this.model, img, { memoryBudgetBytes });
     this.entries.set(key, stats);
     return stats;
   }

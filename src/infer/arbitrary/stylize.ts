@@ -30,6 +30,7 @@ import { encoderOf } from './encode';
 import type { ArbitraryModel } from './model';
 import { planArbitraryTiling } from './plan';
 import { DEFAULT_STYLE_SIZE, MIN_STYLE_SIDE, StyleSource, StyleStatsCache } from './style-stats';
+import { yieldToEventLoop } from '../../util/yield';
 
 const STYLE_SIZE = `must be a whole number ≥ ${MIN_STYLE_SIDE} (pixels)`;
 
@@ -140,8 +141,8 @@ function featureBytes(model: ArbitraryModel, tiles: Tile[]): number {
   return tiles.reduce((n, t) => n + (t.width / model.stride) * (t.height / model.stride) * channels * 4, 0);
 }
 
-/** Runs the model over a padded image: global statistics, then tile-wise AdaIN + decoding. */
-function runArbitrary(model: ArbitraryModel, img: RgbImage, ctx: Omit<TileDecodeContext, 'content'>, o: { tile?: number; overlap?: number; memoryBudgetBytes?: number; onTile?: (done: number, total: number) => void }) {
+/** Runs the model over a padded image: global statistics, then tile-wise AdaIN + decoding (yielding between tiles). */
+async function runArbitrary(model: ArbitraryModel, img: RgbImage, ctx: Omit<TileDecodeContext, 'content'>, o: { tile?: number; overlap?: number; memoryBudgetBytes?: number; onTile?: (done: number, total: number) => void }) {
   const planned = Boolean(model.encoder.encode) && plannedAffineForward(model.decoder) !== undefined;
   const plan = planArbitraryTiling(img.width, img.height, model.stride, model.layer, { ...o, planned });
   const encode = encoderOf(model);
@@ -163,14 +164,14 @@ function runArbitrary(model: ArbitraryModel, img: RgbImage, ctx: Omit<TileDecode
   const kept: Array<tf.Tensor4D | undefined> = [];
   const total = plan.tiles.length * 2;
   let done = 0;
-  const content = globalContentStats(encode, img, plan.tiles, plan.cores, model.stride, (i, f) => {
+  const content = await globalContentStats(encode, img, plan.tiles, plan.cores, model.stride, (i, f) => {
     o.onTile?.(++done, total);
     if (!keepAll) return false;
     kept[i] = f;
     return true;
   });
   try {
-    plan.tiles.forEach((t, i) => {
+    for (const [i, t] of plan.tiles.entries()) {
       const f = kept[i] ?? encode(cropRgb(img, t.left, t.top, t.width, t.height));
       try {
         accumulateTile(acc, img.width, t, decodeTile({ ...ctx, content }, f, t));
@@ -179,7 +180,8 @@ function runArbitrary(model: ArbitraryModel, img: RgbImage, ctx: Omit<TileDecode
         kept[i] = undefined;
       }
       o.onTile?.(++done, total);
-    });
+      await yieldToEventLoop();
+    }
   } finally {
     for (const f of kept) f?.dispose();
     disposeStats(content);
@@ -211,7 +213,7 @@ export async function stylizeArbitrary(
       o.strokeScale ?? 1,
       async (photo) => {
         const padded = padToMultiple(photo, model.stride);
-        const { rgb: out, plan } = runArbitrary(model, padded, { model, styles: styleStats, weights, alpha: o.alpha ?? 1 }, o);
+        const { rgb: out, plan } = await runArbitrary(model, padded, { model, styles: styleStats, weights, alpha: o.alpha ?? 1 }, o);
         return { ...cropRgb({ width: padded.width, height: padded.height, rgb: out }, 0, 0, photo.width, photo.height), plan };
       },
       o.strokeDetail,
