@@ -65,6 +65,12 @@ export function instanceMoments(tf, x, maxElements = Infinity) {
   });
 }
 
+/** (x − mean) / sqrt(variance + epsilon) over H and W: both instance norms before their γ and β. */
+function instanceNormalize(tf, x, epsilon) {
+  const { mean, variance } = instanceMoments(tf, x, reduceElementLimit(tf));
+  return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
+}
+
 /**
  * Runs fn (which dispatches tfjs ops, e.g. model.predict) with tfjs' packed direct convolution on the WebGL backend.
  * WebGL's default convolution (WEBGL_CONV_IM2COL) first copies every k×k patch into a [k·k·Cin, H·W] matrix: for the
@@ -135,9 +141,7 @@ export function registerNstLayers(tf) {
     }
     call(inputs) {
       return tf.tidy(() => {
-        const x = firstTensor(inputs);
-        const { mean, variance } = instanceMoments(tf, x, reduceElementLimit(tf));
-        const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
+        const normalized = instanceNormalize(tf, firstTensor(inputs), this.epsilon);
         return tf.add(tf.mul(normalized, this.gamma.read()), this.beta.read());
       });
     }
@@ -174,10 +178,8 @@ export function registerNstLayers(tf) {
     }
     call(inputs) {
       return tf.tidy(() => {
-        const x = firstTensor(inputs);
         const mix = (table) => tf.reshape(tf.matMul(this.weights1xN, table.read()), [-1]);
-        const { mean, variance } = instanceMoments(tf, x, reduceElementLimit(tf));
-        const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
+        const normalized = instanceNormalize(tf, firstTensor(inputs), this.epsilon);
         return tf.add(tf.mul(normalized, mix(this.gamma)), mix(this.beta));
       });
     }
