@@ -61,6 +61,15 @@ export function blendAlpha(target: tf.Tensor4D, content: tf.Tensor4D, alpha: num
   return tf.tidy(() => tf.add(tf.mul(target, alpha), tf.mul(content, 1 - alpha)) as tf.Tensor4D);
 }
 
+/** The sum of one non-negative weight per style (positive), or a RangeError naming `where`. */
+function checkedWeightSum(where: string, styles: number, weights: number[]): number {
+  if (styles === 0) throw new RangeError(`${where}: at least one style`);
+  if (weights.length !== styles) throw new RangeError(`${where}: ${styles} styles but ${weights.length} weights`);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (weights.some((w) => !(w >= 0)) || !(sum > 0)) throw new RangeError(`${where}: weights must be non-negative with a positive sum, got ${weights.join(',')}`);
+  return sum;
+}
+
 /**
  * Style interpolation: Σ wₖ·AdaIN(content, styleₖ) with the weights normalised to sum 1 (the paper's weighted mix of
  * AdaIN targets). `contentStats` may be given (tiled inference), else it is measured on `content`.
@@ -72,12 +81,7 @@ export function mixedAdain(
   contentStats?: ChannelStats,
   eps = ADAIN_EPSILON,
 ): tf.Tensor4D {
-  if (styles.length === 0) throw new RangeError('mixedAdain: at least one style');
-  if (weights.length !== styles.length) throw new RangeError(`mixedAdain: ${styles.length} styles but ${weights.length} weights`);
-  if (weights.some((w) => !(w >= 0)) || !(weights.reduce((a, b) => a + b, 0) > 0)) {
-    throw new RangeError(`mixedAdain: weights must be non-negative with a positive sum, got ${weights.join(',')}`);
-  }
-  const sum = weights.reduce((a, b) => a + b, 0);
+  const sum = checkedWeightSum('mixedAdain', styles.length, weights);
   return tf.tidy(() => {
     const c = contentStats ?? channelStats(content, eps);
     const normalised = tf.div(tf.sub(content, c.mean), c.std);
@@ -104,9 +108,7 @@ export interface ChannelAffine {
  * every σ includes the eps). Pure maths on the [1,1,1,C] statistics' values.
  */
 export function adainAffine(content: { mean: ArrayLike<number>; std: ArrayLike<number> }, styles: Array<{ mean: ArrayLike<number>; std: ArrayLike<number> }>, weights: number[], alpha: number): ChannelAffine {
-  if (styles.length === 0 || weights.length !== styles.length) throw new RangeError(`adainAffine: ${styles.length} styles but ${weights.length} weights`);
-  const sum = weights.reduce((a, b) => a + b, 0);
-  if (weights.some((w) => !(w >= 0)) || !(sum > 0)) throw new RangeError(`adainAffine: weights must be non-negative with a positive sum, got ${weights.join(',')}`);
+  const sum = checkedWeightSum('adainAffine', styles.length, weights);
   if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`alpha must be in [0, 1], got ${alpha}`);
   const c = content.mean.length;
   const scale = new Float32Array(c);
