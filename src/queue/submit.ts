@@ -178,8 +178,12 @@ export async function waitForJobs(conn: ConnectionOptions, jobs: QueuedJob[], on
         continue;
       }
       const state = await j.getState();
-      if (state === 'completed') finish({ ...job, ok: true, result: parseReturnValue(j.returnvalue) });
-      else if (state === 'failed') finish({ ...job, ok: false, reason: j.failedReason });
+      if (state !== 'completed' && state !== 'failed') continue;
+      // Read the job again: it may have finished between the first read and getState, and that read's returnvalue or
+      // failedReason would be empty (BullMQ sets them and the state in one script, so this read has both).
+      const done = (await Job.fromId(queue, job.id)) ?? j;
+      if (state === 'completed') finish({ ...job, ok: true, result: parseReturnValue(done.returnvalue) });
+      else finish({ ...job, ok: false, reason: done.failedReason });
     }
   };
   let timer: NodeJS.Timeout | undefined;
