@@ -47,6 +47,11 @@ void Unbind(Instance& inst) {
 
 }  // namespace
 
+Instance::~Instance() {
+  if (scratch.get()) buffers.push_back(std::move(scratch));
+  if (!buffers.empty()) GiveBuffers(buffers);
+}
+
 size_t BufferBytes(const Instance& inst) {
   size_t total = 0;
   for (size_t f : inst.sizes) total += f * sizeof(float);

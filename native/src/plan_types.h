@@ -115,6 +115,13 @@ struct Instance {
   int input_pad = -1;  // buffer of the reflection-padded NHWC input, or -1
   bool bound = false;  // buffers allocated and steps pointing at them
   int64_t input_pad_px = 0;
+
+  Instance() = default;
+  Instance(Instance&&) = default;
+  Instance& operator=(Instance&&) = default;
+  // Gives the buffers back to the idle ones (plan_buffers.cc) instead of freeing them: the exact tile statistics
+  // release one segment's plan per pass and build the next, whose buffers are then taken already faulted in.
+  ~Instance();
 };
 
 struct Plan {
