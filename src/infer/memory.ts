@@ -51,6 +51,17 @@ export function activationBytesPerPixel(net: NetworkWidths = DEFAULT_WIDTHS, liv
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1024 ** 3;
 
 /**
+ * Memory the exact tile statistics may hold their whole-image maps in (beyond it they go to a temporary file): half the
+ * activation budget, or a quarter of the memory free now when that is more. Why the second: the maps are the image's
+ * data, like its RGB copies, not one pass's activations, and the default 1 GiB budget leaves 512 MB, one and a third of
+ * a 4000×3000 photo's 384 MB maps (three are live at once): machines with gigabytes free read and wrote most of them
+ * through a file (its residual sums alone took ~3 of ~27 s, AMD EPYC). A machine short of memory still gets the file.
+ */
+export function mapMemoryBytes(budgetBytes: number, freeBytes: number): number {
+  return Math.max(budgetBytes / 2, freeBytes / 4);
+}
+
+/**
  * The largest square tile side (a multiple of `align`) whose forward pass fits `budgetBytes`,
  * never below `minTile` (tiles smaller than a few times the overlap would be mostly overlap).
  */

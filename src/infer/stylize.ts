@@ -21,12 +21,13 @@
  * a 1/4-resolution activation for the whole image (32 bytes per pixel, two at a time), in memory while that fits half
  * the budget, else in a temporary file. See docs/stylize.md.
  */
+import * as os from 'os';
 import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { UsageError } from '../errors';
 import { blendStrength, preserveColor as transferLuminance } from '../image/color';
 import { decodeImage, DecodedImage, EncodableImage, fitWithin, pixelsToTensor, resizeImage, RgbImage } from '../image/image-io';
-import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, maxTileSide, NetworkWidths } from './memory';
+import { activationBytesPerPixel, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_WIDTHS, mapMemoryBytes, maxTileSide, NetworkWidths } from './memory';
 import { cropRgb, InputGeometry, MIN_NETWORK_SIDE, NETWORK_STRIDE, padForNetwork } from './pad';
 import { isLayersModel, LayerGraph, layerGraph, poolingStride, supportsExactStats } from './layer-graph';
 import { resolveStyleWeights, setStyleWeights, styleCountOf } from '../nets/style-weights';
@@ -265,8 +266,8 @@ async function runTiledWithStats(
   if (method === 'exact') {
     let passes = 0;
     const onTile = (done: number, total: number) => ((passes = total), o.onTile?.(done, total));
-    // Cached activation maps may take half the budget on top of a window's activations; beyond that they go to disk.
-    const memoryBytes = (o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES) / 2;
+    // Cached activation maps are held on top of a window's activations, up to mapMemoryBytes; beyond it, on disk.
+    const memoryBytes = mapMemoryBytes(o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, os.freemem());
     const rgb = await exactTiledForward(graph!, img, tiling.tile, { memoryBytes, onTile, align: geometry.stride });
     return { rgb, method, passes };
   }

@@ -19,9 +19,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf } from '../backend/tf';
 import type { RgbImage } from '../image/image-io';
+import type { Shape4 } from '../backend/native/network-plan';
 import { networkSegmentPlan, plannedForwardWithStats, SegmentPlan } from '../nets/planned-forward';
 import { ChannelMoments } from './channel-moments';
 import { planExactPasses } from './exact-passes';
+import { residualJoin } from './residual-join';
 import { LayerGraph, NormStats, runGraph } from './layer-graph';
 import { InputGeometry, NETWORK_STRIDE, padForNetwork, TRANSFORMER_INPUT } from './pad';
 import type { StyleForward } from './stylize';
@@ -70,13 +72,22 @@ export function imageMap(img: RgbImage): ActivationMap {
   return { width: img.width, height: img.height, channels: 3, scale: 1, data: img.rgb };
 }
 
+/**
+ * The cells of `map` under the input-pixel window (multiples of the map's scale), channels last, in `into` when it has
+ * their size (a pass's windows reuse one array per size, so its pages stay faulted in).
+ */
+function cropValues(map: ActivationMap, left: number, top: number, width: number, height: number, into?: Float32Array): Float32Array {
+  const s = map.scale;
+  const [x0, y0, w, h, c] = [left / s, top / s, width / s, height / s, map.channels];
+  const out = into?.length === w * h * c ? into : new Float32Array(w * h * c);
+  for (let y = 0; y < h; y++) readRow(map, x0, y0 + y, w, out, y * w * c);
+  return out;
+}
+
 /** The cells of `map` under the input-pixel window (multiples of the map's scale) as a [1, h, w, C] tensor. */
 export function cropMap(map: ActivationMap, left: number, top: number, width: number, height: number): tf.Tensor4D {
   const s = map.scale;
-  const [x0, y0, w, h, c] = [left / s, top / s, width / s, height / s, map.channels];
-  const out = new Float32Array(w * h * c);
-  for (let y = 0; y < h; y++) readRow(map, x0, y0 + y, w, out, y * w * c);
-  return tf.tensor4d(out, [1, h, w, c]);
+  return tf.tensor4d(cropValues(map, left, top, width, height), [1, height / s, width / s, map.channels]);
 }
 
 /** Copies the core of a window's output (`values`, the window's cells at the map's scale) into `map`. */
@@ -126,20 +137,41 @@ export async function exactTiledForward(
       // A pass reading one map runs on native plans; one joining several (a residual sum) runs layer by layer.
       const segments = pass.sources.length === 1 ? segmentPlans(graph, pass.sources[0], targets) : undefined;
       const byLayer = statsByLayer(graph, stats);
-      for (const tile of pass.tiles) {
-        const feeds = new Map(pass.sources.map((s) => [s, cropMap(maps.get(s)!, tile.left, tile.top, tile.width, tile.height)]));
-        const outs = segments ? segments.map((p) => p.run(feeds.get(pass.sources[0])!, byLayer)) : runGraph(graph, { feeds, targets, stats });
-        tf.dispose([...feeds.values()]);
-        const values = outs[0].dataSync() as Float32Array;
+      // Plans that take raw arrays run the windows with no tensors and reuse their arrays (fresh pages are dear here).
+      const raw = segments?.every((p) => p.runValues) ? segments : undefined;
+      const inputs = new Map<number, Float32Array>();
+      // A residual sum of maps in memory runs over the whole maps at once (./residual-join.ts).
+      const into = pass.stores.length === 1 && pass.stores[0] === target && !moments ? maps.get(target)?.data : undefined;
+      const joined = into !== undefined && residualJoin(graph, target, stats, (n) => (pass.sources.includes(n) ? maps.get(n)?.data : undefined), into);
+      if (joined) {
+        done += pass.tiles.length;
+        options.onTile?.(done, total);
+      }
+      for (const tile of joined ? [] : pass.tiles) {
+        let outs: tf.Tensor4D[] = [];
+        let values: Float32Array[];
+        if (raw) {
+          const map = maps.get(pass.sources[0])!;
+          const shape: Shape4 = [1, tile.height / map.scale, tile.width / map.scale, map.channels];
+          const size = shape[1] * shape[2] * shape[3];
+          const x = cropValues(map, tile.left, tile.top, tile.width, tile.height, inputs.get(size));
+          inputs.set(size, x);
+          values = raw.map((p) => p.runValues!(x, shape, byLayer));
+        } else {
+          const feeds = new Map(pass.sources.map((s) => [s, cropMap(maps.get(s)!, tile.left, tile.top, tile.width, tile.height)]));
+          outs = segments ? segments.map((p) => p.run(feeds.get(pass.sources[0])!, byLayer)) : runGraph(graph, { feeds, targets, stats });
+          tf.dispose([...feeds.values()]);
+          values = outs.map((o) => o.dataSync() as Float32Array);
+        }
         const { core } = tile;
         if (moments) {
           const [x0, y0] = [(core.left - tile.left) / scale, (core.top - tile.top) / scale];
-          moments.add(values, tile.width / scale, x0, y0, core.width / scale, core.height / scale);
+          moments.add(values[0], tile.width / scale, x0, y0, core.width / scale, core.height / scale);
         } else if (target === graph.output) {
-          writeCore(output, values, tile);
+          writeCore(output, values[0], tile);
         }
         targets.forEach((t, k) => {
-          if (pass.stores.includes(t)) writeCore(maps.get(t)!, outs[k].dataSync() as Float32Array, tile);
+          if (pass.stores.includes(t)) writeCore(maps.get(t)!, values[k], tile);
         });
         tf.dispose(outs);
         options.onTile?.(++done, total);

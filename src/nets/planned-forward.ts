@@ -15,7 +15,7 @@
  * variable's data is the cache key.
  */
 import { tf } from '../backend/tf';
-import { createNetworkPlan, FrozenNormStats, networkPlanAddon, NetworkPlan, PlanOp } from '../backend/native/network-plan';
+import { createNetworkPlan, FrozenNormStats, networkPlanAddon, NetworkPlan, PlanOp, Shape4 } from '../backend/native/network-plan';
 import { InstanceNorm, ReflectionPad2D } from './layers';
 
 type Layer = tf.layers.Layer;
@@ -287,8 +287,17 @@ export function plannedForwardWithStats(model: tf.LayersModel, stats: Map<Layer,
 export interface SegmentPlan {
   /** Layer `to`'s output for layer `from`'s output x; every norm in the segment needs its statistics in `stats`. */
   run(x: tf.Tensor4D, stats: Map<Layer, FrozenNormStats>): tf.Tensor4D;
+  /**
+   * run() on raw NHWC values (shape [1, h, w, c]) with no tensors: layer `to`'s output in an array the plan owns and
+   * reuses for the next run of the same output size (read it before then). Undefined when the segment ends in layers
+   * the plan does not run (a tail: then use run()).
+   */
+  runValues?(values: Float32Array, shape: Shape4, stats: Map<Layer, FrozenNormStats>): Float32Array;
   dispose(): void;
 }
+
+/** Output arrays kept for reuse by size: a tiled pass has at most a few window sizes (its last row and column). */
+const REUSED_SIZES = 4;
 
 /** A plan for layers from+1 … to of `model` fed with layer `from`'s output, or undefined (no plan here, or a layer it cannot run). */
 export function networkSegmentPlan(model: tf.LayersModel, from: number, to: number): SegmentPlan | undefined {
@@ -300,6 +309,7 @@ export function networkSegmentPlan(model: tf.LayersModel, from: number, to: numb
   if (!plan) return undefined;
   const layers = model.layers;
   const end = layers[to - described.tail.length];
+  const outputs = new Map<number, Float32Array>();
   return {
     run(x, stats) {
       return tf.tidy(() => {
@@ -307,7 +317,23 @@ export function networkSegmentPlan(model: tf.LayersModel, from: number, to: numb
         return (described.tail.length ? applyTail(described.tail, new Map<Layer, tf.Tensor>([[layers[0], x], [end, y]]), y) : y) as tf.Tensor4D;
       });
     },
-    dispose: () => plan.dispose(),
+    ...(described.tail.length === 0 && {
+      runValues(values: Float32Array, shape: Shape4, stats: Map<Layer, FrozenNormStats>) {
+        const size = plan.outputShape(shape).reduce((a, b) => a * b, 1);
+        let out = outputs.get(size);
+        if (!out) {
+          if (outputs.size >= REUSED_SIZES) outputs.delete(outputs.keys().next().value as number);
+          out = new Float32Array(size);
+          outputs.set(size, out);
+        }
+        plan.runInto(values, shape, out, statsByOp(described.normOps, described.ops.length, stats));
+        return out;
+      },
+    }),
+    dispose: () => {
+      outputs.clear();
+      plan.dispose();
+    },
   };
 }
 

@@ -47,12 +47,21 @@ export interface FrozenNormStats {
   rstd: Float32Array;
 }
 
+export type Shape4 = [number, number, number, number];
+
 export interface NetworkPlan {
   /**
    * Runs the network on an NHWC float32 batch; returns a new tensor (the caller disposes it). `stats`, when given, has
    * one entry per op: a norm op with an entry normalises with it (every image of the batch alike).
    */
   run(x: tf.Tensor4D, stats?: (FrozenNormStats | undefined)[]): tf.Tensor4D;
+  /** The output shape for an input of `shape` (NHWC). */
+  outputShape(shape: Shape4): Shape4;
+  /**
+   * run() on raw NHWC values into `out` (outputShape(shape) elements), with no tensors made: a caller that reuses its
+   * arrays over many same-sized windows (the exact tile statistics) keeps their pages faulted in.
+   */
+  runInto(values: Float32Array, shape: Shape4, out: Float32Array, stats?: (FrozenNormStats | undefined)[]): void;
   info(): NetworkPlanInfo;
   /** Frees the plan's buffers and weights now (not at garbage collection); run() then throws. */
   dispose(): void;
@@ -78,16 +87,22 @@ export function networkPlanAddon(): NativeAddon | undefined {
 export function createNetworkPlan(ops: PlanOp[], addon: NativeAddon | undefined = networkPlanAddon()): NetworkPlan | undefined {
   if (!addon) return undefined;
   const handle: unknown = addon.planCreate(ops);
+  const outputShape = (shape: Shape4) => addon.planOutputShape(handle, shape) as Shape4;
+  const runInto = (values: Float32Array, shape: Shape4, out: Float32Array, stats?: (FrozenNormStats | undefined)[]) => {
+    if (stats) addon.planRun(handle, values, shape, out, stats.map((s) => s ?? null));
+    else addon.planRun(handle, values, shape, out);
+  };
   return {
     run(x: tf.Tensor4D, stats?: (FrozenNormStats | undefined)[]): tf.Tensor4D {
-      const shape = [...x.shape];
+      const shape = [...x.shape] as Shape4;
       const values = x.dtype === 'float32' ? (x.dataSync() as Float32Array) : Float32Array.from(x.dataSync());
-      const outShape = addon.planOutputShape(handle, shape) as [number, number, number, number];
+      const outShape = outputShape(shape);
       const out = new Float32Array(outShape.reduce((a, b) => a * b, 1));
-      if (stats) addon.planRun(handle, values, shape, out, stats.map((s) => s ?? null));
-      else addon.planRun(handle, values, shape, out);
+      runInto(values, shape, out, stats);
       return tf.tensor4d(out, outShape);
     },
+    outputShape,
+    runInto,
     info: () => addon.planInfo(handle) as NetworkPlanInfo,
     dispose: () => addon.planRelease(handle),
   };
