@@ -235,6 +235,16 @@ describeNative('channelMomentsF32', () => {
       expect(Math.abs(out[c] - sum)).toBeLessThanOrEqual(1e-9 * Math.abs(sum) + 1e-9);
       expect(Math.abs(out[channels + c] - dev)).toBeLessThanOrEqual(1e-9 * dev);
     }
+    // One pass around a shift: a large mean with a tiny spread (where E[v²] − E[v]² in floats would be all rounding).
+    const offset = Float32Array.from(values, (v) => 20000 + v * 1e-3);
+    addon.channelMomentsF32(offset, rowCells, channels, x0, y0, w, h, out);
+    for (let c = 0; c < channels; c++) {
+      const cells: number[] = [];
+      for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) cells.push(offset[(y * rowCells + x) * channels + c]);
+      const mean = cells.reduce((a, b) => a + b, 0) / cells.length;
+      const dev = cells.reduce((a, v) => a + (v - mean) ** 2, 0);
+      expect(Math.abs(out[channels + c] - dev)).toBeLessThanOrEqual(1e-6 * dev);
+    }
     addon.channelMomentsF32(values, rowCells, channels, 0, 0, 0, 5, out);
     expect(Array.from(out)).toEqual(new Array(2 * channels).fill(0));
     expect(() => addon.channelMomentsF32(values, rowCells, channels, 30, 0, 10, 1, out)).toThrow(/outside/);
