@@ -12,6 +12,9 @@
 #include <algorithm>
 #include <limits>
 #include <mutex>
+#include <sys/mman.h>
+#include <cstdint>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace nst {
@@ -48,6 +51,18 @@ Buffer Allocate(size_t floats) {
   bytes = ((bytes + 63) / 64) * 64;
   auto* p = static_cast<float*>(std::aligned_alloc(64, bytes ? bytes : 64));
   if (!p) throw std::runtime_error("out of memory allocating " + std::to_string(bytes) + " bytes for the plan");
+  // Large buffers on 4 KiB pages even when the process advises huge pages (src/backend/native/huge-pages.ts): they are
+  // kept and reused, so their faults are paid once, while fresh huge pages on the Firecracker VMs this project runs on
+  // (free page reporting hands freed 8 MB blocks back to the host) cost 0.1–9 s per GiB from one run to the next
+  // against a steady 0.4 s on small pages; 2000×1500 exact runs took 8.6–10.9 s with them, 6.6–7.3 s in three of four
+  // runs without (2026-12-04). (Linux only: elsewhere there is no such advice to give.)
+#ifdef MADV_NOHUGEPAGE
+  if (bytes >= kHeadroomFromBytes) {
+    const uintptr_t page = 4096, start = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(page - 1);
+    if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_NOHUGEPAGE);
+  }
+#endif
   Buffer b;
   b.data.reset(p);
   b.floats = bytes / sizeof(float);
