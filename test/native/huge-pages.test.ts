@@ -19,6 +19,13 @@ describe('hugePageTunables', () => {
     expect(hugePageTunables({}, 'never')).toBeUndefined();
     expect(hugePageTunables({}, undefined)).toBeUndefined();
   });
+
+  test('inference-only commands stay on small pages; training and the rest restart', () => {
+    expect(hugePageTunables({}, 'madvise', 'stylize')).toBeUndefined();
+    expect(hugePageTunables({}, 'madvise', 'serve')).toBeUndefined();
+    expect(hugePageTunables({}, 'madvise', 'train')).toBe('glibc.malloc.hugetlb=1');
+    expect(hugePageTunables({}, 'madvise', '--version')).toBe('glibc.malloc.hugetlb=1');
+  });
 });
 
 const thp = transparentHugePageMode();
@@ -41,6 +48,9 @@ describeIf(os.platform() === 'linux' && thp === 'madvise' && loadNativeAddon().l
       expect(r.status).toBe(0);
       const off = spawnSync(process.execPath, [bin, '--version'], { env: { ...env, NST_HUGEPAGES: '0' }, encoding: 'utf8' });
       expect(off.stderr.split('\n').filter((l) => l.startsWith('probe '))).toEqual([`probe ${off.pid} -`]);
+      const stylize = spawnSync(process.execPath, [bin, 'stylize', '--help'], { env, encoding: 'utf8' });
+      expect(stylize.stderr.split('\n').filter((l) => l.startsWith('probe '))).toEqual([`probe ${stylize.pid} -`]);
+      expect(stylize.status).toBe(0);
       fs.rmSync(dir, { recursive: true, force: true });
     });
   },

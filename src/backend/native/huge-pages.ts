@@ -7,8 +7,14 @@
  * CLI restarts itself once with it (execve: same pid, arguments and file descriptors, so signals and exit codes are
  * the caller's as before). NST_HUGEPAGES=0 leaves the process as it is.
  *
- *   hugePageTunables(env, thpMode) -> the GLIBC_TUNABLES value to restart with, or undefined when there is nothing to do
- *   restartWithHugePages()         -> restarts the process when that helps; returns when it does not (or cannot)
+ * Not for the commands that only run inference (SMALL_PAGE_COMMANDS): native plans reuse their buffers, and the exact
+ * tile statistics hold gigabytes of long-lived arrays, so there are few faults to save — while on the Firecracker VMs
+ * with free page reporting that this project runs on, fresh huge pages cost 0.1–9 s per GiB from one run to the next
+ * (4 KiB pages a steady 0.4 s): 2000×1500 exact stylize took 8.2–10.4 s with the tunable, 6.0–6.3 s without
+ * (2026-12-04, AMD EPYC; training showed no consistent difference that day, and gained ~20 % on 2026-12-02).
+ *
+ *   hugePageTunables(env, thpMode, command?) -> the GLIBC_TUNABLES value to restart with, or undefined (nothing to do)
+ *   restartWithHugePages(command?)           -> restarts the process when that helps; returns when it does not (or cannot)
  */
 import * as fs from 'fs';
 import { loadNativeAddon, nativeDisabledByEnv } from './loader';
@@ -24,17 +30,25 @@ export function transparentHugePageMode(): string | undefined {
   }
 }
 
-/** Pure: what GLIBC_TUNABLES should be for huge pages, or undefined (already set, opted out, or THP not "madvise"). */
-export function hugePageTunables(env: NodeJS.ProcessEnv, thpMode: string | undefined): string | undefined {
+/** CLI commands that stay on small pages (see above). */
+export const SMALL_PAGE_COMMANDS = ['stylize', 'serve'];
+
+/**
+ * Pure: what GLIBC_TUNABLES should be for huge pages, or undefined (already set, opted out, THP not "madvise", or a
+ * command in SMALL_PAGE_COMMANDS).
+ */
+export function hugePageTunables(env: NodeJS.ProcessEnv, thpMode: string | undefined, command?: string): string | undefined {
   if (env.NST_HUGEPAGES === '0' || thpMode !== 'madvise') return undefined;
+  if (command !== undefined && SMALL_PAGE_COMMANDS.includes(command)) return undefined;
   const current = env.GLIBC_TUNABLES ?? '';
   if (/(^|:)glibc\.malloc\.hugetlb=/.test(current)) return undefined;
   return current ? `${current}:${TUNABLE}` : TUNABLE;
 }
 
-export function restartWithHugePages(): void {
+/** `command`: the CLI command about to run (process.argv[2] for bin/nst.js). */
+export function restartWithHugePages(command?: string): void {
   if (process.platform !== 'linux' || nativeDisabledByEnv()) return;
-  const tunables = hugePageTunables(process.env, transparentHugePageMode());
+  const tunables = hugePageTunables(process.env, transparentHugePageMode(), command);
   if (!tunables) return;
   const addon = loadNativeAddon().addon;
   if (typeof addon?.execWithEnv !== 'function') return;
