@@ -2,7 +2,7 @@
  * The exact tile statistics' residual sums, x + norm(b) with the norm frozen to the whole image's statistics, computed
  * over the whole stored maps at once.
  *
- *   residualJoin(graph, target, stats, mapData, into) -> boolean   the sum written into `into`, or false (not that shape)
+ *   residualJoin(graph, target, stats, mapData, out) -> boolean   the sum written into `out`, or false (not that shape)
  *
  * Why: the sum is pointwise, so windows buy nothing; run window by window through tfjs ops it made a tensor per op
  * per window, and the five sums of a 4000×3000 photo took ~3 s of its ~27 (AMD EPYC, AVX-512) for a few hundred

@@ -18,8 +18,9 @@
  * cropped/colour-preserved/blended result: at most 5 × 12 = 60 bytes per pixel), plus ONE tile's activations, which
  * chooseTiling() keeps under `memoryBudgetBytes` (default 1 GiB) using activationBytesPerPixel(). Tiles run one after
  * another, so the peak does not grow with the image beyond those 60 bytes per pixel. The exact statistics also keep
- * a 1/4-resolution activation for the whole image (32 bytes per pixel, two at a time), in memory while that fits half
- * the budget, else in a temporary file. See docs/stylize.md.
+ * 1/4-resolution activations for the whole image (32 bytes per pixel, up to three at a time), in memory while they fit
+ * mapMemoryBytes (half the budget, or a quarter of the free memory when more), else in a temporary file. See
+ * docs/stylize.md.
  */
 import * as os from 'os';
 import { z } from 'zod';
