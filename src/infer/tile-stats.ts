@@ -134,7 +134,8 @@ export async function exactTiledForward(
       const moments = pass.norm === undefined ? undefined : new ChannelMoments(graph.nodes[target].channels);
       for (const s of pass.stores) maps.set(s, emptyMap(graph, s, img.width, img.height, options.memoryBytes - heldBytes(), spare));
       const targets = [target, ...pass.stores.filter((s) => s !== target)];
-      // A pass reading one map runs on native plans; one joining several (a residual sum) runs layer by layer.
+      // A pass reading one map runs on native plans; one joining several (a residual sum) runs over the whole maps
+      // when it can (below), else layer by layer.
       const segments = pass.sources.length === 1 ? segmentPlans(graph, pass.sources[0], targets) : undefined;
       const byLayer = statsByLayer(graph, stats);
       // Plans that take raw arrays run the windows with no tensors and reuse their arrays (fresh pages are dear here).
