@@ -10,10 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cpuInfo, describeCpu } from '../src/backend/cpu-info';
 import { probeBackend } from '../src/backend/select';
-import { restartWithHugePages } from '../src/backend/native/huge-pages';
-
-// As bin/nst.js does, so the bench measures what `nst` users get; the PyTorch peer runs without it (see peerEnv).
-restartWithHugePages();
+import { hugePageTunables, transparentHugePageMode } from '../src/backend/native/huge-pages';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -31,13 +28,14 @@ function log(line: string) {
   process.stderr.write(`bench: ${line}\n`);
 }
 
-/** The environment minus the huge-page tunable our restart added: PyTorch runs as its users run it. */
-function peerEnv(): NodeJS.ProcessEnv {
-  const tunables = (process.env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t && t !== 'glibc.malloc.hugetlb=1');
-  const env = { ...process.env };
-  if (tunables.length) env.GLIBC_TUNABLES = tunables.join(':');
-  else delete env.GLIBC_TUNABLES;
-  return env;
+/**
+ * The environment the training cases run in: with the huge-page tunable where `nst train` restarts with it, as
+ * bin/nst.js does, so the bench measures what users get. Inference (`nst stylize`), the library-level parts in this
+ * process and the PyTorch peer run without it.
+ */
+function trainEnv(): NodeJS.ProcessEnv {
+  const tunables = hugePageTunables(process.env, transparentHugePageMode(), 'train');
+  return tunables ? { ...process.env, GLIBC_TUNABLES: tunables } : process.env;
 }
 
 function runJson(cmd: string, argv: string[], what: string, env: NodeJS.ProcessEnv = process.env): Json | { error: string } {
@@ -68,22 +66,33 @@ async function main() {
   const worker = path.join(__dirname, 'worker.js');
   const sizes = quick ? '256' : '256,512,1024';
   const batches = quick ? '1' : '1,4';
-  const result: Json = { machine: { cpu: cpuInfo(), node: process.version, glibcTunables: process.env.GLIBC_TUNABLES ?? null }, quick };
+  const result: Json = {
+    machine: { cpu: cpuInfo(), node: process.version, glibcTunables: process.env.GLIBC_TUNABLES ?? null, trainingGlibcTunables: trainEnv().GLIBC_TUNABLES ?? null },
+    quick,
+  };
   log(describeCpu());
 
-  const peer = want('torch') && torchAvailable() ? runJson('/usr/bin/python3', [TORCH_PEER, '2'], 'PyTorch peer (torch_peer.py)', peerEnv()) : undefined;
+  const peer = want('torch') && torchAvailable() ? runJson('/usr/bin/python3', [TORCH_PEER, '2'], 'PyTorch peer (torch_peer.py)') : undefined;
   result.pytorch = peer ?? 'not available (/usr/bin/python3 -c "import torch" failed or ../shared absent)';
 
   const backends = ['native', 'cpu'].filter((b) => probeBackend(b as 'native' | 'cpu').available && !(b === 'cpu' && skipCpu));
   const perBackend: Json = {};
   for (const b of backends) {
-    const wArgs = [worker, '--backend', b];
+    // Inference and training in two workers, each in the environment its `nst` command runs in (trainEnv).
+    const inferArgs = [worker, '--backend', b];
     // Pure JS needs ~20 s per 256² pass and minutes per training step: time it at 256² only.
-    if (want('infer')) wArgs.push('--infer', b === 'cpu' ? '256' : sizes);
-    if (want('train') && b !== 'cpu') wArgs.push('--train', batches);
-    if (want('memory') && b !== 'cpu') wArgs.push('--leak-steps', quick ? '30' : '200', '--leak-size', '64');
-    const r = runJson(process.execPath, wArgs, `backend ${b}`);
-    perBackend[b] = peer && !('error' in peer) && !('error' in r) ? { ...r, vs_pytorch: ratios(r, peer as Json) } : r;
+    if (want('infer')) inferArgs.push('--infer', b === 'cpu' ? '256' : sizes);
+    const trainArgs = [worker, '--backend', b];
+    if (want('train') && b !== 'cpu') trainArgs.push('--train', batches);
+    if (want('memory') && b !== 'cpu') trainArgs.push('--leak-steps', quick ? '30' : '200', '--leak-size', '64');
+    const parts = [
+      ...(inferArgs.length > 3 ? [runJson(process.execPath, inferArgs, `backend ${b}, inference`)] : []),
+      ...(trainArgs.length > 3 ? [runJson(process.execPath, trainArgs, `backend ${b}, training`, trainEnv())] : []),
+    ];
+    const failed = parts.find((p) => 'error' in p);
+    // peakRssMb: the larger of the two workers'.
+    const r: Json = failed ?? Object.assign({}, ...parts, { peakRssMb: Math.max(...parts.map((p) => Number((p as Json).peakRssMb) || 0)) });
+    perBackend[b] = peer && !('error' in peer) && !failed ? { ...r, vs_pytorch: ratios(r, peer as Json) } : r;
   }
   result.backends = perBackend;
 

@@ -78,7 +78,7 @@ async function main() {
     out[`infer_${s}_ms`] = Math.round(await timeIt(() => tf.tidy(() => void forward(x).dataSync()), reps));
     x.dispose();
   }
-  const plan = networkPlanFor(net)?.plan.info();
+  const plan = list(arg('infer')).length ? networkPlanFor(net)?.plan.info() : undefined;
   if (plan) out.infer_plan = { lanes: plan.lanes, implementations: [...new Set(plan.implementations)] };
 
   const batches = list(arg('train'));
