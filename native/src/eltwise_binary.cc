@@ -170,9 +170,10 @@ Napi::Value UnaryF32(const Napi::CallbackInfo& info) {
   });
 }
 
-// affineAddF32(x, b, scale, shift, out): out = x + b·scale[c] + shift[c] over channels-last arrays (c = the index
-// modulo scale's length): the exact tile statistics' residual sums, x + a frozen instance norm of b, over whole
-// stored maps (src/infer/residual-join.ts; ~10⁸ values for a 4000×3000 photo).
+// affineAddF32(x, b, scale, shift, out[, xScale, xShift, xRelu]): out = g(x) + b·scale[c] + shift[c] over
+// channels-last arrays (c = the index modulo scale's length), g(x) = x, or x·xScale[c] + xShift[c] when those are
+// given, through a ReLU when xRelu: the exact tile statistics' residual sums, skip + a frozen instance norm of b, over
+// whole stored maps (src/infer/residual-join.ts; ~10⁸ values for a 4000×3000 photo). out may be x.
 Napi::Value AffineAddF32(const Napi::CallbackInfo& info) {
   return guarded(info, "affineAddF32", [&]() -> Napi::Value {
     size_t n = 0, c = 0;
@@ -181,6 +182,10 @@ Napi::Value AffineAddF32(const Napi::CallbackInfo& info) {
     const float* scale = f32(info[2], "scale", &c);
     const float* shift = F32Exact(info[3], "shift", int64_t(c));
     float* out = F32Exact(info[4], "out", int64_t(n));
+    const bool affine = info.Length() > 6 && info[5].IsTypedArray();
+    const float* xs = affine ? F32Exact(info[5], "xScale", int64_t(c)) : nullptr;
+    const float* xt = affine ? F32Exact(info[6], "xShift", int64_t(c)) : nullptr;
+    const bool relu = info.Length() > 7 && info[7].ToBoolean().Value();
     if (c == 0 || n % c != 0) throw std::invalid_argument("x's length is not a multiple of the channels");
     const int64_t cells = int64_t(n / c), ch = int64_t(c);
 #pragma omp parallel for schedule(static) if (int64_t(n) >= ParallelMin())
@@ -188,8 +193,16 @@ Napi::Value AffineAddF32(const Napi::CallbackInfo& info) {
       const float* xi = x + i * ch;
       const float* bi = b + i * ch;
       float* oi = out + i * ch;
+      if (!affine) {
 #pragma omp simd
-      for (int64_t k = 0; k < ch; k++) oi[k] = xi[k] + bi[k] * scale[k] + shift[k];
+        for (int64_t k = 0; k < ch; k++) oi[k] = xi[k] + bi[k] * scale[k] + shift[k];
+      } else {
+#pragma omp simd
+        for (int64_t k = 0; k < ch; k++) {
+          const float g = xi[k] * xs[k] + xt[k];
+          oi[k] = (relu ? std::max(g, 0.f) : g) + bi[k] * scale[k] + shift[k];
+        }
+      }
     }
     return info.Env().Undefined();
   });

@@ -53,10 +53,38 @@ describe('residual sums over whole maps', () => {
     expect(maxAbsDiff(out, reference())).toBeLessThan(1e-4);
   });
 
+  it("the first block's sum, whose skip is relu3 of the stored conv3 map, equals the layers too", () => {
+    const first = index(graph, 'res1_add');
+    const [in3, in2] = [index(graph, 'in3'), index(graph, 'res1_in2')];
+    const [conv3, res1conv2] = [index(graph, 'conv3'), index(graph, 'res1_conv2')];
+    const firstStats = new Map<number, NormStats>([
+      [in3, { mean: randomMap(c, 5), rstd: randomMap(c, 6).map((v) => Math.abs(v) + 0.1) }],
+      [in2, stats.get(norm)!],
+    ]);
+    const firstMaps = new Map([[conv3, x], [res1conv2, b]]);
+    const feeds = new Map([[conv3, tf.tensor4d(x, [1, h, w, c])], [res1conv2, tf.tensor4d(b, [1, h, w, c])]]);
+    const [y] = runGraph(graph, { feeds, targets: [first], stats: firstStats });
+    const want = y.dataSync() as Float32Array;
+    tf.dispose([y, ...feeds.values()]);
+    expect(Math.min(...want)).toBeLessThan(0); // the ReLU's zeros plus a norm: negative values, so the order matters
+    const out = new Float32Array(x.length);
+    expect(residualJoin(graph, first, firstStats, (n) => firstMaps.get(n), out)).toBe(true);
+    expect(maxAbsDiff(out, want)).toBeLessThan(1e-4);
+    jest.isolateModules(() => {
+      jest.doMock('../../src/backend/native/loader', () => ({ loadNativeAddon: () => ({ loaded: false, reason: 'test' }) }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fallback = require('../../src/infer/residual-join') as typeof import('../../src/infer/residual-join');
+      const js = new Float32Array(x.length);
+      expect(fallback.residualJoin(graph, first, firstStats, (n) => firstMaps.get(n), js)).toBe(true);
+      expect(maxAbsDiff(js, want)).toBeLessThan(1e-4);
+    });
+    // Without the skip norm's statistics it declines.
+    expect(residualJoin(graph, first, new Map([[in2, stats.get(norm)!]]), (n) => firstMaps.get(n), out)).toBe(false);
+  });
+
   it('declines what is not a sum of two maps at hand', () => {
     const out = new Float32Array(x.length);
-    // The first block's skip is relu3 (not stored), a conv is no sum, and a missing map or statistic stops it too.
-    expect(residualJoin(graph, index(graph, 'res1_add'), stats, (n) => maps.get(n), out)).toBe(false);
+    // A conv is no sum, and a missing map or statistic stops it too.
     expect(residualJoin(graph, conv, stats, (n) => maps.get(n), out)).toBe(false);
     expect(residualJoin(graph, target, stats, (n) => (n === skip ? x : undefined), out)).toBe(false);
     expect(residualJoin(graph, target, new Map(), (n) => maps.get(n), out)).toBe(false);
