@@ -4,3 +4,4 @@ node bin/nst.js train-adain --styles /work/shared/data/paintings-pd /work/shared
 node bin/nst.js train-adain --resume training-runs/adain-1 --no-progress   # session 1, continued
 node bin/nst.js train-adain --resume training-runs/adain-1 --iterations 30000 --no-progress   # session 3 (AMD EPYC, AVX2 only, 2026-12-02): steps 1500-2734, ~4.2 s/step, stopped with Ctrl-C
 node bin/nst.js train-adain --resume /work/main/training-runs/adain-1 --iterations 30000 --no-progress   # session 2026-12-03 (Intel Xeon, AVX-512, from worktree /work/wt/adain): steps 2734-3334, 5.37 s/step (cores shared with benches and tests, paused for them), stopped with Ctrl-C; log session-2026-12-03.log
+NST_HUGEPAGES=0 node bin/nst.js train-adain --resume /work/main/training-runs/adain-1 --iterations 30000 --no-progress   # session 2026-12-04 (AMD EPYC, AVX-512, from worktree /work/wt/night): steps 3334-4922, ~1.85 s/step unpaused, stopped with Ctrl-C; log session-2026-12-04.log
