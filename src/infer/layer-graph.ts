@@ -48,6 +48,11 @@ export interface LayerGraph {
 /** Per-channel statistics of one instance-norm layer's input over the whole image: what a native plan's norm takes. */
 export type NormStats = FrozenNormStats;
 
+/** A norm layer's γ and β: its weights, or a multi-style net's for its current style weights (call inside a tf.tidy). */
+export function normGammaBeta(layer: tf.layers.Layer): tf.Tensor1D[] {
+  return layer instanceof ConditionalInstanceNorm ? layer.mixedGammaBeta() : (layer.getWeights() as tf.Tensor1D[]);
+}
+
 export function isLayersModel(model: unknown): model is tf.LayersModel {
   return model instanceof tf.LayersModel;
 }
@@ -224,7 +229,7 @@ export function runGraph(graph: LayerGraph, request: RunRequest): tf.Tensor4D[] 
       }
       const st = s;
       y = tf.tidy(() => {
-        const [gamma, beta] = node.layer instanceof ConditionalInstanceNorm ? node.layer.mixedGammaBeta() : (node.layer.getWeights() as tf.Tensor1D[]);
+        const [gamma, beta] = normGammaBeta(node.layer);
         return instanceNormWithStats(ins[0], gamma, beta, tf.tensor1d(st.mean), tf.tensor1d(st.rstd));
       });
     } else {

@@ -9,19 +9,12 @@
  * million multiply-adds. In the native addon when it is built, else here.
  */
 import { loadNativeAddon } from '../backend/native/loader';
-import { ConditionalInstanceNorm } from '../nets/layers/conditional-instance-norm';
-import type { LayerGraph, NormStats } from './layer-graph';
+import { tf } from '../backend/tf';
+import { normGammaBeta, type LayerGraph, type NormStats } from './layer-graph';
 
 /** Per channel, the frozen norm as y = x·scale + shift. */
 function normAffine(graph: LayerGraph, norm: number, stats: NormStats): Affine {
-  const layer = graph.nodes[norm].layer;
-  const [gamma, beta] = layer instanceof ConditionalInstanceNorm ? layer.mixedGammaBeta() : layer.getWeights();
-  const g = gamma.dataSync() as Float32Array;
-  const b = beta.dataSync() as Float32Array;
-  if (layer instanceof ConditionalInstanceNorm) {
-    gamma.dispose();
-    beta.dispose();
-  }
+  const [g, b] = tf.tidy(() => normGammaBeta(graph.nodes[norm].layer).map((t) => t.dataSync() as Float32Array));
   const scale = Float32Array.from(g, (v, c) => v * stats.rstd[c]);
   const shift = Float32Array.from(b, (v, c) => v - stats.mean[c] * scale[c]);
   return { scale, shift };
