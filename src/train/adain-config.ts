@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { lossOptionsShape } from '../losses/options';
 import { parseOrUsageError } from '../util/flag-names';
 import { budgetField } from './budget';
+import { initFromField } from './init-from';
 
 /** On the normalized AdaIN loss scale (src/losses/adain.ts) both terms start near 1. */
 export const ADAIN_DEFAULT_WEIGHTS = { content: 1, style: 2, tv: 0 } as const;
@@ -35,6 +36,7 @@ export const AdainTrainConfigSchema = z
     epochs: z.number().positive().default(1).describe('passes over the photos (ignored when --iterations is given)'),
     iterations: z.number().int().positive().optional().describe('total optimizer steps (instead of --epochs)'),
     budget: budgetField,
+    initFrom: initFromField,
     checkpointEvery: z.number().int().positive().default(250).describe('steps between checkpoints (always one at the end)'),
     previewEvery: z.number().int().positive().default(250).describe('steps between preview grids and loss-curve updates'),
     seed: z.number().int().nonnegative().default(1).describe('seed for weights, orders and crops'),

@@ -269,7 +269,7 @@ export async function trainAdain(
   try {
     const encoderLayer = encoderLayerOf(required, lossNet);
     const decoderConfig = parseAdainDecoderConfig({ encoderLayer, width: config.width });
-    trainee = await startOrResume(location, () => buildAdainDecoder(decoderConfig, { seed: config.seed }), config.lr, store, log);
+    trainee = await startOrResume(location, () => buildAdainDecoder(decoderConfig, { seed: config.seed }), config.lr, store, log, config.initFrom);
     if (!dryRun) {
       fs.mkdirSync(outDir, { recursive: true });
       const size = Math.min(config.imageSize, 192);

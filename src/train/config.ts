@@ -8,6 +8,7 @@ import { lossOptionsShape } from '../losses/options';
 import { ARCHS } from '../nets/network';
 import { OUTPUT_HEADS } from '../nets/output-head';
 import { budgetField } from './budget';
+import { initFromField } from './init-from';
 import { MAX_STYLES } from '../nets/transformer';
 import { parseOrUsageError } from '../util/flag-names';
 
@@ -53,6 +54,7 @@ export const TrainConfigSchema = z
     epochs: z.number().positive().default(2).describe('passes over the photos (ignored when --iterations is given)'),
     iterations: z.number().int().positive().optional().describe('total optimizer steps (instead of --epochs)'),
     budget: budgetField,
+    initFrom: initFromField,
     checkpointEvery: z.number().int().positive().default(500).describe('steps between checkpoints (always one at the end)'),
     previewEvery: z.number().int().positive().default(100).describe('steps between preview grids and loss-curve updates'),
     imageSize: z.number().int().min(16).max(4096).default(256).describe('training crop size in px (square)'),

@@ -274,6 +274,7 @@ export async function train(
   const input = configInput as Record<string, unknown>;
   const adding = input.addStyle !== undefined;
   if (adding && !options.resume) throw new UsageError('--add-style needs --resume CKPT: the multi-style network to add the style to');
+  if (adding && input.initFrom !== undefined) throw new UsageError('--add-style and --init-from: give one (--add-style starts from its --resume checkpoint)');
   const added = adding ? await locateAddStyleRun(rules, input, options.resume!, store, log) : undefined;
   const location = added ?? (await locateRun(rules, input, options.resume, store, log));
   const { config, outDir, ckptDir } = location;
@@ -311,7 +312,7 @@ export async function train(
       }
       return model;
     };
-    trainee = await startOrResume(location, build, config.lr, store, log);
+    trainee = await startOrResume(location, build, config.lr, store, log, config.initFrom);
     source?.dispose();
     source = undefined;
     if (!dryRun) {

@@ -9,6 +9,7 @@ import { tf } from '../backend/tf';
 import { UsageError } from '../errors';
 import { TRAINING_RUN_CHECKPOINT } from '../checkpoint';
 import type { CheckpointStore } from './deps';
+import { initWeightsFrom } from './init-from';
 import {
   OPTIMIZER_DATA_FILE,
   OPTIMIZER_MANIFEST_FILE,
@@ -24,6 +25,11 @@ type Log = (line: string) => void;
 /** Where in the output folder the (atomic) checkpoint lives; stylize and export read it from there. */
 export function checkpointDirOf(outDir: string): string {
   return path.join(outDir, TRAINING_RUN_CHECKPOINT);
+}
+
+/** The checkpoint a flag names: a run folder's checkpoint/, or the folder itself when it is the checkpoint. */
+export function checkpointIn(runOrCheckpoint: string): string {
+  return fs.existsSync(checkpointDirOf(runOrCheckpoint)) ? checkpointDirOf(runOrCheckpoint) : runOrCheckpoint;
 }
 
 /** How a trainer's config is validated and which of its fields a resume may change. */
@@ -70,7 +76,7 @@ export async function locateRun<C extends { out: string }, R>(
   let resumeDir: string | undefined;
   let stored: unknown;
   if (resume) {
-    resumeDir = fs.existsSync(checkpointDirOf(resume)) ? checkpointDirOf(resume) : resume;
+    resumeDir = checkpointIn(resume);
     if (!store.exists(resumeDir)) {
       throw new UsageError(`--resume ${resume}: no checkpoint there (expected ${checkpointDirOf(resume)})`);
     }
@@ -123,17 +129,34 @@ function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-/** A new network from `build` with a fresh Adam, or the checkpoint's network, Adam and state. */
+/**
+ * A new network from `build` with a fresh Adam — its weights those of the `initFrom` run when fine-tuning — or the
+ * checkpoint's network, Adam and state when resuming (a resumed fine-tuning run continues from its own checkpoint).
+ */
 export async function startOrResume<R>(
   location: { resumeDir?: string },
   build: () => tf.LayersModel,
   lr: number,
   store: CheckpointStore<R>,
   log: Log,
+  initFrom?: string,
 ): Promise<Trainee> {
   const { resumeDir } = location;
   if (!resumeDir) {
     const model = build();
+    if (initFrom) {
+      const dir = checkpointIn(initFrom);
+      if (!store.exists(dir)) {
+        model.dispose();
+        throw new UsageError(`--init-from ${initFrom}: no checkpoint there (expected ${checkpointDirOf(initFrom)})`);
+      }
+      try {
+        await initWeightsFrom(model, dir, store, '--init-from', log);
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
+    }
     const state: TrainState = {
       version: 1,
       step: 0,
